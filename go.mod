@@ -1,0 +1,3 @@
+module github.com/perfharness/harness
+
+go 1.26

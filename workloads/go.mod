@@ -1,0 +1,3 @@
+module github.com/perfharness/harness/workloads
+
+go 1.23
