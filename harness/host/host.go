@@ -1,0 +1,162 @@
+package host
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io/fs"
+	"os"
+	"runtime"
+	"strings"
+)
+
+// Unknown is the value of a string field that could not be detected.
+const Unknown = "unknown"
+
+// A CPU is what the processor is and what it can execute. It is the identity
+// half of a [Fingerprint]: it does not change between runs on the same kind of
+// host.
+type CPU struct {
+	Arch           string   `json:"arch"`   // runtime.GOARCH
+	Vendor         string   `json:"vendor"` // e.g. "AMD", "Intel", "Ampere"; "" when unknown
+	Brand          string   `json:"brand"`  // e.g. "AMD EPYC 9R14 96-Core Processor"
+	Family         int      `json:"family"`
+	Model          int      `json:"model"`
+	Stepping       int      `json:"stepping"`
+	LogicalCores   int      `json:"logical_cores"`    // 0 when unknown
+	PhysicalCores  int      `json:"physical_cores"`   // 0 when unknown
+	ThreadsPerCore int      `json:"threads_per_core"` // 0 when unknown
+	Cache          Cache    `json:"cache"`
+	Features       []string `json:"features"` // sorted, spelled as cpuid spells them
+	// GOAMD64 is the highest level ("v1".."v4") the CPU runs; amd64 only.
+	GOAMD64 string `json:"goamd64,omitempty"`
+	// GOARM64 is the highest level the CPU runs, as a GOARM64 value such as
+	// "v8.2" or "v9.0,crypto"; arm64 only, best effort from the features.
+	GOARM64          string `json:"goarm64,omitempty"`
+	Hypervisor       bool   `json:"hypervisor"`
+	HypervisorVendor string `json:"hypervisor_vendor,omitempty"` // e.g. "KVM"
+}
+
+// A Cache holds cache sizes in bytes, -1 when unknown.
+// cpuid reports each level per core or shared, as the hardware describes it.
+type Cache struct {
+	L1I int `json:"l1i_B"`
+	L1D int `json:"l1d_B"`
+	L2  int `json:"l2_B"`
+	L3  int `json:"l3_B"`
+}
+
+// A Fingerprint describes the host a result was measured on: its [CPU], the
+// state of the operating system that makes measurements noisy or quiet, and
+// the warnings that state gives rise to. It is recorded with every result.
+//
+// String fields hold [Unknown] when they could not be detected, sizes hold -1,
+// and LoadAvg is nil.
+type Fingerprint struct {
+	CPU
+	OS        string    `json:"os"`       // runtime.GOOS
+	Kernel    string    `json:"kernel"`   // uname release
+	Governor  string    `json:"governor"` // cpufreq scaling_governor of cpu0
+	Boost     string    `json:"boost"`    // "on", "off" or "unknown"
+	LoadAvg   []float64 `json:"load_avg"` // 1, 5 and 15 minutes; nil when unknown
+	ASLR      string    `json:"aslr"`     // "off", "conservative", "full" or "unknown"
+	MemTotalB int64     `json:"mem_total_B"`
+	Hostname  string    `json:"hostname"`
+	GoVersion string    `json:"harness_go_version"` // the Go that built the harness, not the workloads
+	Warnings  []string  `json:"warnings"`           // noisy-host findings; empty, not nil, when none
+	ID        string    `json:"id"`                 // digest of the CPU identity; see DetectFrom
+}
+
+// Detect fingerprints the host the harness is running on.
+func Detect() Fingerprint {
+	f := DetectFrom(os.DirFS("/"), DetectCPU())
+	if f.Hostname == Unknown {
+		if h, err := os.Hostname(); err == nil && h != "" {
+			f.Hostname = h
+		}
+	}
+	return f
+}
+
+// DetectFrom fingerprints a host whose CPU is cpu and whose /proc and /sys are
+// read from fsys, a file system rooted at "/" (paths like "proc/loadavg").
+// OS and GoVersion come from the running program.
+//
+// The ID is a short digest of the identity fields of cpu: architecture,
+// vendor, brand, family, model, stepping, core counts and features. Load,
+// time, host name and kernel are left out, so two runs on the same kind of
+// host have equal IDs.
+func DetectFrom(fsys fs.FS, cpu CPU) Fingerprint {
+	f := Fingerprint{
+		CPU:       cpu,
+		OS:        runtime.GOOS,
+		Kernel:    readWord(fsys, "proc/sys/kernel/osrelease"),
+		Governor:  readWord(fsys, "sys/devices/system/cpu/cpu0/cpufreq/scaling_governor"),
+		Boost:     boost(fsys),
+		LoadAvg:   loadAvg(fsys),
+		ASLR:      aslr(fsys),
+		MemTotalB: memTotal(fsys),
+		Hostname:  readWord(fsys, "proc/sys/kernel/hostname"),
+		GoVersion: runtime.Version(),
+	}
+	if f.Features == nil {
+		f.Features = []string{}
+	}
+	f.Warnings = warnings(f)
+	f.ID = identity(cpu)
+	return f
+}
+
+// identity returns the ID of a CPU. Changing what goes into it changes the ID
+// of every host, so old results stop matching new ones: do it deliberately.
+func identity(c CPU) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "arch=%s\nvendor=%s\nbrand=%s\n", c.Arch, c.Vendor, c.Brand)
+	fmt.Fprintf(h, "family=%d\nmodel=%d\nstepping=%d\n", c.Family, c.Model, c.Stepping)
+	fmt.Fprintf(h, "cores=%d/%d/%d\n", c.LogicalCores, c.PhysicalCores, c.ThreadsPerCore)
+	fmt.Fprintf(h, "features=%s\n", strings.Join(c.Features, ","))
+	return hex.EncodeToString(h.Sum(nil))[:12]
+}
+
+// warnings lists what makes the host f noisy, in a fixed order.
+func warnings(f Fingerprint) []string {
+	w := []string{}
+	switch f.Governor {
+	case "performance":
+	case Unknown:
+		w = append(w, "cpu frequency governor unknown (no cpufreq in sysfs): clock speed is not under the host's control and may vary")
+	default:
+		w = append(w, fmt.Sprintf("cpu frequency governor is %q, not \"performance\": clock speed follows load", f.Governor))
+	}
+	if f.Boost == "on" {
+		w = append(w, "turbo boost is on: clock speed depends on temperature and on how many cores are busy")
+	}
+	if f.LoadAvg == nil {
+		w = append(w, "load average unknown: cannot tell whether other work competes with the benchmark")
+	} else if limit := loadLimit(f.LogicalCores); f.LoadAvg[0] > limit {
+		w = append(w, fmt.Sprintf("load average %.2f is high for %d logical cores (above %.2f): other work competes with the benchmark",
+			f.LoadAvg[0], f.LogicalCores, limit))
+	}
+	if f.Hypervisor {
+		by := ""
+		if f.HypervisorVendor != "" {
+			by = " (" + f.HypervisorVendor + ")"
+		}
+		w = append(w, "running under a hypervisor"+by+": steal time and noisy neighbours can perturb results")
+	}
+	if f.ThreadsPerCore > 1 {
+		w = append(w, fmt.Sprintf("SMT is on (%d threads per core): sibling threads share a core, so concurrent work interferes", f.ThreadsPerCore))
+	}
+	return w
+}
+
+// loadLimit is the 1-minute load average above which a host with the given
+// number of logical cores counts as busy.
+//
+// Note: a quarter of the cores, but never below 1. One busy core already
+// disturbs a small host; on a large one a few stray processes are tolerable,
+// but a quarter of the cores busy means shared caches, memory bandwidth and
+// boost budget are contended.
+func loadLimit(cores int) float64 {
+	return max(1, float64(cores)/4)
+}
