@@ -164,3 +164,17 @@ func arm64Level(s string) (major, minor int, ok bool) {
 	}
 	return 0, 0, false
 }
+
+// FeatureNames lists every feature name cpuid knows, for suggestions when a
+// spec names one that does not exist.
+func FeatureNames() []string {
+	var names []string
+	for id := cpuid.FeatureID(1); id < cpuid.FeatureID(1024); id++ {
+		s := id.String()
+		if s == "lastID" || strings.HasPrefix(s, "FeatureID(") {
+			break
+		}
+		names = append(names, s)
+	}
+	return names
+}
