@@ -1,0 +1,232 @@
+// Package cli is the harness command line: subcommands, flags, exit codes and
+// the translation of their arguments into the typed options of the packages
+// that do the work (plan, run, report, gate). It prints results to stdout and
+// errors to stderr, one per line, prefixed "harness:".
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/perfharness/harness/harness/spec"
+)
+
+// Exit codes. They are part of the interface: CI scripts branch on them.
+const (
+	ExitOK         = 0 // success; for gate: no significant regression
+	ExitRegression = 1 // gate found a significant regression
+	ExitUsage      = 2 // usage or configuration error (bad flags, invalid spec)
+	ExitIncomplete = 3 // run invalid or incomplete: a cell failed, crashed, timed out, missed its rate, or the run was interrupted
+)
+
+const exitCodeHelp = `Exit codes:
+  0  ok (gate: no significant regression)
+  1  significant regression found (gate)
+  2  usage or configuration error
+  3  run invalid or incomplete (a cell failed, crashed, timed out, missed its
+     rate, or the run was interrupted)`
+
+// A command is one subcommand.
+type command struct {
+	name    string
+	args    string // positional arguments, for usage
+	summary string
+	// run parses flags from args itself (through env.parse) and does the work.
+	run func(ctx context.Context, env *env, args []string) int
+}
+
+// env is what every command gets: its output streams and flag helpers.
+type env struct {
+	stdout, stderr io.Writer
+	cmd            *command
+}
+
+var errHelp = flag.ErrHelp
+
+func commands() []*command {
+	return []*command{
+		{name: "run", args: "bench.yaml", summary: "build the matrix, run every cell, write results/<run>/ and its report", run: cmdRun},
+		{name: "plan", args: "bench.yaml", summary: "validate a spec and show its cells, builds and environments without building", run: cmdPlan},
+		{name: "cpu", summary: "show this host's CPU features, ISA level and noise sources", run: cmdCPU},
+		{name: "report", args: "results/<run>", summary: "render the report of a results folder (text, Markdown, HTML)", run: cmdReport},
+		{name: "compare", args: "results/A results/B", summary: "compare two results folders with benchstat statistics", run: cmdCompare},
+		{name: "gate", summary: "fail (exit 1) when a candidate run regressed significantly against a baseline", run: cmdGate},
+		{name: "merge", args: "-o results/M results/s1 results/s2 ...", summary: "combine sharded results folders into one", run: cmdMerge},
+		{name: "version", summary: "print the harness version", run: cmdVersion},
+	}
+}
+
+// Run runs the harness command line args and returns the process exit code.
+// ctx is canceled on a hard stop (second interrupt); see WithSoftStop for the
+// first.
+func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	cmds := commands()
+	if len(args) == 0 {
+		usage(stderr, cmds)
+		return ExitUsage
+	}
+	name := args[0]
+	switch name {
+	case "-h", "-help", "--help", "help":
+		if len(args) > 1 && name == "help" {
+			for _, c := range cmds {
+				if c.name == args[1] {
+					return c.run(ctx, &env{stdout: stdout, stderr: stderr, cmd: c}, []string{"--help"})
+				}
+			}
+		}
+		usage(stdout, cmds)
+		return ExitOK
+	case "-version", "--version":
+		name = "version"
+	}
+	for _, c := range cmds {
+		if c.name == name {
+			if c.name != "run" {
+				// Only run has a graceful first stage; elsewhere the first
+				// interrupt stops at once.
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithCancel(ctx)
+				defer cancel()
+				go func() {
+					select {
+					case <-SoftStop(ctx):
+						cancel()
+					case <-ctx.Done():
+					}
+				}()
+			}
+			return c.run(ctx, &env{stdout: stdout, stderr: stderr, cmd: c}, args[1:])
+		}
+	}
+	names := make([]string, len(cmds))
+	for i, c := range cmds {
+		names[i] = c.name
+	}
+	fmt.Fprintf(stderr, "harness: unknown command %q%s\n", name, spec.DidYouMean(name, names))
+	fmt.Fprintf(stderr, "harness: run 'harness help' for the list of commands\n")
+	return ExitUsage
+}
+
+func usage(w io.Writer, cmds []*command) {
+	fmt.Fprintf(w, "harness: benchmark and load-test Go code across toolchains, experiments, flags and environments.\n\n")
+	fmt.Fprintf(w, "Usage:\n  harness <command> [arguments] [flags]\n\nCommands:\n")
+	for _, c := range cmds {
+		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintf(w, "\nRun 'harness <command> --help' for a command's flags. Flags may follow arguments.\n\n%s\n", exitCodeHelp)
+}
+
+// flags returns a FlagSet for the command whose usage prints its synopsis,
+// flags and the exit codes.
+func (e *env) flags() *flag.FlagSet {
+	fs := flag.NewFlagSet(e.cmd.name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	return fs
+}
+
+// parse parses flags that may appear before, between or after positional
+// arguments ("harness run bench.yaml --count 5"); "--" ends flag parsing. It
+// returns the positional arguments, or an exit code when parsing ended the
+// command (help, or a usage error already reported).
+func (e *env) parse(fs *flag.FlagSet, args []string, minArgs, maxArgs int) ([]string, int, bool) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, errHelp) {
+				e.help(e.stdout, fs)
+				return nil, ExitOK, false
+			}
+			return nil, e.usageError(fs, "%v", err), false
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			break
+		}
+		if len(args) > len(rest) && args[len(args)-len(rest)-1] == "--" {
+			pos = append(pos, rest...)
+			break
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+	if len(pos) < minArgs || (maxArgs >= 0 && len(pos) > maxArgs) {
+		want := e.cmd.args
+		if want == "" {
+			want = "no arguments"
+		}
+		return nil, e.usageError(fs, "want %s, got %d argument(s)", want, len(pos)), false
+	}
+	return pos, 0, true
+}
+
+func (e *env) help(w io.Writer, fs *flag.FlagSet) {
+	fmt.Fprintf(w, "Usage: harness %s", e.cmd.name)
+	if e.cmd.args != "" {
+		fmt.Fprintf(w, " %s", e.cmd.args)
+	}
+	fmt.Fprintf(w, " [flags]\n\n%s.\n", strings.ToUpper(e.cmd.summary[:1])+e.cmd.summary[1:])
+	var lines []string
+	fs.VisitAll(func(f *flag.Flag) {
+		name, u := flag.UnquoteUsage(f)
+		l := "  --" + f.Name
+		if name != "" {
+			l += " " + name
+		}
+		l += "\n      " + u
+		if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" {
+			l += fmt.Sprintf(" (default %s)", f.DefValue)
+		}
+		lines = append(lines, l)
+	})
+	if len(lines) > 0 {
+		sort.Strings(lines)
+		fmt.Fprintf(w, "\nFlags:\n%s\n", strings.Join(lines, "\n"))
+	}
+	fmt.Fprintf(w, "\n%s\n", exitCodeHelp)
+}
+
+func (e *env) usageError(fs *flag.FlagSet, format string, args ...any) int {
+	fmt.Fprintf(e.stderr, "harness %s: %s\n", e.cmd.name, fmt.Sprintf(format, args...))
+	fmt.Fprintf(e.stderr, "harness: run 'harness %s --help' for usage\n", e.cmd.name)
+	return ExitUsage
+}
+
+// errorf prints an error, one "harness:"-prefixed line per line of message.
+func (e *env) errorf(format string, args ...any) {
+	printErr(e.stderr, fmt.Errorf(format, args...))
+}
+
+func printErr(w io.Writer, err error) {
+	for _, line := range strings.Split(strings.TrimRight(err.Error(), "\n"), "\n") {
+		fmt.Fprintf(w, "harness: %s\n", line)
+	}
+}
+
+func (e *env) notImplemented() int {
+	fmt.Fprintf(e.stderr, "harness: %s: not implemented yet\n", e.cmd.name)
+	return ExitUsage
+}
+
+type softStopKey struct{}
+
+// WithSoftStop attaches a channel that is closed on the first interrupt:
+// "harness run" then finishes the run in progress, keeps everything measured
+// and stops. The second interrupt cancels ctx itself.
+func WithSoftStop(ctx context.Context, soft <-chan struct{}) context.Context {
+	return context.WithValue(ctx, softStopKey{}, soft)
+}
+
+// SoftStop returns the first-interrupt channel of ctx (nil, never ready,
+// when there is none).
+func SoftStop(ctx context.Context) <-chan struct{} {
+	ch, _ := ctx.Value(softStopKey{}).(<-chan struct{})
+	return ch
+}
+

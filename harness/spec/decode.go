@@ -1,0 +1,485 @@
+package spec
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// maxNodes bounds how many YAML nodes decoding visits. Aliases make a small
+// file expand to an enormous tree ("billion laughs"); a real bench.yaml has a
+// few hundred nodes.
+const maxNodes = 100_000
+
+// maxFileSize bounds the spec file; anything larger is not a hand-written spec.
+const maxFileSize = 4 << 20
+
+// Load reads, decodes and validates the spec at path.
+func Load(path string) (*Spec, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", path, err)
+	}
+	if len(data) > maxFileSize {
+		return nil, ErrorList{{File: path, Msg: fmt.Sprintf("file is larger than %d bytes", maxFileSize)}}
+	}
+	dir, err := filepath.Abs(filepath.Dir(path))
+	if err != nil {
+		return nil, err
+	}
+	return parse(path, dir, data)
+}
+
+// Parse decodes and validates a spec from data; file names it in errors.
+// The error, if any, is an ErrorList holding every problem found.
+func Parse(file string, data []byte) (*Spec, error) {
+	return parse(file, "", data)
+}
+
+// parse is Parse with the folder the spec lives in; when dir is known,
+// package and profile paths are checked against the repository holding it.
+func parse(file, dir string, data []byte) (*Spec, error) {
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, ErrorList{syntaxError(file, err)}
+	}
+	d := &decoder{file: file, pos: map[string]Pos{}}
+	s := &Spec{File: file, Dir: dir, Source: data}
+	switch {
+	case root.Kind == 0 || len(root.Content) == 0:
+		d.errorf(&root, "", "empty spec: want a mapping with at least toolchains and workloads")
+	default:
+		doc := root.Content[0]
+		d.decodeValue(doc, reflect.ValueOf(s).Elem(), "")
+	}
+	s.pos = d.pos
+	if d.tooBig {
+		return nil, d.errs.Err()
+	}
+	d.errs = append(d.errs, s.validate()...)
+	d.errs.Sort()
+	if len(d.errs) > 0 {
+		return nil, d.errs
+	}
+	return s, nil
+}
+
+var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+// syntaxError turns a YAML parser error into a positioned Error. The parser
+// reports lines but not columns; the column stays unknown rather than guessed.
+func syntaxError(file string, err error) *Error {
+	msg := err.Error()
+	e := &Error{File: file, Msg: "invalid YAML: " + strings.TrimPrefix(msg, "yaml: ")}
+	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
+		e.Line, _ = strconv.Atoi(m[1])
+		e.Msg = "invalid YAML: " + m[2]
+	}
+	return e
+}
+
+// A decoder walks a YAML node tree into Go values, recording the position of
+// every value by path and collecting every error instead of stopping.
+type decoder struct {
+	file   string
+	errs   ErrorList
+	pos    map[string]Pos
+	nodes  int
+	tooBig bool
+}
+
+// nodeDecoder is implemented by types whose YAML form is not a plain
+// struct/list/scalar (one-or-many values, ordered mappings, units).
+type nodeDecoder interface {
+	decodeNode(d *decoder, n *yaml.Node, path string)
+}
+
+func (d *decoder) errorf(n *yaml.Node, path, format string, args ...any) {
+	d.errs = append(d.errs, &Error{File: d.file, Pos: Pos{n.Line, n.Column}, Path: path, Msg: fmt.Sprintf(format, args...)})
+}
+
+func join(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+func index(path string, i int) string { return fmt.Sprintf("%s[%d]", path, i) }
+
+// resolve follows aliases and counts nodes, so alias bombs stop early.
+func (d *decoder) resolve(n *yaml.Node) *yaml.Node {
+	for n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	d.nodes++
+	if d.nodes > maxNodes && !d.tooBig {
+		d.tooBig = true
+		d.errorf(n, "", "spec expands to more than %d YAML nodes (aliases?)", maxNodes)
+	}
+	return n
+}
+
+var nodeDecoderType = reflect.TypeOf((*nodeDecoder)(nil)).Elem()
+
+func (d *decoder) decodeValue(n *yaml.Node, v reflect.Value, path string) {
+	n = d.resolve(n)
+	if d.tooBig {
+		return
+	}
+	d.pos[path] = Pos{n.Line, n.Column}
+	if v.CanAddr() && v.Addr().Type().Implements(nodeDecoderType) {
+		v.Addr().Interface().(nodeDecoder).decodeNode(d, n, path)
+		return
+	}
+	switch v.Kind() {
+	case reflect.Pointer:
+		if isNull(n) {
+			return
+		}
+		if v.IsNil() {
+			v.Set(reflect.New(v.Type().Elem()))
+		}
+		d.decodeValue(n, v.Elem(), path)
+	case reflect.Struct:
+		d.decodeStruct(n, v, path)
+	case reflect.Slice:
+		d.decodeSlice(n, v, path)
+	case reflect.Map:
+		d.decodeMap(n, v, path)
+	case reflect.String:
+		if s, ok := d.scalar(n, path, "a string"); ok {
+			v.SetString(s)
+		}
+	case reflect.Int, reflect.Int64:
+		if s, ok := d.scalar(n, path, "an integer"); ok {
+			i, err := strconv.ParseInt(s, 0, 64)
+			if err != nil || n.Tag == "!!str" && strings.TrimSpace(s) != s {
+				d.errorf(n, path, "want an integer, got %q", s)
+				return
+			}
+			if v.Kind() == reflect.Int && (i > math.MaxInt32 || i < math.MinInt32) {
+				d.errorf(n, path, "integer %d out of range", i)
+				return
+			}
+			v.SetInt(i)
+		}
+	case reflect.Float64:
+		if s, ok := d.scalar(n, path, "a number"); ok {
+			f, err := strconv.ParseFloat(s, 64)
+			if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+				d.errorf(n, path, "want a number, got %q", s)
+				return
+			}
+			v.SetFloat(f)
+		}
+	case reflect.Bool:
+		if s, ok := d.scalar(n, path, "true or false"); ok {
+			switch s {
+			case "true":
+				v.SetBool(true)
+			case "false":
+				v.SetBool(false)
+			default:
+				d.errorf(n, path, "want true or false, got %q", s)
+			}
+		}
+	default:
+		panic(fmt.Sprintf("spec: no decoder for %s", v.Type()))
+	}
+}
+
+func isNull(n *yaml.Node) bool {
+	return n.Kind == yaml.ScalarNode && n.Tag == "!!null"
+}
+
+// scalar returns n's text if n is a non-null scalar; otherwise it records an
+// error saying what was wanted.
+func (d *decoder) scalar(n *yaml.Node, path, want string) (string, bool) {
+	if n.Kind != yaml.ScalarNode || isNull(n) {
+		d.errorf(n, path, "want %s, got %s", want, describe(n))
+		return "", false
+	}
+	return n.Value, true
+}
+
+func describe(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.ScalarNode:
+		if isNull(n) {
+			return "nothing (null)"
+		}
+		return fmt.Sprintf("%q", n.Value)
+	}
+	return "an unsupported YAML node"
+}
+
+func yamlKey(f reflect.StructField) string {
+	tag := f.Tag.Get("yaml")
+	if tag == "" || tag == "-" {
+		return ""
+	}
+	return tag
+}
+
+func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
+	if n.Kind != yaml.MappingNode {
+		d.errorf(n, path, "want a mapping, got %s", describe(n))
+		return
+	}
+	t := v.Type()
+	var keys []string
+	fields := map[string]int{}
+	for i := 0; i < t.NumField(); i++ {
+		if k := yamlKey(t.Field(i)); k != "" {
+			keys = append(keys, k)
+			fields[k] = i
+		}
+	}
+	d.eachKey(n, path, func(k, val *yaml.Node, key string) {
+		i, ok := fields[key]
+		if !ok {
+			d.errorf(k, path, "unknown field %q%s", key, DidYouMean(key, keys))
+			return
+		}
+		d.decodeValue(val, v.Field(i), join(path, key))
+	})
+}
+
+// eachKey calls fn for every key of mapping n, reporting non-string and
+// duplicate keys.
+func (d *decoder) eachKey(n *yaml.Node, path string, fn func(k, v *yaml.Node, key string)) {
+	seen := map[string]*yaml.Node{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, val := d.resolve(n.Content[i]), n.Content[i+1]
+		if d.tooBig {
+			return
+		}
+		if k.Kind != yaml.ScalarNode || k.Tag == "!!merge" {
+			d.errorf(k, path, "keys must be plain strings, got %s", describe(k))
+			continue
+		}
+		if prev, dup := seen[k.Value]; dup {
+			d.errorf(k, path, "duplicate key %q (first at line %d)", k.Value, prev.Line)
+			continue
+		}
+		seen[k.Value] = k
+		fn(k, val, k.Value)
+	}
+}
+
+func (d *decoder) decodeSlice(n *yaml.Node, v reflect.Value, path string) {
+	if n.Kind != yaml.SequenceNode {
+		d.errorf(n, path, "want a list, got %s", describe(n))
+		return
+	}
+	s := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
+	for i, e := range n.Content {
+		d.decodeValue(e, s.Index(i), index(path, i))
+	}
+	v.Set(s)
+}
+
+func (d *decoder) decodeMap(n *yaml.Node, v reflect.Value, path string) {
+	if n.Kind != yaml.MappingNode {
+		d.errorf(n, path, "want a mapping, got %s", describe(n))
+		return
+	}
+	if v.Type().Key().Kind() != reflect.String {
+		panic("spec: map keys must be strings")
+	}
+	m := reflect.MakeMap(v.Type())
+	d.eachKey(n, path, func(k, val *yaml.Node, key string) {
+		e := reflect.New(v.Type().Elem()).Elem()
+		d.decodeValue(val, e, join(path, key))
+		m.SetMapIndex(reflect.ValueOf(key).Convert(v.Type().Key()), e)
+	})
+	v.Set(m)
+}
+
+func (dur *Duration) decodeNode(d *decoder, n *yaml.Node, path string) {
+	s, ok := d.scalar(n, path, "a duration such as 10s")
+	if !ok {
+		return
+	}
+	t, err := parseDuration(s)
+	if err != nil {
+		d.errorf(n, path, "%v", err)
+		return
+	}
+	*dur = Duration(t)
+}
+
+func (p *Percent) decodeNode(d *decoder, n *yaml.Node, path string) {
+	s, ok := d.scalar(n, path, "a percentage such as 5%")
+	if !ok {
+		return
+	}
+	f, err := parsePercent(s)
+	if err != nil {
+		d.errorf(n, path, "%v", err)
+		return
+	}
+	*p = Percent(f)
+}
+
+func (r *Rate) decodeNode(d *decoder, n *yaml.Node, path string) {
+	s, ok := d.scalar(n, path, "a rate such as 20000/s")
+	if !ok {
+		return
+	}
+	f, err := parseRate(s)
+	if err != nil {
+		d.errorf(n, path, "%v", err)
+		return
+	}
+	if !(f > 0) || math.IsInf(f, 0) {
+		d.errorf(n, path, "must be > 0 (got %s)", s)
+		return
+	}
+	*r = Rate{PerSecond: f, Text: strings.TrimSpace(s)}
+}
+
+// Rates accepts one rate or a list of rates.
+func (rs *Rates) decodeNode(d *decoder, n *yaml.Node, path string) {
+	if n.Kind == yaml.SequenceNode {
+		if len(n.Content) == 0 {
+			d.errorf(n, path, "empty list of rates")
+		}
+		out := make(Rates, len(n.Content))
+		for i, e := range n.Content {
+			d.decodeValue(e, reflect.ValueOf(&out[i]).Elem(), index(path, i))
+		}
+		*rs = out
+		return
+	}
+	var r Rate
+	r.decodeNode(d, n, path)
+	*rs = Rates{r}
+}
+
+// Op accepts a bare name or a mapping {name, requires, experiments}.
+func (op *Op) decodeNode(d *decoder, n *yaml.Node, path string) {
+	if n.Kind == yaml.ScalarNode {
+		s, ok := d.scalar(n, path, "an op name")
+		if ok {
+			op.Name = s
+		}
+		return
+	}
+	type plain Op // no decodeNode method: decoded as a struct
+	d.decodeStruct(n, reflect.ValueOf((*plain)(op)).Elem(), path)
+}
+
+// Shuffle accepts true/false or an integer seed.
+func (sh *Shuffle) decodeNode(d *decoder, n *yaml.Node, path string) {
+	s, ok := d.scalar(n, path, "true, false or an integer seed")
+	if !ok {
+		return
+	}
+	switch s {
+	case "true":
+		*sh = Shuffle{On: true}
+	case "false":
+		*sh = Shuffle{}
+	default:
+		seed, err := strconv.ParseInt(s, 0, 64)
+		if err != nil {
+			d.errorf(n, path, "want true, false or an integer seed, got %q", s)
+			return
+		}
+		*sh = Shuffle{On: true, Seed: seed}
+	}
+}
+
+// orderedMapping decodes a mapping whose key order matters, calling fn for
+// each entry.
+func (d *decoder) orderedMapping(n *yaml.Node, path string, fn func(key string, val *yaml.Node, vpath string)) {
+	if isNull(n) {
+		return
+	}
+	if n.Kind != yaml.MappingNode {
+		d.errorf(n, path, "want a mapping, got %s", describe(n))
+		return
+	}
+	d.eachKey(n, path, func(k, val *yaml.Node, key string) {
+		vpath := join(path, key)
+		d.pos[vpath] = Pos{k.Line, k.Column}
+		fn(key, d.resolve(val), vpath)
+	})
+}
+
+func (p *Params) decodeNode(d *decoder, n *yaml.Node, path string) {
+	d.orderedMapping(n, path, func(key string, val *yaml.Node, vpath string) {
+		if s, ok := d.scalar(val, vpath, "a string"); ok {
+			*p = append(*p, KV{key, s})
+		}
+	})
+}
+
+func (e *Envs) decodeNode(d *decoder, n *yaml.Node, path string) {
+	d.orderedMapping(n, path, func(key string, val *yaml.Node, vpath string) {
+		env := Env{Name: key}
+		d.orderedMapping(val, vpath, func(k string, v *yaml.Node, p string) {
+			if s, ok := d.scalar(v, p, "a string"); ok {
+				env.Vars = append(env.Vars, KV{k, s})
+			}
+		})
+		*e = append(*e, env)
+	})
+}
+
+func (rs *Requests) decodeNode(d *decoder, n *yaml.Node, path string) {
+	d.orderedMapping(n, path, func(key string, val *yaml.Node, vpath string) {
+		r := Request{Name: key}
+		d.decodeStruct(val, reflect.ValueOf(&r).Elem(), vpath)
+		*rs = append(*rs, r)
+	})
+}
+
+func (s *Selector) decodeNode(d *decoder, n *yaml.Node, path string) {
+	d.orderedMapping(n, path, func(key string, val *yaml.Node, vpath string) {
+		v, ok := d.scalar(val, vpath, "a dimension value")
+		if !ok {
+			return
+		}
+		if !isDimension(key) {
+			names := make([]string, len(Dimensions))
+			for i, dim := range Dimensions {
+				names[i] = string(dim)
+			}
+			d.errorf(val, path, "unknown dimension %q%s", key, DidYouMean(key, names))
+			return
+		}
+		*s = append(*s, KV{key, v})
+	})
+	if n.Kind == yaml.MappingNode && len(*s) == 0 && len(n.Content) == 0 {
+		d.errorf(n, path, "empty selector would exclude every cell")
+	}
+}
+
+func isDimension(s string) bool {
+	for _, d := range Dimensions {
+		if string(d) == s {
+			return true
+		}
+	}
+	return false
+}

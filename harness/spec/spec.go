@@ -1,0 +1,326 @@
+// Package spec owns bench.yaml: its schema, strict decoding with positioned
+// errors, validation, and the expansion of the matrix into cells.
+//
+// It is the first step of the pipeline:
+//
+//  1. Parse reads the YAML into nodes and decodes them strictly: unknown keys,
+//     wrong types and unit-less rates or durations are errors, each carrying
+//     file:line:col and the path of the offending value.
+//  2. Validate checks what decoding cannot (ranges, duplicates, kinds, CPU
+//     feature names, paths). Decoding and validation collect every error and
+//     report them at once, sorted by position.
+//  3. Spec.Cells expands the matrix: toolchains × build dimensions × run-time
+//     dimensions × operations, minus exclusions.
+//
+// The plan package then decides, per cell, whether this host and toolchain can
+// run it. spec itself never runs anything and reads only the spec file.
+package spec
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// DefaultMaxCells is how many cells a matrix may expand to before the spec must
+// opt in with max_cells: an accidental cross product of ten dimensions should
+// fail in a second, not run for a week.
+const DefaultMaxCells = 500
+
+// A Spec is a decoded and validated bench.yaml.
+type Spec struct {
+	Name            string     `yaml:"name"`
+	Description     string     `yaml:"description"`
+	Toolchains      []string   `yaml:"toolchains"`
+	Matrix          Matrix     `yaml:"matrix"`
+	Exclude         []Selector `yaml:"exclude"`
+	Workloads       []Workload `yaml:"workloads"`
+	Runs            Runs       `yaml:"runs"`
+	Profiles        []string   `yaml:"profiles"`
+	Gate            Gate       `yaml:"gate"`
+	MaxCells        int        `yaml:"max_cells"`
+	SkipUnsupported bool       `yaml:"skip_unsupported"`
+
+	// File is the spec's path as given; Dir is the folder relative package
+	// paths resolve against.
+	File string `yaml:"-"`
+	Dir  string `yaml:"-"`
+	// Source is the file's bytes, kept so a results folder can record exactly
+	// what was run.
+	Source []byte `yaml:"-"`
+	// Warnings are findings that do not stop a run (an exclude that matches
+	// nothing, say); they are shown by plan and recorded with results.
+	Warnings []string `yaml:"-"`
+
+	pos map[string]Pos
+}
+
+// PosOf returns the position of the value at path (as used in errors), or the
+// zero Pos when the path is unknown, e.g. for a value that was defaulted.
+func (s *Spec) PosOf(path string) Pos { return s.pos[path] }
+
+// Errorf returns an Error positioned at path. Later stages (plan) use it so
+// their errors point into the spec too.
+func (s *Spec) Errorf(path, format string, args ...any) *Error {
+	return &Error{File: s.File, Pos: s.pos[path], Path: path, Msg: fmt.Sprintf(format, args...)}
+}
+
+// A Matrix lists the values of each dimension; cells are the cross product.
+// An empty dimension means "the default" (one implicit empty value).
+type Matrix struct {
+	GOEXPERIMENT []string `yaml:"goexperiment"`
+	GCFlags      []string `yaml:"gcflags"`
+	LDFlags      []string `yaml:"ldflags"`
+	Tags         []string `yaml:"tags"`
+	GOAMD64      []string `yaml:"goamd64"`
+	GOARM64      []string `yaml:"goarm64"`
+	PGO          []string `yaml:"pgo"`
+	GODEBUG      []string `yaml:"godebug"`
+	GOGC         []string `yaml:"gogc"`
+	GOMEMLIMIT   []string `yaml:"gomemlimit"`
+	GOMAXPROCS   []int    `yaml:"gomaxprocs"`
+	Env          Envs     `yaml:"env"`
+}
+
+// A Dimension names one axis of the matrix, as used in exclude selectors,
+// cell ids and bench.txt configuration lines.
+type Dimension string
+
+// The dimensions, in the order they appear in cell ids.
+const (
+	DimWorkload     Dimension = "workload"
+	DimOp           Dimension = "op"
+	DimToolchain    Dimension = "toolchain"
+	DimGOEXPERIMENT Dimension = "goexperiment"
+	DimGCFlags      Dimension = "gcflags"
+	DimLDFlags      Dimension = "ldflags"
+	DimTags         Dimension = "tags"
+	DimGOAMD64      Dimension = "goamd64"
+	DimGOARM64      Dimension = "goarm64"
+	DimPGO          Dimension = "pgo"
+	DimGODEBUG      Dimension = "godebug"
+	DimGOGC         Dimension = "gogc"
+	DimGOMEMLIMIT   Dimension = "gomemlimit"
+	DimGOMAXPROCS   Dimension = "gomaxprocs"
+	DimEnv          Dimension = "env"
+	DimRate         Dimension = "rate"
+)
+
+// Dimensions lists every dimension in id order.
+var Dimensions = []Dimension{
+	DimWorkload, DimOp, DimToolchain, DimGOEXPERIMENT, DimGCFlags, DimLDFlags,
+	DimTags, DimGOAMD64, DimGOARM64, DimPGO, DimGODEBUG, DimGOGC, DimGOMEMLIMIT,
+	DimGOMAXPROCS, DimEnv, DimRate,
+}
+
+// A Selector matches cells by dimension values, e.g. {toolchain: go1.27.3,
+// goexperiment: arenas}. Keys are dimension names; all must match.
+type Selector []KV
+
+// A KV is one key and value of an ordered YAML mapping.
+type KV struct {
+	Key, Value string
+}
+
+// An Env is a named run-time environment: variables set when the workload
+// runs (LD_PRELOAD of an allocator, MALLOC_CONF, ...). Its name is the cell's
+// "env" dimension value.
+type Env struct {
+	Name string
+	Vars []KV
+}
+
+// Envs is an ordered mapping from environment name to its variables.
+type Envs []Env
+
+// Kinds of workload.
+const (
+	KindFixedRate = "fixed-rate"
+	KindHTTP      = "http"
+	KindGoTest    = "gotest"
+)
+
+// A Workload is one program to build and run across the matrix.
+type Workload struct {
+	Name        string   `yaml:"name"`
+	Kind        string   `yaml:"kind"`
+	Package     string   `yaml:"package"`
+	Ops         []Op     `yaml:"ops"`
+	Requests    Requests `yaml:"requests"`
+	Rate        Rates    `yaml:"rate"`
+	Schedule    string   `yaml:"schedule"`
+	Duration    Duration `yaml:"duration"`
+	Warmup      Duration `yaml:"warmup"`
+	Concurrency int      `yaml:"concurrency"`
+	Requires    []string `yaml:"requires"`
+	Matrix      *Matrix  `yaml:"matrix"`
+	Params      Params   `yaml:"params"`
+	Timeout     Duration `yaml:"timeout"`
+	// gotest
+	Bench     string `yaml:"bench"`
+	Benchtime string `yaml:"benchtime"`
+	// http
+	Client *HTTPClient `yaml:"client"`
+}
+
+// An Op is one named operation of a workload. Requires and Experiments let an
+// op exist only where it can: an arena op only where GOEXPERIMENT=arenas is in
+// effect, a v2-JSON op only where jsonv2 is.
+type Op struct {
+	Name        string   `yaml:"name"`
+	Requires    []string `yaml:"requires"`
+	Experiments []string `yaml:"experiments"`
+}
+
+// A Request is one HTTP operation of an http workload: the op name is the key.
+type Request struct {
+	Name    string `yaml:"-"`
+	Method  string `yaml:"method"`
+	Path    string `yaml:"path"`
+	Headers Params `yaml:"headers"`
+	Body    string `yaml:"body"`
+}
+
+// Requests is an ordered mapping from op name to request.
+type Requests []Request
+
+// HTTPClient configures the load client of an http workload.
+type HTTPClient struct {
+	CPUs    string   `yaml:"cpus"`
+	Timeout Duration `yaml:"timeout"`
+}
+
+// Params is an ordered string mapping (workload parameters, HTTP headers).
+type Params []KV
+
+// Runs says how often and how each cell runs.
+type Runs struct {
+	Count int `yaml:"count"`
+	// Interleave runs repetitions round-robin across cells (A B C A B C …)
+	// so machine drift spreads evenly; default true.
+	Interleave *bool    `yaml:"interleave"`
+	Shuffle    Shuffle  `yaml:"shuffle"`
+	Timeout    Duration `yaml:"timeout"`
+	CPUs       string   `yaml:"cpus"`
+	ServerCPUs string   `yaml:"server_cpus"`
+}
+
+// Shuffle is off, or on with a seed: `shuffle: true` picks and records a seed,
+// `shuffle: 42` uses 42.
+type Shuffle struct {
+	On   bool
+	Seed int64
+}
+
+// Gate configures the regression gate.
+type Gate struct {
+	Threshold Percent            `yaml:"threshold"`
+	Alpha     float64            `yaml:"alpha"`
+	Metrics   map[string]Percent `yaml:"metrics"`
+}
+
+// A Duration is a time.Duration written with a unit ("10s", "500ms").
+type Duration time.Duration
+
+// D returns d as a time.Duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }
+
+func (d Duration) String() string { return time.Duration(d).String() }
+
+// A Rate is a target operation rate in operations per second, as written
+// ("20000/s", "20k/s", "5/ms").
+type Rate struct {
+	PerSecond float64
+	Text      string
+}
+
+func (r Rate) String() string {
+	if r.Text != "" {
+		return r.Text
+	}
+	return formatRate(r.PerSecond)
+}
+
+func formatRate(perSec float64) string {
+	return strconv.FormatFloat(perSec, 'f', -1, 64) + "/s"
+}
+
+// Rates is one rate or a list of rates; each is a cell dimension value.
+type Rates []Rate
+
+// A Percent is a fraction written either as "5%" or as 0.05.
+type Percent float64
+
+func (p Percent) String() string {
+	return strconv.FormatFloat(float64(p)*100, 'f', -1, 64) + "%"
+}
+
+// parseRate parses "20000/s", "20k/s", "1.5M/s", "20/ms", "100/us", "60/min".
+func parseRate(s string) (float64, error) {
+	num, unit, ok := strings.Cut(strings.TrimSpace(s), "/")
+	if !ok {
+		return 0, fmt.Errorf("rate %q needs a unit, e.g. %q", s, s+"/s")
+	}
+	num = strings.TrimSpace(num)
+	mult := 1.0
+	if n := len(num); n > 0 {
+		switch num[n-1] {
+		case 'k', 'K':
+			mult, num = 1e3, num[:n-1]
+		case 'M':
+			mult, num = 1e6, num[:n-1]
+		}
+	}
+	v, err := strconv.ParseFloat(num, 64)
+	if err != nil {
+		return 0, fmt.Errorf("rate %q: %q is not a number", s, num)
+	}
+	var per float64
+	switch strings.TrimSpace(unit) {
+	case "s", "sec":
+		per = 1
+	case "ms":
+		per = 1e3
+	case "us", "µs":
+		per = 1e6
+	case "min", "m":
+		per = 1.0 / 60
+	case "h":
+		per = 1.0 / 3600
+	default:
+		return 0, fmt.Errorf("rate %q: unknown unit %q (want /s, /ms, /us, /min or /h)", s, unit)
+	}
+	return v * mult * per, nil
+}
+
+// parseDuration is time.ParseDuration that insists on a unit: "10" is far
+// more likely a mistake than ten nanoseconds.
+func parseDuration(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	if _, err := strconv.ParseFloat(s, 64); err == nil {
+		return 0, fmt.Errorf("duration %q needs a unit, e.g. %q", s, s+"s")
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, fmt.Errorf("invalid duration %q (want e.g. 10s, 500ms, 2m)", s)
+	}
+	return d, nil
+}
+
+// parsePercent parses "5%" or a plain fraction "0.05".
+func parsePercent(s string) (float64, error) {
+	s = strings.TrimSpace(s)
+	if t, ok := strings.CutSuffix(s, "%"); ok {
+		v, err := strconv.ParseFloat(strings.TrimSpace(t), 64)
+		if err != nil {
+			return 0, fmt.Errorf("invalid percentage %q", s)
+		}
+		return v / 100, nil
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return 0, fmt.Errorf("invalid percentage %q (want e.g. 5%% or 0.05)", s)
+	}
+	return v, nil
+}

@@ -1,0 +1,587 @@
+package spec
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/perfharness/harness/harness/host"
+)
+
+// Defaults for values a spec may leave out.
+const (
+	DefaultCount       = 5
+	DefaultDuration    = 10 * time.Second
+	DefaultWarmup      = 1 * time.Second
+	DefaultConcurrency = 4
+	DefaultAlpha       = 0.05
+	DefaultThreshold   = 0.05
+	DefaultBenchtime   = "1s"
+)
+
+// Profiles a workload can be asked to write.
+var Profiles = []string{"cpu", "heap", "allocs", "mutex", "block", "trace"}
+
+var (
+	nameRE       = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+	toolchainRE  = regexp.MustCompile(`^go1(\.[0-9]+){1,2}((rc|beta)[0-9]+)?$`)
+	experimentRE = regexp.MustCompile(`^[a-z0-9]+$`)
+	envVarRE     = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	godebugRE    = regexp.MustCompile(`^[A-Za-z0-9_.]+=[^,\s]*$`)
+	goarm64RE    = regexp.MustCompile(`^v(8\.[0-9]|9\.[0-5])(,(lse|crypto))*$`)
+	memlimitRE   = regexp.MustCompile(`^[0-9]+(B|KiB|MiB|GiB|TiB)?$`)
+	benchtimeRE  = regexp.MustCompile(`^([0-9]+x|[0-9.]+(ns|us|µs|ms|s|m|h))$`)
+	methods      = []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
+	kinds        = []string{KindFixedRate, KindHTTP, KindGoTest}
+)
+
+// validator accumulates errors positioned through the spec's path index.
+type validator struct {
+	s    *Spec
+	errs ErrorList
+}
+
+func (v *validator) errorf(path, format string, args ...any) {
+	v.errs = append(v.errs, v.s.Errorf(path, format, args...))
+}
+
+// validate checks what decoding cannot, fills in defaults, and expands the
+// matrix once to enforce the cell limit. It returns every problem found.
+func (s *Spec) validate() ErrorList {
+	v := &validator{s: s}
+	if s.Name == "" {
+		base := filepath.Base(s.File)
+		s.Name = strings.TrimSuffix(base, filepath.Ext(base))
+	} else if !nameRE.MatchString(s.Name) {
+		v.errorf("name", "%q: use letters, digits, '.', '_' and '-' (it names result folders)", s.Name)
+	}
+	v.toolchains()
+	v.matrix(&s.Matrix, "matrix")
+	v.workloads()
+	v.runs()
+	for i, p := range s.Profiles {
+		if !contains(Profiles, p) {
+			v.errorf(index("profiles", i), "unknown profile %q%s (want one of %s)", p, DidYouMean(p, Profiles), strings.Join(Profiles, ", "))
+		}
+	}
+	v.gate()
+	if s.MaxCells < 0 {
+		v.errorf("max_cells", "must be >= 0 (got %d)", s.MaxCells)
+	}
+	if len(v.errs) == 0 {
+		v.cellLimit()
+	}
+	return v.errs
+}
+
+func (v *validator) toolchains() {
+	s := v.s
+	if len(s.Toolchains) == 0 {
+		if _, given := s.pos["toolchains"]; given {
+			v.errorf("toolchains", "empty list: name at least one toolchain (local, go1.X.Y or a GOROOT path)")
+		} else {
+			s.Toolchains = []string{"local"}
+		}
+	}
+	seen := map[string]bool{}
+	for i, t := range s.Toolchains {
+		p := index("toolchains", i)
+		switch {
+		case t == "local", toolchainRE.MatchString(t):
+		case filepath.IsAbs(t) || strings.HasPrefix(t, "./") || strings.HasPrefix(t, "../"):
+			if strings.ContainsAny(t, "\x00\n") {
+				v.errorf(p, "invalid GOROOT path %q", t)
+			}
+		case strings.HasPrefix(t, "go"):
+			v.errorf(p, "invalid toolchain %q: want a released version such as go1.27.3", t)
+		default:
+			v.errorf(p, "invalid toolchain %q: want local, a version such as go1.27.3, or a GOROOT path", t)
+		}
+		if seen[t] {
+			v.errorf(p, "duplicate toolchain %q", t)
+		}
+		seen[t] = true
+	}
+}
+
+// matrix checks one matrix (the global one or a workload's override).
+func (v *validator) matrix(m *Matrix, path string) {
+	strs := []struct {
+		dim  Dimension
+		vals []string
+		ok   func(string) string // "" when valid, else the problem
+	}{
+		{DimGOEXPERIMENT, m.GOEXPERIMENT, checkExperiment},
+		{DimGCFlags, m.GCFlags, checkFlagValue},
+		{DimLDFlags, m.LDFlags, checkFlagValue},
+		{DimTags, m.Tags, checkTags},
+		{DimGOAMD64, m.GOAMD64, checkGOAMD64},
+		{DimGOARM64, m.GOARM64, func(s string) string {
+			if s == "" || goarm64RE.MatchString(s) {
+				return ""
+			}
+			return "want v8.0 … v9.5, optionally with ,lse or ,crypto"
+		}},
+		{DimPGO, m.PGO, func(s string) string { return v.checkPGO(s) }},
+		{DimGODEBUG, m.GODEBUG, checkGODEBUG},
+		{DimGOGC, m.GOGC, checkGOGC},
+		{DimGOMEMLIMIT, m.GOMEMLIMIT, func(s string) string {
+			if s == "" || s == "off" || memlimitRE.MatchString(s) {
+				return ""
+			}
+			return "want off or a size such as 512MiB"
+		}},
+	}
+	for _, d := range strs {
+		p := join(path, string(d.dim))
+		if d.vals != nil && len(d.vals) == 0 {
+			v.errorf(p, "empty matrix dimension: list at least one value (\"\" for the default) or leave it out")
+		}
+		seen := map[string]bool{}
+		for i, val := range d.vals {
+			if msg := d.ok(val); msg != "" {
+				v.errorf(index(p, i), "%q: %s", val, msg)
+			}
+			if seen[val] {
+				v.errorf(index(p, i), "duplicate value %q", val)
+			}
+			seen[val] = true
+		}
+	}
+	p := join(path, "gomaxprocs")
+	if m.GOMAXPROCS != nil && len(m.GOMAXPROCS) == 0 {
+		v.errorf(p, "empty matrix dimension: list at least one value or leave it out")
+	}
+	for i, n := range m.GOMAXPROCS {
+		if n < 1 || n > 4096 {
+			v.errorf(index(p, i), "must be between 1 and 4096 (got %d)", n)
+		}
+	}
+	p = join(path, "env")
+	if _, given := v.s.pos[p]; given && len(m.Env) == 0 {
+		v.errorf(p, "empty matrix dimension: name at least one environment or leave it out")
+	}
+	for _, e := range m.Env {
+		ep := join(p, e.Name)
+		if !nameRE.MatchString(e.Name) {
+			v.errorf(ep, "environment name %q: use letters, digits, '.', '_' and '-'", e.Name)
+		}
+		for _, kv := range e.Vars {
+			vp := join(ep, kv.Key)
+			switch {
+			case !envVarRE.MatchString(kv.Key):
+				v.errorf(vp, "invalid environment variable name %q", kv.Key)
+			case reservedEnv[kv.Key] != "":
+				v.errorf(vp, "%s is set by the %s dimension, not by env", kv.Key, reservedEnv[kv.Key])
+			case strings.ContainsRune(kv.Value, 0):
+				v.errorf(vp, "value contains a NUL byte")
+			}
+		}
+	}
+}
+
+// reservedEnv maps variables the harness sets itself to the dimension that
+// owns them; setting them in env would silently fight the matrix.
+var reservedEnv = map[string]string{
+	"GODEBUG": "godebug", "GOGC": "gogc", "GOMEMLIMIT": "gomemlimit",
+	"GOMAXPROCS": "gomaxprocs", "GOEXPERIMENT": "goexperiment", "GOAMD64": "goamd64",
+	"GOARM64": "goarm64", "GOFLAGS": "gcflags/ldflags/tags",
+}
+
+func checkExperiment(s string) string {
+	if s == "" {
+		return ""
+	}
+	for _, e := range strings.Split(s, ",") {
+		if !experimentRE.MatchString(e) {
+			return fmt.Sprintf("invalid experiment name %q (want lower-case names, comma-separated, optionally prefixed with \"no\")", e)
+		}
+	}
+	return ""
+}
+
+func checkFlagValue(s string) string {
+	if strings.ContainsAny(s, "\x00\n\r") {
+		return "contains a NUL or newline"
+	}
+	return ""
+}
+
+func checkTags(s string) string {
+	if s == "" {
+		return ""
+	}
+	for _, t := range strings.Split(s, ",") {
+		if !nameRE.MatchString(t) {
+			return fmt.Sprintf("invalid build tag %q", t)
+		}
+	}
+	return ""
+}
+
+func checkGOAMD64(s string) string {
+	switch s {
+	case "", "v1", "v2", "v3", "v4":
+		return ""
+	}
+	return "want v1, v2, v3 or v4"
+}
+
+func checkGODEBUG(s string) string {
+	if s == "" {
+		return ""
+	}
+	for _, kv := range strings.Split(s, ",") {
+		if !godebugRE.MatchString(kv) {
+			return fmt.Sprintf("invalid setting %q (want key=value, comma-separated, e.g. cpu.adx=off)", kv)
+		}
+	}
+	return ""
+}
+
+func checkGOGC(s string) string {
+	if s == "" || s == "off" {
+		return ""
+	}
+	if n, err := strconv.Atoi(s); err == nil && n >= 0 {
+		return ""
+	}
+	return "want off or a non-negative integer percentage"
+}
+
+func (v *validator) checkPGO(s string) string {
+	switch s {
+	case "", "off", "auto":
+		return ""
+	}
+	if strings.ContainsRune(s, 0) {
+		return "invalid path"
+	}
+	return v.checkPath(s)
+}
+
+// checkPath rejects a relative path that climbs out of the repository the
+// spec lives in. Absolute paths are allowed: pointing outside is then an
+// explicit choice, not an accident of "../".
+func (v *validator) checkPath(p string) string {
+	if filepath.IsAbs(p) || v.s.Dir == "" {
+		return ""
+	}
+	root := repoRoot(v.s.Dir)
+	full := filepath.Join(v.s.Dir, p)
+	rel, err := filepath.Rel(root, full)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return fmt.Sprintf("path escapes the repository %s (use an absolute path to point outside it)", root)
+	}
+	return ""
+}
+
+// repoRoot is the nearest folder at or above dir holding .git, or dir itself.
+func repoRoot(dir string) string {
+	for d := dir; ; {
+		if _, err := os.Stat(filepath.Join(d, ".git")); err == nil {
+			return d
+		}
+		parent := filepath.Dir(d)
+		if parent == d {
+			return dir
+		}
+		d = parent
+	}
+}
+
+func (v *validator) workloads() {
+	s := v.s
+	if len(s.Workloads) == 0 {
+		v.errorf("workloads", "no workloads: list at least one")
+		return
+	}
+	names := map[string]int{}
+	for i := range s.Workloads {
+		w := &s.Workloads[i]
+		p := index("workloads", i)
+		if w.Name == "" {
+			v.errorf(p, "missing name")
+		} else if !nameRE.MatchString(w.Name) {
+			v.errorf(join(p, "name"), "%q: use letters, digits, '.', '_' and '-'", w.Name)
+		} else if j, dup := names[w.Name]; dup {
+			v.errorf(join(p, "name"), "duplicate workload name %q (also workloads[%d])", w.Name, j)
+		} else {
+			names[w.Name] = i
+		}
+		switch w.Kind {
+		case KindFixedRate, KindHTTP, KindGoTest:
+		case "":
+			v.errorf(p, "missing kind (want one of %s)", strings.Join(kinds, ", "))
+		default:
+			v.errorf(join(p, "kind"), "unknown kind %q%s (want one of %s)", w.Kind, DidYouMean(w.Kind, kinds), strings.Join(kinds, ", "))
+		}
+		if w.Package == "" {
+			v.errorf(p, "missing package (the Go package to build, e.g. ./workloads/alloc)")
+		} else if msg := v.checkPath(w.Package); msg != "" {
+			v.errorf(join(p, "package"), "%q: %s", w.Package, msg)
+		} else if strings.ContainsAny(w.Package, "\x00\n") {
+			v.errorf(join(p, "package"), "invalid package path")
+		}
+		v.workloadKind(w, p)
+		for j, f := range w.Requires {
+			if _, ok := host.CanonicalFeature(f); !ok {
+				v.errorf(index(join(p, "requires"), j), "unknown CPU feature %q%s", f, DidYouMean(f, host.FeatureNames()))
+			}
+		}
+		if w.Matrix != nil {
+			v.matrix(w.Matrix, join(p, "matrix"))
+		}
+		if w.Timeout < 0 {
+			v.errorf(join(p, "timeout"), "must be > 0 (got %s)", w.Timeout)
+		}
+		for _, kv := range w.Params {
+			if !nameRE.MatchString(kv.Key) {
+				v.errorf(join(join(p, "params"), kv.Key), "invalid parameter name %q", kv.Key)
+			}
+		}
+	}
+}
+
+// workloadKind checks the fields that depend on the workload's kind and
+// fills in their defaults.
+func (v *validator) workloadKind(w *Workload, p string) {
+	given := func(field string) bool { _, ok := v.s.pos[join(p, field)]; return ok }
+	notFor := func(field, kind string) {
+		if given(field) {
+			v.errorf(join(p, field), "not used by kind %s", kind)
+		}
+	}
+	switch w.Kind {
+	case KindFixedRate, KindHTTP:
+		if len(w.Rate) == 0 && !given("rate") {
+			v.errorf(p, "missing rate (the target rate, e.g. rate: 1000/s)")
+		}
+		if w.Duration == 0 && !given("duration") {
+			w.Duration = Duration(DefaultDuration)
+		}
+		if w.Duration <= 0 {
+			v.errorf(join(p, "duration"), "must be > 0 (got %s)", w.Duration)
+		}
+		if w.Warmup == 0 && !given("warmup") {
+			w.Warmup = Duration(DefaultWarmup)
+		}
+		if w.Warmup < 0 {
+			v.errorf(join(p, "warmup"), "must be >= 0 (got %s)", w.Warmup)
+		}
+		if w.Concurrency == 0 && !given("concurrency") {
+			w.Concurrency = DefaultConcurrency
+		}
+		if w.Concurrency < 1 || w.Concurrency > 100000 {
+			v.errorf(join(p, "concurrency"), "must be between 1 and 100000 (got %d)", w.Concurrency)
+		}
+		if w.Schedule != "" {
+			if msg := checkSchedule(w.Schedule); msg != "" {
+				v.errorf(join(p, "schedule"), "%q: %s", w.Schedule, msg)
+			}
+		}
+		notFor("bench", w.Kind)
+		notFor("benchtime", w.Kind)
+	case KindGoTest:
+		for _, f := range []string{"rate", "schedule", "duration", "warmup", "concurrency", "ops", "requests", "client", "params"} {
+			notFor(f, w.Kind)
+		}
+		if w.Bench == "" {
+			w.Bench = "."
+		}
+		if _, err := regexp.Compile(w.Bench); err != nil {
+			v.errorf(join(p, "bench"), "invalid regular expression: %v", err)
+		}
+		if w.Benchtime == "" {
+			w.Benchtime = DefaultBenchtime
+		} else if !benchtimeRE.MatchString(w.Benchtime) {
+			v.errorf(join(p, "benchtime"), "%q: want a duration such as 1s or a count such as 1000x", w.Benchtime)
+		}
+	}
+	switch w.Kind {
+	case KindFixedRate:
+		notFor("requests", w.Kind)
+		notFor("client", w.Kind)
+		if len(w.Ops) == 0 {
+			v.errorf(p, "missing ops (the operations to run, e.g. ops: [heap])")
+		}
+		v.ops(w, p)
+	case KindHTTP:
+		notFor("ops", w.Kind)
+		if len(w.Requests) == 0 {
+			v.errorf(p, "missing requests (e.g. requests: {get: {method: GET, path: /}})")
+		}
+		for i := range w.Requests {
+			r := &w.Requests[i]
+			rp := join(join(p, "requests"), r.Name)
+			if !nameRE.MatchString(r.Name) {
+				v.errorf(rp, "request name %q: use letters, digits, '.', '_' and '-'", r.Name)
+			}
+			if r.Method == "" {
+				r.Method = "GET"
+			} else if !contains(methods, r.Method) {
+				v.errorf(join(rp, "method"), "unknown method %q (want one of %s)", r.Method, strings.Join(methods, ", "))
+			}
+			if !strings.HasPrefix(r.Path, "/") {
+				v.errorf(rp, "path must start with / (got %q)", r.Path)
+			}
+			for _, h := range r.Headers {
+				if !envVarRE.MatchString(strings.ReplaceAll(h.Key, "-", "_")) || strings.ContainsAny(h.Value, "\r\n") {
+					v.errorf(join(join(rp, "headers"), h.Key), "invalid header %q", h.Key)
+				}
+			}
+		}
+	}
+}
+
+func (v *validator) ops(w *Workload, p string) {
+	seen := map[string]bool{}
+	for j := range w.Ops {
+		op := &w.Ops[j]
+		jp := index(join(p, "ops"), j)
+		switch {
+		case op.Name == "":
+			v.errorf(jp, "missing op name")
+		case !nameRE.MatchString(op.Name):
+			v.errorf(jp, "op name %q: use letters, digits, '.', '_' and '-'", op.Name)
+		case seen[op.Name]:
+			v.errorf(jp, "duplicate op %q", op.Name)
+		}
+		seen[op.Name] = true
+		for k, f := range op.Requires {
+			if _, ok := host.CanonicalFeature(f); !ok {
+				v.errorf(index(join(jp, "requires"), k), "unknown CPU feature %q%s", f, DidYouMean(f, host.FeatureNames()))
+			}
+		}
+		for k, e := range op.Experiments {
+			if !experimentRE.MatchString(e) {
+				v.errorf(index(join(jp, "experiments"), k), "invalid experiment name %q", e)
+			}
+		}
+	}
+}
+
+// checkSchedule accepts the driver's schedule forms: steps:R1,R2,... and
+// ramp:R1-R2 (rates in ops/s).
+func checkSchedule(s string) string {
+	kind, rest, ok := strings.Cut(s, ":")
+	if !ok {
+		return "want steps:R1,R2,... or ramp:FROM-TO"
+	}
+	var parts []string
+	switch kind {
+	case "steps":
+		parts = strings.Split(rest, ",")
+	case "ramp":
+		parts = strings.Split(rest, "-")
+		if len(parts) != 2 {
+			return "want ramp:FROM-TO, e.g. ramp:1000-10000"
+		}
+	default:
+		return fmt.Sprintf("unknown schedule %q (want steps or ramp)", kind)
+	}
+	for _, r := range parts {
+		f, err := strconv.ParseFloat(strings.TrimSpace(r), 64)
+		if err != nil || !(f > 0) {
+			return fmt.Sprintf("rate %q must be a number > 0", r)
+		}
+	}
+	return ""
+}
+
+func (v *validator) runs() {
+	r := &v.s.Runs
+	if r.Count == 0 {
+		if _, given := v.s.pos["runs.count"]; !given {
+			r.Count = DefaultCount
+		}
+	}
+	if r.Count < 1 || r.Count > 1000 {
+		v.errorf("runs.count", "must be between 1 and 1000 (got %d)", r.Count)
+	}
+	if r.Interleave == nil {
+		t := true
+		r.Interleave = &t
+	}
+	if r.Timeout < 0 {
+		v.errorf("runs.timeout", "must be > 0 (got %s)", r.Timeout)
+	}
+	for _, f := range []struct{ path, val string }{{"runs.cpus", r.CPUs}, {"runs.server_cpus", r.ServerCPUs}} {
+		if f.val != "" {
+			if _, err := ParseCPUList(f.val); err != nil {
+				v.errorf(f.path, "%v", err)
+			}
+		}
+	}
+}
+
+func (v *validator) gate() {
+	g := &v.s.Gate
+	if _, given := v.s.pos["gate.threshold"]; !given {
+		g.Threshold = DefaultThreshold
+	}
+	if g.Threshold < 0 || g.Threshold >= 10 {
+		v.errorf("gate.threshold", "must be between 0%% and 1000%% (got %s)", g.Threshold)
+	}
+	if _, given := v.s.pos["gate.alpha"]; !given {
+		g.Alpha = DefaultAlpha
+	}
+	if g.Alpha <= 0 || g.Alpha > 0.5 {
+		v.errorf("gate.alpha", "must be in (0, 0.5] (got %g)", g.Alpha)
+	}
+	for k, t := range g.Metrics {
+		if t < 0 || t >= 10 {
+			v.errorf(join("gate.metrics", k), "must be between 0%% and 1000%% (got %s)", t)
+		}
+	}
+}
+
+func (v *validator) cellLimit() {
+	n := v.s.countCells()
+	limit := v.s.MaxCells
+	if limit == 0 {
+		limit = DefaultMaxCells
+	}
+	if n > limit {
+		path := "workloads"
+		if _, given := v.s.pos["max_cells"]; given {
+			path = "max_cells"
+		}
+		v.errorf(path, "the matrix expands to %d cells, more than the limit of %d; narrow it, or raise the limit with max_cells: %d", n, limit, n)
+	}
+}
+
+// ParseCPUList parses a Linux CPU list such as "0-3,6" into CPU numbers.
+func ParseCPUList(s string) ([]int, error) {
+	var cpus []int
+	for _, part := range strings.Split(s, ",") {
+		lo, hi, isRange := strings.Cut(strings.TrimSpace(part), "-")
+		a, err := strconv.Atoi(lo)
+		if err != nil || a < 0 || a > 4095 {
+			return nil, fmt.Errorf("invalid CPU list %q (want e.g. 0-3,6)", s)
+		}
+		b := a
+		if isRange {
+			if b, err = strconv.Atoi(hi); err != nil || b < a || b > 4095 {
+				return nil, fmt.Errorf("invalid CPU list %q (want e.g. 0-3,6)", s)
+			}
+		}
+		for c := a; c <= b; c++ {
+			cpus = append(cpus, c)
+		}
+	}
+	return cpus, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
