@@ -1,0 +1,252 @@
+package driver
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	hdr "github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// Histogram geometry: values are nanoseconds from 1 ns to 1 hour at 3
+// significant digits (about 0.1% resolution). A larger value is recorded as
+// 1 hour and counted as an overflow.
+const (
+	histLowest   = 1
+	histHighest  = int64(time.Hour)
+	histSigFigs  = 3
+	intervalLen  = time.Second
+	tagIntended  = "intended"
+	tagActual    = "actual"
+	tagLag       = "lag"
+	numSeries    = 3
+	seriesIntend = 0
+	seriesActual = 1
+	seriesLag    = 2
+)
+
+var seriesTags = [numSeries]string{tagIntended, tagActual, tagLag}
+
+// An interval holds what was recorded for the ops due in one second of the
+// measured window.
+type interval struct {
+	index    int
+	expected uint64 // ops due in it
+	done     uint64 // of those, completed (with or without error)
+	errors   uint64
+	hist     [numSeries]*hdr.Histogram
+	overflow [numSeries]uint64
+}
+
+// A recorder collects latencies into per-interval histograms. Ops are
+// attributed to the interval they were due in, not the one they finished in,
+// so a stall shows where the ops should have run and each interval holds the
+// schedule's count. An interval is complete once all its ops are; complete
+// intervals go, in order, to a writer goroutine that encodes them to the
+// interval log and merges them into the totals.
+//
+// Note: one mutex guards recording. Per-worker histograms would avoid it, but
+// cost 810 KB of live heap per worker, which would move the GC pacing of the
+// very workload being measured; the critical section is three RecordValue
+// calls (~30 ns) and only GOMAXPROCS goroutines can contend for it.
+type recorder struct {
+	sched  Schedule
+	ws, we time.Duration // measured window, as schedule offsets
+
+	mu   sync.Mutex
+	base int         // index of open[0]
+	open []*interval // intervals not yet complete, from base on
+	free []*interval
+	out  chan *interval
+
+	// Owned by the writer goroutine until close returns.
+	totals   [numSeries]*hdr.Histogram
+	overflow [numSeries]uint64
+	done     uint64
+	errors   uint64
+	nWritten int
+	werr     error
+	finished chan struct{}
+}
+
+func newHist() *hdr.Histogram { return hdr.New(histLowest, histHighest, histSigFigs) }
+
+// newRecorder starts the writer, which writes the interval log to w; the
+// log's time stamps are seconds from wallStart, the wall time of ws.
+func newRecorder(sched Schedule, ws, we time.Duration, w io.Writer, wallStart time.Time) *recorder {
+	r := &recorder{sched: sched, ws: ws, we: we, out: make(chan *interval, 16), finished: make(chan struct{})}
+	for i := range r.totals {
+		r.totals[i] = newHist()
+	}
+	go r.write(w, wallStart)
+	return r
+}
+
+// record files one completed op that was due at due, started at start and
+// finished at end, generator lag lag.
+func (r *recorder) record(due, start, end, lag time.Duration, failed bool) {
+	if due < r.ws {
+		return // warm-up
+	}
+	k := int((due - r.ws) / intervalLen)
+	var complete []*interval
+	r.mu.Lock()
+	iv := r.get(k)
+	iv.add(seriesIntend, end-due)
+	iv.add(seriesActual, end-start)
+	iv.add(seriesLag, lag)
+	iv.done++
+	if failed {
+		iv.errors++
+	}
+	if f := r.open[0]; f.done >= f.expected {
+		complete = r.popComplete()
+	}
+	r.mu.Unlock()
+	for _, iv := range complete {
+		r.out <- iv
+	}
+}
+
+func (iv *interval) add(s int, d time.Duration) {
+	v := int64(d)
+	if v < 0 {
+		v = 0 // a simulated or broken clock; never seen with the monotonic clock
+	}
+	if v > histHighest {
+		iv.overflow[s]++
+		v = histHighest
+	}
+	iv.hist[s].RecordValue(v)
+}
+
+// get returns interval k, opening it and any before it. r.mu is held.
+func (r *recorder) get(k int) *interval {
+	for r.base+len(r.open) <= k {
+		i := r.base + len(r.open)
+		from := firstDueAtOrAfter(r.sched, r.ws+time.Duration(i)*intervalLen)
+		to := firstDueAtOrAfter(r.sched, min(r.ws+time.Duration(i+1)*intervalLen, r.we))
+		var iv *interval
+		if n := len(r.free); n > 0 {
+			iv, r.free = r.free[n-1], r.free[:n-1]
+		} else {
+			iv = &interval{}
+			for s := range iv.hist {
+				iv.hist[s] = newHist()
+			}
+		}
+		iv.index, iv.expected = i, to-from
+		r.open = append(r.open, iv)
+	}
+	return r.open[k-r.base]
+}
+
+// popComplete takes the complete intervals off the front. r.mu is held.
+func (r *recorder) popComplete() []*interval {
+	var c []*interval
+	for len(r.open) > 0 && r.open[0].done >= r.open[0].expected {
+		c = append(c, r.open[0])
+		r.open = r.open[1:]
+		r.base++
+	}
+	return c
+}
+
+// close flushes the open intervals up to (not including) index upto, partial
+// ones included, waits for the writer and returns its error.
+func (r *recorder) close(upto int) error {
+	r.mu.Lock()
+	if upto > r.base+len(r.open) {
+		r.get(upto - 1)
+	}
+	rest := r.open
+	r.open = nil
+	r.mu.Unlock()
+	for _, iv := range rest {
+		r.out <- iv
+	}
+	close(r.out)
+	<-r.finished
+	return r.werr
+}
+
+func (r *recorder) write(w io.Writer, wallStart time.Time) {
+	defer close(r.finished)
+	bw := bufio.NewWriter(w)
+	lw := hdr.NewHistogramLogWriter(bw)
+	startMs := wallStart.UnixMilli()
+	lw.SetBaseTime(startMs)
+	secs := float64(startMs) / 1000
+	iso := wallStart.UTC().Format(time.RFC3339Nano)
+	// Same header as Java's HistogramLogWriter, with fractional seconds that
+	// hdrhistogram-go's OutputStartTime would truncate.
+	check := func(err error) {
+		if r.werr == nil {
+			r.werr = err
+		}
+	}
+	check(lw.OutputLogFormatVersion())
+	check(lw.OutputComment(fmt.Sprintf("[StartTime: %.3f (seconds since epoch), %s]", secs, iso)))
+	check(lw.OutputComment(fmt.Sprintf("[BaseTime: %.3f (seconds since epoch)]", secs)))
+	check(lw.OutputComment(fmt.Sprintf("Values are nanoseconds, trackable %d..%d at %d significant digits; Interval_Max is in milliseconds.", histLowest, histHighest, histSigFigs)))
+	check(lw.OutputComment("Tags: intended = completion - intended start (coordinated-omission corrected), actual = completion - actual start, lag = how late the generator issued the op."))
+	check(lw.OutputComment("Each interval holds the ops due in that second of the measured window."))
+	check(lw.OutputLegend())
+	for iv := range r.out {
+		end := min(r.ws+time.Duration(iv.index+1)*intervalLen, r.we)
+		for s, h := range iv.hist {
+			h.SetTag(seriesTags[s])
+			h.SetStartTimeMs(startMs + int64(time.Duration(iv.index)*intervalLen/time.Millisecond))
+			h.SetEndTimeMs(startMs + int64((end-r.ws)/time.Millisecond))
+			check(lw.OutputIntervalHistogram(h))
+			r.totals[s].Merge(h)
+			r.overflow[s] += iv.overflow[s]
+		}
+		r.done += iv.done
+		r.errors += iv.errors
+		r.nWritten++
+		for s, h := range iv.hist {
+			h.Reset()
+			iv.overflow[s] = 0
+		}
+		iv.done, iv.errors = 0, 0
+		r.mu.Lock()
+		r.free = append(r.free, iv)
+		r.mu.Unlock()
+	}
+	check(bw.Flush())
+}
+
+// A Summary describes one latency series in nanoseconds.
+type Summary struct {
+	Count    int64   `json:"count"`
+	MinNs    int64   `json:"min_ns"`
+	MeanNs   float64 `json:"mean_ns"`
+	P50Ns    int64   `json:"p50_ns"`
+	P90Ns    int64   `json:"p90_ns"`
+	P99Ns    int64   `json:"p99_ns"`
+	P999Ns   int64   `json:"p999_ns"`
+	P9999Ns  int64   `json:"p9999_ns"`
+	MaxNs    int64   `json:"max_ns"`
+	Overflow uint64  `json:"overflow"`
+}
+
+func summarize(h *hdr.Histogram, overflow uint64) Summary {
+	if h.TotalCount() == 0 {
+		return Summary{Overflow: overflow}
+	}
+	return Summary{
+		Count:    h.TotalCount(),
+		MinNs:    h.Min(),
+		MeanNs:   h.Mean(),
+		P50Ns:    h.ValueAtQuantile(50),
+		P90Ns:    h.ValueAtQuantile(90),
+		P99Ns:    h.ValueAtQuantile(99),
+		P999Ns:   h.ValueAtQuantile(99.9),
+		P9999Ns:  h.ValueAtQuantile(99.99),
+		MaxNs:    h.Max(),
+		Overflow: overflow,
+	}
+}

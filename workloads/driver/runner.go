@@ -1,0 +1,200 @@
+package driver
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Why a run stopped before its schedule ended.
+const (
+	stopNone = iota
+	stopBacklog
+	stopInterrupted
+	stopPanic
+)
+
+// A runner plays a schedule against an op, open loop: the schedule, not the
+// op's speed, says when each op is due, and latency counts from then.
+//
+// Workers take tickets (op numbers) from one atomic counter, in order, and
+// each waits for its own ticket's due time, runs the op and records it. A
+// ticket that is already due when a worker takes it was queued: every worker
+// was busy when it fell due. So queueing needs no queue: the backlog is the
+// number of due tickets nobody has taken, and it costs nothing to hold,
+// which is why nothing is ever dropped. There is no dispatcher goroutine and
+// no per-op channel send.
+type runner struct {
+	clk        clock
+	sched      Schedule // includes warm-up
+	do         func(context.Context) error
+	conc       int
+	ws, we     time.Duration // measured window, as schedule offsets
+	maxBacklog uint64
+	rec        *recorder
+	onWindow   func() // called once, at ws, from its own goroutine
+
+	next     atomic.Uint64
+	stop     chan struct{}
+	stopOnce sync.Once
+	stopKind int
+	stopWhy  string
+	stopAt   time.Duration
+}
+
+// runStats are the runner's own figures for the measured window.
+type runStats struct {
+	issued     uint64        // ops started
+	backlogMax uint64        // most due-but-unstarted ops seen at once
+	lastDue    time.Duration // due time of the last op started, or -1
+	lastEnd    time.Duration // completion time of the last op
+	stopKind   int
+	stopWhy    string
+	stopAt     time.Duration
+}
+
+type workerStats struct {
+	issued, backlogMax uint64
+	lastDue, lastEnd   time.Duration
+	_                  [64]byte // keep workers' stats on separate cache lines
+}
+
+func (r *runner) halt(kind int, why string) {
+	r.stopOnce.Do(func() {
+		r.stopKind, r.stopWhy, r.stopAt = kind, why, r.clk.Now()
+		close(r.stop)
+	})
+}
+
+// run plays the schedule until it ends, the backlog bound is hit, an op
+// panics or ctx is done, and returns once every started op has completed.
+func (r *runner) run(ctx context.Context) runStats {
+	r.stop = make(chan struct{})
+	p, _ := r.clk.(participant)
+	var wg sync.WaitGroup
+	stats := make([]workerStats, r.conc)
+	spawn := func(f func()) {
+		if p != nil {
+			p.enter()
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if p != nil {
+				defer p.exit()
+			}
+			f()
+		}()
+	}
+	if r.onWindow != nil {
+		spawn(func() {
+			if _, ok := r.clk.SleepUntil(r.ws, r.stop); ok {
+				r.onWindow()
+			}
+		})
+	}
+	for i := range stats {
+		st := &stats[i]
+		st.lastDue = -1
+		spawn(func() { r.work(ctx, st) })
+	}
+	finished := make(chan struct{})
+	go func() {
+		select {
+		case <-ctx.Done():
+			r.halt(stopInterrupted, "interrupted: "+context.Cause(ctx).Error())
+		case <-finished:
+		}
+	}()
+	wg.Wait()
+	close(finished)
+
+	s := runStats{lastDue: -1}
+	for _, st := range stats {
+		s.issued += st.issued
+		s.backlogMax = max(s.backlogMax, st.backlogMax)
+		s.lastDue = max(s.lastDue, st.lastDue)
+		s.lastEnd = max(s.lastEnd, st.lastEnd)
+	}
+	r.halt(stopNone, "") // no-op if something stopped the run already
+	s.stopKind, s.stopWhy, s.stopAt = r.stopKind, r.stopWhy, r.stopAt
+	return s
+}
+
+func (r *runner) work(ctx context.Context, st *workerStats) {
+	free := r.clk.Now() // when this worker last became free to take a ticket
+	for {
+		select {
+		case <-r.stop:
+			return
+		default:
+		}
+		n := r.next.Add(1) - 1
+		due, ok := r.sched.Due(n)
+		if !ok {
+			return // schedule exhausted; others may still hold earlier tickets
+		}
+		start := r.clk.Now()
+		if start < due {
+			if start, ok = r.clk.SleepUntil(due, r.stop); !ok {
+				return
+			}
+		} else if start > due && r.overBacklog(n, start, st) {
+			r.halt(stopBacklog, fmt.Sprintf("backlog reached -max-backlog=%d ops due but not started", r.maxBacklog))
+			return
+		}
+		// Generator lag: how late the op started after it was both due and
+		// had a free worker. Time spent queued behind busy workers is not
+		// lag; it shows as the gap between intended and actual latency.
+		lag := start - max(due, free)
+		err := r.call(ctx)
+		end := r.clk.Now()
+		if due >= r.ws {
+			st.issued++
+			st.lastDue, st.lastEnd = due, end
+		}
+		r.rec.record(due, start, end, lag, err != nil)
+		free = end
+	}
+}
+
+func (r *runner) call(ctx context.Context) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			r.halt(stopPanic, fmt.Sprintf("op panicked: %v", p))
+			err = fmt.Errorf("panic: %v", p)
+		}
+	}()
+	return r.do(ctx)
+}
+
+// overBacklog reports whether more than maxBacklog ops are due but not
+// started at now, given that ticket n is the oldest of them; it also keeps
+// the worker's largest backlog seen. It searches only when that could grow.
+func (r *runner) overBacklog(n uint64, now time.Duration, st *workerStats) bool {
+	due := func(i uint64) bool {
+		d, ok := r.sched.Due(i)
+		return ok && d <= now
+	}
+	if due(n + r.maxBacklog) {
+		st.backlogMax = max(st.backlogMax, r.maxBacklog+1)
+		return true
+	}
+	if !due(n + st.backlogMax) {
+		return false
+	}
+	// Tickets n..m-1 are due; find m in (n+backlogMax, n+maxBacklog].
+	lo, hi := n+st.backlogMax+1, n+r.maxBacklog
+	for lo < hi {
+		m := lo + (hi-lo)/2
+		if due(m) {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	st.backlogMax = lo - n
+	return false
+}

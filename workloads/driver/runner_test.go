@@ -1,0 +1,222 @@
+package driver
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	hdr "github.com/HdrHistogram/hdrhistogram-go"
+)
+
+var testEpoch = time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
+
+type simRun struct {
+	stats runStats
+	rec   *recorder
+	hlog  []byte
+}
+
+// simulate runs op against plan on a fake clock with no warm-up.
+func simulate(t *testing.T, plan *Plan, conc int, maxBacklog uint64, clk *fakeClock, op func(context.Context) error) simRun {
+	t.Helper()
+	var buf bytes.Buffer
+	rec := newRecorder(plan, 0, plan.Len(), &buf, testEpoch)
+	r := &runner{clk: clk, sched: plan, do: op, conc: conc, ws: 0, we: plan.Len(), maxBacklog: maxBacklog, rec: rec}
+	st := r.run(context.Background())
+	upto := int((plan.Len() + intervalLen - 1) / intervalLen)
+	if st.stopKind != stopNone {
+		upto = int(st.lastDue/intervalLen) + 1
+	}
+	if err := rec.close(upto); err != nil {
+		t.Fatalf("writing interval log: %v", err)
+	}
+	return simRun{st, rec, buf.Bytes()}
+}
+
+func within(got, want, tol time.Duration) bool { return got >= want-tol && got <= want+tol }
+
+// The classic coordinated-omission scenario: 1000 ops/s for 10 s, each op
+// takes 1 ms, and the whole process freezes for 1 s at t=5 s. Ops due during
+// the freeze waited for it; an open-loop generator charges them that wait.
+func TestCoordinatedOmissionKnownAnswer(t *testing.T) {
+	clk := &fakeClock{}
+	plan, err := Constant(1000, 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var froze atomic.Bool
+	op := func(context.Context) error {
+		if clk.Now() >= 5*time.Second && froze.CompareAndSwap(false, true) {
+			clk.Freeze(time.Second)
+		}
+		clk.Sleep(time.Millisecond)
+		return nil
+	}
+	// Enough workers that the ops due during the freeze all run when it ends.
+	res := simulate(t, plan, 1100, 1e6, clk, op)
+
+	intended := summarize(res.rec.totals[seriesIntend], 0)
+	actual := summarize(res.rec.totals[seriesActual], 0)
+	t.Logf("intended: %+v", intended)
+	t.Logf("actual:   %+v", actual)
+	const ms = time.Millisecond
+	hdrTol := 2 * ms // 3 significant digits: ±0.1% of ~1 s, plus rounding up to bucket edges
+	for _, c := range []struct {
+		name      string
+		got, want time.Duration
+	}{
+		{"intended P50", time.Duration(intended.P50Ns), ms},
+		{"intended P99", time.Duration(intended.P99Ns), 901 * ms},
+		{"intended P99.9", time.Duration(intended.P999Ns), 991 * ms},
+		{"intended max", time.Duration(intended.MaxNs), 1001 * ms},
+		// What a closed-loop tool would claim: only the op caught in the freeze was slow.
+		{"actual P99", time.Duration(actual.P99Ns), ms},
+		{"actual P99.9", time.Duration(actual.P999Ns), ms},
+		{"actual max", time.Duration(actual.MaxNs), 1001 * ms},
+	} {
+		tol := hdrTol
+		if c.want == ms {
+			tol = 10 * time.Microsecond
+		}
+		if !within(c.got, c.want, tol) {
+			t.Errorf("%s = %v; want %v ± %v", c.name, c.got, c.want, tol)
+		}
+	}
+	if intended.Count != 10000 || actual.Count != 10000 || res.stats.issued != 10000 {
+		t.Errorf("count = %d intended, %d actual, %d issued; want 10000", intended.Count, actual.Count, res.stats.issued)
+	}
+	if res.rec.nWritten != 10 {
+		t.Errorf("%d intervals written; want 10", res.rec.nWritten)
+	}
+	// The freeze stopped the generator too: ops it should have started
+	// during the freeze (while workers were free) were issued late.
+	lag := summarize(res.rec.totals[seriesLag], 0)
+	if lag.Count != 10000 || time.Duration(lag.MaxNs) < 990*ms {
+		t.Errorf("lag = %+v; want 10000 values, max ≈ 1 s", lag)
+	}
+}
+
+// With one worker, an op that itself stalls for 1 s makes later ops queue
+// behind it: latency counts the queueing, generator lag does not.
+func TestQueueingIsLatencyNotLag(t *testing.T) {
+	clk := &fakeClock{}
+	plan, _ := Constant(1000, 10*time.Second)
+	var stalled atomic.Bool
+	op := func(context.Context) error {
+		if clk.Now() >= 5*time.Second && stalled.CompareAndSwap(false, true) {
+			clk.Sleep(time.Second)
+		}
+		return nil // no service time: the backlog drains at once
+	}
+	res := simulate(t, plan, 1, 1e6, clk, op)
+	intended := summarize(res.rec.totals[seriesIntend], 0)
+	lag := summarize(res.rec.totals[seriesLag], 0)
+	if !within(time.Duration(intended.P99Ns), 900*time.Millisecond, 2*time.Millisecond) ||
+		!within(time.Duration(intended.MaxNs), time.Second, 2*time.Millisecond) {
+		t.Errorf("intended = %+v; want P99 ≈ 900ms, max ≈ 1s", intended)
+	}
+	if lag.MaxNs != 0 {
+		t.Errorf("lag max = %v; want 0: queued ops were not issued late by the generator", time.Duration(lag.MaxNs))
+	}
+	if res.stats.backlogMax < 999 || res.stats.backlogMax > 1001 {
+		t.Errorf("backlog max = %d; want ≈ 1000 ops queued behind the stall", res.stats.backlogMax)
+	}
+}
+
+func TestBacklogBoundStopsRun(t *testing.T) {
+	clk := &fakeClock{}
+	plan, _ := Constant(1000, 10*time.Second)
+	op := func(context.Context) error { clk.Sleep(2 * time.Millisecond); return nil } // half the needed speed
+	res := simulate(t, plan, 1, 500, clk, op)
+	if res.stats.stopKind != stopBacklog {
+		t.Fatalf("stop = %d %q; want the backlog bound to stop the run", res.stats.stopKind, res.stats.stopWhy)
+	}
+	// Backlog grows by 1 op every 2 ms: 500 ops after ~1 s, when ~500 ops ran.
+	if res.stats.issued < 490 || res.stats.issued > 510 || res.rec.done != res.stats.issued {
+		t.Errorf("issued %d, recorded %d; want ≈ 500 and equal", res.stats.issued, res.rec.done)
+	}
+}
+
+func TestErrorsAndPanicsAreCounted(t *testing.T) {
+	clk := &fakeClock{}
+	plan, _ := Constant(100, time.Second)
+	var n atomic.Int64
+	op := func(context.Context) error {
+		switch n.Add(1) {
+		case 10, 20:
+			return errors.New("boom")
+		case 50:
+			panic("kaboom")
+		}
+		return nil
+	}
+	res := simulate(t, plan, 1, 1000, clk, op)
+	if res.stats.stopKind != stopPanic || !strings.Contains(res.stats.stopWhy, "kaboom") {
+		t.Errorf("stop = %d %q; want a panic stop", res.stats.stopKind, res.stats.stopWhy)
+	}
+	if res.rec.errors != 3 || res.rec.done != 50 {
+		t.Errorf("errors %d of %d; want 3 of 50", res.rec.errors, res.rec.done)
+	}
+}
+
+func TestIntervalLogRoundTrip(t *testing.T) {
+	clk := &fakeClock{}
+	plan, _ := ParseSchedule("steps:500,1000,2000", 0, 3*time.Second)
+	var i atomic.Int64
+	op := func(context.Context) error {
+		clk.Sleep(time.Duration(i.Add(1)%97) * 10 * time.Microsecond)
+		return nil
+	}
+	res := simulate(t, plan, 4, 1e6, clk, op)
+	got := readHlog(t, bytes.NewReader(res.hlog))
+	for s, tag := range seriesTags {
+		want := res.rec.totals[s]
+		h := got[tag]
+		if h == nil {
+			t.Fatalf("no %q intervals in the log", tag)
+		}
+		if h.TotalCount() != want.TotalCount() || h.TotalCount() != 3500 {
+			t.Errorf("%s: count %d read back, %d recorded; want 3500", tag, h.TotalCount(), want.TotalCount())
+		}
+		for _, q := range []float64{50, 90, 99, 99.9, 100} {
+			if a, b := h.ValueAtQuantile(q), want.ValueAtQuantile(q); a != b {
+				t.Errorf("%s P%g: %d read back, %d recorded", tag, q, a, b)
+			}
+		}
+	}
+	if n := strings.Count(string(res.hlog), "Tag=intended,"); n != 3 {
+		t.Errorf("%d intended intervals; want one per second (3)", n)
+	}
+	for _, want := range []string{"#[Histogram log format version 1.3]", "#[StartTime: 1735787045.000 (seconds since epoch), 2025-01-02T03:04:05Z]", "#[BaseTime: 1735787045.000", "Tag=lag,2.000000,1.000000,"} {
+		if !bytes.Contains(res.hlog, []byte(want)) {
+			t.Errorf("log lacks %q:\n%s", want, res.hlog)
+		}
+	}
+}
+
+// readHlog merges every interval of each tag, as a report would.
+func readHlog(t *testing.T, r io.Reader) map[string]*hdr.Histogram {
+	t.Helper()
+	lr := hdr.NewHistogramLogReader(r)
+	out := map[string]*hdr.Histogram{}
+	for {
+		h, err := lr.NextIntervalHistogram()
+		if err != nil {
+			t.Fatalf("reading interval log: %v", err)
+		}
+		if h == nil {
+			return out
+		}
+		if out[h.Tag()] == nil {
+			out[h.Tag()] = newHist()
+		}
+		if dropped := out[h.Tag()].Merge(h); dropped != 0 {
+			t.Fatalf("merge dropped %d values", dropped)
+		}
+	}
+}
