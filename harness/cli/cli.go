@@ -229,4 +229,3 @@ func SoftStop(ctx context.Context) <-chan struct{} {
 	ch, _ := ctx.Value(softStopKey{}).(<-chan struct{})
 	return ch
 }
-

@@ -56,17 +56,16 @@ func parse(file, dir string, data []byte) (*Spec, error) {
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		return nil, ErrorList{syntaxError(file, err)}
 	}
-	d := &decoder{file: file, pos: map[string]Pos{}}
+	d := &decoder{file: file, pos: map[string]Pos{}, failed: map[string]bool{}}
 	s := &Spec{File: file, Dir: dir, Source: data}
-	switch {
-	case root.Kind == 0 || len(root.Content) == 0:
-		d.errorf(&root, "", "empty spec: want a mapping with at least toolchains and workloads")
-	default:
-		doc := root.Content[0]
-		d.decodeValue(doc, reflect.ValueOf(s).Elem(), "")
+	if root.Kind == 0 || len(root.Content) == 0 {
+		return nil, ErrorList{{File: file, Pos: Pos{1, 1}, Msg: "empty spec: want a mapping with at least toolchains and workloads"}}
 	}
-	s.pos = d.pos
-	if d.tooBig {
+	d.decodeValue(root.Content[0], reflect.ValueOf(s).Elem(), "")
+	s.pos, s.failed = d.pos, d.failed
+	if d.tooBig || d.failed[""] {
+		// Nothing sensible to validate in an alias bomb or a document
+		// that is not a mapping.
 		return nil, d.errs.Err()
 	}
 	d.errs = append(d.errs, s.validate()...)
@@ -97,6 +96,7 @@ type decoder struct {
 	file   string
 	errs   ErrorList
 	pos    map[string]Pos
+	failed map[string]bool
 	nodes  int
 	tooBig bool
 }
@@ -108,6 +108,7 @@ type nodeDecoder interface {
 }
 
 func (d *decoder) errorf(n *yaml.Node, path, format string, args ...any) {
+	d.failed[path] = true
 	d.errs = append(d.errs, &Error{File: d.file, Pos: Pos{n.Line, n.Column}, Path: path, Msg: fmt.Sprintf(format, args...)})
 }
 
@@ -255,6 +256,9 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 	}
 	d.eachKey(n, path, func(k, val *yaml.Node, key string) {
 		i, ok := fields[key]
+		if !ok && path == "" && strings.HasPrefix(key, "x-") {
+			return // extension field: a home for YAML anchors, ignored
+		}
 		if !ok {
 			d.errorf(k, path, "unknown field %q%s", key, DidYouMean(key, keys))
 			return
@@ -264,15 +268,21 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 }
 
 // eachKey calls fn for every key of mapping n, reporting non-string and
-// duplicate keys.
+// duplicate keys. YAML merge keys ("<<: *defaults") contribute the keys of
+// the merged mappings that n does not set itself.
 func (d *decoder) eachKey(n *yaml.Node, path string, fn func(k, v *yaml.Node, key string)) {
 	seen := map[string]*yaml.Node{}
+	var merged []*yaml.Node // key, value pairs from merge keys, in order
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, val := d.resolve(n.Content[i]), n.Content[i+1]
 		if d.tooBig {
 			return
 		}
-		if k.Kind != yaml.ScalarNode || k.Tag == "!!merge" {
+		if k.Kind == yaml.ScalarNode && k.Tag == "!!merge" {
+			merged = append(merged, d.mergePairs(val, path)...)
+			continue
+		}
+		if k.Kind != yaml.ScalarNode {
 			d.errorf(k, path, "keys must be plain strings, got %s", describe(k))
 			continue
 		}
@@ -283,6 +293,36 @@ func (d *decoder) eachKey(n *yaml.Node, path string, fn func(k, v *yaml.Node, ke
 		seen[k.Value] = k
 		fn(k, val, k.Value)
 	}
+	for i := 0; i+1 < len(merged); i += 2 {
+		k, val := d.resolve(merged[i]), merged[i+1]
+		if k.Kind != yaml.ScalarNode || seen[k.Value] != nil {
+			continue
+		}
+		seen[k.Value] = k
+		fn(k, val, k.Value)
+	}
+}
+
+// mergePairs returns the key/value nodes a merge key's value contributes: a
+// mapping, or a list of mappings (earlier ones win).
+func (d *decoder) mergePairs(val *yaml.Node, path string) []*yaml.Node {
+	val = d.resolve(val)
+	switch val.Kind {
+	case yaml.MappingNode:
+		return val.Content
+	case yaml.SequenceNode:
+		var out []*yaml.Node
+		for _, m := range val.Content {
+			if m = d.resolve(m); m.Kind != yaml.MappingNode {
+				d.errorf(m, path, "a merge key (<<) takes mappings, got %s", describe(m))
+				continue
+			}
+			out = append(out, m.Content...)
+		}
+		return out
+	}
+	d.errorf(val, path, "a merge key (<<) takes a mapping, got %s", describe(val))
+	return nil
 }
 
 func (d *decoder) decodeSlice(n *yaml.Node, v reflect.Value, path string) {

@@ -182,21 +182,6 @@ func (s *Spec) product(w *Workload) float64 {
 	return n
 }
 
-// hardCellLimit stops expansion of absurd matrices before any memory is spent
-// on them, whatever max_cells says.
-const hardCellLimit = 1_000_000
-
-func (s *Spec) countCells() int {
-	var total float64
-	for i := range s.Workloads {
-		total += s.product(&s.Workloads[i])
-	}
-	if total > hardCellLimit {
-		return int(min(total, 1<<62))
-	}
-	return len(s.Cells())
-}
-
 // An axis is one dimension of the odometer that enumerates cells: n values,
 // and how to set the i-th on a cell.
 type axis struct {
@@ -267,9 +252,13 @@ func (s *Spec) Cells() []Cell {
 			{len(procs), func(c *Cell, i int) { c.GOMAXPROCS = procs[i] }},
 			{len(envs), func(c *Cell, i int) { c.Env = envs[i] }},
 		}
+		empty := false
+		for _, a := range axes {
+			empty = empty || a.n == 0
+		}
 		// An odometer over the axes: the last axis turns fastest.
 		idx := make([]int, len(axes))
-		for {
+		for !empty {
 			c := Cell{Workload: w, MultiRate: len(w.Rate) > 1}
 			for k, a := range axes {
 				a.set(&c, idx[k])

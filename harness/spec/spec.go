@@ -53,17 +53,34 @@ type Spec struct {
 	// nothing, say); they are shown by plan and recorded with results.
 	Warnings []string `yaml:"-"`
 
-	pos map[string]Pos
+	pos    map[string]Pos
+	failed map[string]bool // paths whose values did not decode
 }
 
 // PosOf returns the position of the value at path (as used in errors), or the
 // zero Pos when the path is unknown, e.g. for a value that was defaulted.
 func (s *Spec) PosOf(path string) Pos { return s.pos[path] }
 
-// Errorf returns an Error positioned at path. Later stages (plan) use it so
-// their errors point into the spec too.
+// Errorf returns an Error positioned at path, or at the nearest enclosing
+// value the spec wrote when path itself is absent (a missing field is
+// reported where its parent is). Later stages (plan) use it so their errors
+// point into the spec too.
 func (s *Spec) Errorf(path, format string, args ...any) *Error {
-	return &Error{File: s.File, Pos: s.pos[path], Path: path, Msg: fmt.Sprintf(format, args...)}
+	pos, ok := s.pos[path]
+	for p := path; !ok && p != ""; {
+		p = parent(p)
+		pos, ok = s.pos[p]
+	}
+	return &Error{File: s.File, Pos: pos, Path: path, Msg: fmt.Sprintf(format, args...)}
+}
+
+// parent strips the last ".key" or "[i]" from a path.
+func parent(path string) string {
+	i := strings.LastIndexAny(path, ".[")
+	if i < 0 {
+		return ""
+	}
+	return path[:i]
 }
 
 // A Matrix lists the values of each dimension; cells are the cross product.

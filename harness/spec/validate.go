@@ -45,8 +45,19 @@ type validator struct {
 	errs ErrorList
 }
 
+// errorf records a problem at path, unless decoding already reported one
+// there: a value that failed to decode has no meaningful range to check.
 func (v *validator) errorf(path, format string, args ...any) {
+	if v.s.failed[path] {
+		return
+	}
 	v.errs = append(v.errs, v.s.Errorf(path, format, args...))
+}
+
+// given reports whether the spec wrote a value at path.
+func (v *validator) given(path string) bool {
+	_, ok := v.s.pos[path]
+	return ok
 }
 
 // validate checks what decoding cannot, fills in defaults, and expands the
@@ -69,10 +80,10 @@ func (s *Spec) validate() ErrorList {
 		}
 	}
 	v.gate()
-	if s.MaxCells < 0 {
-		v.errorf("max_cells", "must be >= 0 (got %d)", s.MaxCells)
+	if s.MaxCells < 0 || s.MaxCells > maxMaxCells {
+		v.errorf("max_cells", "must be between 0 and %d (got %d)", maxMaxCells, s.MaxCells)
 	}
-	if len(v.errs) == 0 {
+	if len(v.errs) == 0 && len(s.failed) == 0 {
 		v.cellLimit()
 	}
 	return v.errs
@@ -297,6 +308,10 @@ func repoRoot(dir string) string {
 func (v *validator) workloads() {
 	s := v.s
 	if len(s.Workloads) == 0 {
+		if !v.given("workloads") {
+			v.errorf("", "missing workloads: list at least one")
+			return
+		}
 		v.errorf("workloads", "no workloads: list at least one")
 		return
 	}
@@ -406,13 +421,13 @@ func (v *validator) workloadKind(w *Workload, p string) {
 	case KindFixedRate:
 		notFor("requests", w.Kind)
 		notFor("client", w.Kind)
-		if len(w.Ops) == 0 {
+		if len(w.Ops) == 0 && !given("ops") {
 			v.errorf(p, "missing ops (the operations to run, e.g. ops: [heap])")
 		}
 		v.ops(w, p)
 	case KindHTTP:
 		notFor("ops", w.Kind)
-		if len(w.Requests) == 0 {
+		if len(w.Requests) == 0 && !given("requests") {
 			v.errorf(p, "missing requests (e.g. requests: {get: {method: GET, path: /}})")
 		}
 		for i := range w.Requests {
@@ -540,17 +555,32 @@ func (v *validator) gate() {
 	}
 }
 
+// maxMaxCells bounds max_cells itself: past it a spec needs sharding or a
+// narrower matrix, not a bigger number.
+const maxMaxCells = 100_000
+
 func (v *validator) cellLimit() {
-	n := v.s.countCells()
-	limit := v.s.MaxCells
+	s := v.s
+	limit := s.MaxCells
 	if limit == 0 {
 		limit = DefaultMaxCells
 	}
-	if n > limit {
-		path := "workloads"
-		if _, given := v.s.pos["max_cells"]; given {
-			path = "max_cells"
-		}
+	var product float64
+	for i := range s.Workloads {
+		product += s.product(&s.Workloads[i])
+	}
+	if product <= float64(limit) {
+		return // an upper bound: exclusions only remove cells
+	}
+	path := "workloads"
+	if v.given("max_cells") {
+		path = "max_cells"
+	}
+	if product > 2*maxMaxCells {
+		v.errorf(path, "the matrix expands to %.3g cells before exclusions, more than the limit of %d; narrow it", product, limit)
+		return
+	}
+	if n := len(s.Cells()); n > limit {
 		v.errorf(path, "the matrix expands to %d cells, more than the limit of %d; narrow it, or raise the limit with max_cells: %d", n, limit, n)
 	}
 }
