@@ -166,6 +166,15 @@ func (p *Plan) String() string {
 // Ops is the number of operations in the plan.
 func (p *Plan) Ops() uint64 { return p.first[len(p.segs)] }
 
+// Peak is the plan's highest rate, in ops/s.
+func (p *Plan) Peak() float64 {
+	var r float64
+	for _, s := range p.segs {
+		r = max(r, s.From, s.To)
+	}
+	return r
+}
+
 // Len is the plan's duration.
 func (p *Plan) Len() time.Duration { return p.at[len(p.segs)] }
 

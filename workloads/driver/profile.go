@@ -1,0 +1,158 @@
+package driver
+
+import (
+	"fmt"
+	"io"
+	"path/filepath"
+	"runtime"
+	"runtime/pprof"
+	"runtime/trace"
+	"strings"
+)
+
+// profileFiles maps each -profiles name to the file it writes.
+var profileFiles = map[string]string{
+	"cpu":    "cpu.pprof",
+	"heap":   "heap.pprof",
+	"allocs": "allocs.pprof",
+	"mutex":  "mutex.pprof",
+	"block":  "block.pprof",
+	"trace":  "trace.out",
+}
+
+// Sampling rates while the window is measured. Outside it mutex and block
+// profiling are off, so those profiles hold the window only.
+const (
+	mutexFraction = 10    // 1 in 10 contention events
+	blockRateNs   = 10000 // one sample per ~10 µs spent blocked
+)
+
+// A profiler collects the requested profiles over the measured window.
+//
+// Note: heap and allocs profiles are cumulative in the runtime and cannot be
+// reset, so the profiler turns heap sampling off (MemProfileRate = 0) before
+// the op's setup and back on at the window's start: their samples are then
+// the window's allocations only, and inuse_* is what of those is still live.
+// Turning sampling off does not disturb it later: the runtime only redraws
+// its next sampling point when it takes a sample.
+type profiler struct {
+	dir     string
+	want    map[string]bool
+	memRate int
+	cpu, tr *atomicFile
+	started bool
+	files   []string
+	errs    []error
+}
+
+func parseProfiles(s string) ([]string, error) {
+	if s == "" {
+		return nil, nil
+	}
+	var out []string
+	seen := map[string]bool{}
+	for _, p := range strings.Split(s, ",") {
+		p = strings.TrimSpace(p)
+		if _, ok := profileFiles[p]; !ok {
+			return nil, fmt.Errorf("unknown profile %q (want cpu, heap, allocs, mutex, block or trace)", p)
+		}
+		if !seen[p] {
+			seen[p] = true
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+func newProfiler(dir string, names []string) *profiler {
+	p := &profiler{dir: dir, want: map[string]bool{}, memRate: runtime.MemProfileRate}
+	for _, n := range names {
+		p.want[n] = true
+	}
+	if p.memRate == 0 {
+		p.memRate = 512 * 1024 // the runtime's default
+	}
+	if p.want["heap"] || p.want["allocs"] {
+		runtime.MemProfileRate = 0
+	}
+	return p
+}
+
+func (p *profiler) fail(err error) { p.errs = append(p.errs, err) }
+
+func (p *profiler) path(name string) string { return filepath.Join(p.dir, profileFiles[name]) }
+
+// start begins the window's profiles.
+func (p *profiler) start() {
+	p.started = true
+	if p.want["heap"] || p.want["allocs"] {
+		runtime.MemProfileRate = p.memRate
+	}
+	if p.want["mutex"] {
+		runtime.SetMutexProfileFraction(mutexFraction)
+	}
+	if p.want["block"] {
+		runtime.SetBlockProfileRate(blockRateNs)
+	}
+	if p.want["cpu"] {
+		f, err := createAtomic(p.path("cpu"))
+		if err == nil {
+			if err = pprof.StartCPUProfile(f); err != nil {
+				f.Abort()
+			}
+		}
+		if err != nil {
+			p.fail(fmt.Errorf("cpu profile: %w", err))
+		} else {
+			p.cpu = f
+		}
+	}
+	if p.want["trace"] {
+		f, err := createAtomic(p.path("trace"))
+		if err == nil {
+			if err = trace.Start(f); err != nil {
+				f.Abort()
+			}
+		}
+		if err != nil {
+			p.fail(fmt.Errorf("trace: %w", err))
+		} else {
+			p.tr = f
+		}
+	}
+}
+
+// stop ends the profiles and writes them.
+func (p *profiler) stop() {
+	if !p.started {
+		runtime.MemProfileRate = p.memRate
+		return
+	}
+	if p.cpu != nil {
+		pprof.StopCPUProfile()
+		p.commit("cpu", p.cpu.Commit())
+	}
+	if p.tr != nil {
+		trace.Stop()
+		p.commit("trace", p.tr.Commit())
+	}
+	if p.want["heap"] || p.want["allocs"] {
+		runtime.GC() // the heap profile is as of the last GC
+	}
+	for _, name := range []string{"heap", "allocs", "mutex", "block"} {
+		if p.want[name] {
+			prof := pprof.Lookup(name)
+			p.commit(name, writeFileAtomic(p.path(name), func(w io.Writer) error { return prof.WriteTo(w, 0) }))
+		}
+	}
+	runtime.SetMutexProfileFraction(0)
+	runtime.SetBlockProfileRate(0)
+}
+
+func (p *profiler) commit(name string, err error) {
+	if err != nil {
+		p.fail(fmt.Errorf("%s profile: %w", name, err))
+		return
+	}
+	p.files = append(p.files, profileFiles[name])
+}

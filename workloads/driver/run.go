@@ -1,0 +1,308 @@
+package driver
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// A Config is one run's settings, as the protocol flags set them.
+type Config struct {
+	Name          string            // workload name, for bench.txt
+	Op            string            // op to run
+	Rate          float64           // ops/s, when Schedule is empty
+	Schedule      string            // see ParseSchedule
+	Duration      time.Duration     // measured window
+	Warmup        time.Duration     // before the window, at the schedule's first rate
+	Concurrency   int               // workers serving the schedule
+	Out           string            // output folder
+	Profiles      []string          // of cpu, heap, allocs, mutex, block, trace
+	Seed          int64             // for ops, via Params.Seed
+	MaxBacklog    uint64            // 0: 10 s of the peak rate, at least 1000
+	RateTolerance float64           // fraction of the target rate that may be missed
+	MaxLagP99     time.Duration     // generator lag P99 above this invalidates the run
+	Params        map[string]string // -param key=value
+}
+
+// Defaults for the protocol flags.
+const (
+	DefaultDuration      = 10 * time.Second
+	DefaultWarmup        = time.Second
+	DefaultRateTolerance = 0.01
+	DefaultMaxLagP99     = time.Millisecond
+)
+
+// RegisterFlags defines the run protocol's flags on fs, storing into c.
+func (c *Config) RegisterFlags(fs *flag.FlagSet) {
+	if c.Params == nil {
+		c.Params = map[string]string{}
+	}
+	fs.StringVar(&c.Name, "name", c.Name, "workload `name` used in bench.txt (default: the binary's name)")
+	fs.StringVar(&c.Op, "op", c.Op, "`op` to run")
+	fs.Float64Var(&c.Rate, "rate", c.Rate, "target `ops/s` (constant rate)")
+	fs.StringVar(&c.Schedule, "schedule", c.Schedule, "rate sweep instead of -rate: steps:R1,R2,... (each for duration/n) or ramp:FROM-TO")
+	fs.DurationVar(&c.Duration, "duration", DefaultDuration, "measured window `length`")
+	fs.DurationVar(&c.Warmup, "warmup", DefaultWarmup, "warm-up before the window, excluded from all figures")
+	fs.IntVar(&c.Concurrency, "concurrency", 1, "`workers` serving the schedule; ops queue when all are busy")
+	fs.StringVar(&c.Out, "out", c.Out, "output `dir`ectory")
+	fs.Func("profiles", "comma `list` of cpu,heap,allocs,mutex,block,trace to collect over the window", func(s string) error {
+		p, err := parseProfiles(s)
+		c.Profiles = p
+		return err
+	})
+	fs.Int64Var(&c.Seed, "seed", 1, "seed for the op's randomness")
+	fs.Uint64Var(&c.MaxBacklog, "max-backlog", 0, "most due-but-unstarted `ops` before the run stops as rate-not-achieved (0: 10 s of the peak rate, at least 1000)")
+	fs.Float64Var(&c.RateTolerance, "rate-tolerance", DefaultRateTolerance, "`fraction` of the target rate the achieved rate may miss")
+	fs.DurationVar(&c.MaxLagP99, "max-lag-p99", DefaultMaxLagP99, "generator lag P99 above this marks the run rate-not-achieved")
+	fs.Var(paramFlag(c.Params), "param", "op parameter `key=value` (repeatable)")
+}
+
+// check validates c and builds its schedule (warm-up included); it reports
+// every problem at once.
+func (c *Config) check(rateSet bool) (*Plan, error) {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if c.Op == "" {
+		bad("-op: required")
+	}
+	if c.Out == "" {
+		bad("-out: required")
+	}
+	if c.Duration <= 0 {
+		bad("-duration: must be > 0 (got %v)", c.Duration)
+	}
+	if c.Warmup < 0 {
+		bad("-warmup: must be >= 0 (got %v)", c.Warmup)
+	}
+	if c.Concurrency < 1 {
+		bad("-concurrency: must be >= 1 (got %d)", c.Concurrency)
+	}
+	if !(c.RateTolerance >= 0 && c.RateTolerance < 1) {
+		bad("-rate-tolerance: must be in [0, 1) (got %g)", c.RateTolerance)
+	}
+	if c.MaxLagP99 <= 0 {
+		bad("-max-lag-p99: must be > 0 (got %v)", c.MaxLagP99)
+	}
+	if c.Schedule != "" && rateSet {
+		bad("-rate and -schedule: give one (the schedule sets the rates)")
+	}
+	if c.Schedule == "" && !(c.Rate > 0) {
+		bad("-rate: must be > 0 ops/s (got %g)", c.Rate)
+	}
+	var plan *Plan
+	if len(errs) == 0 {
+		var err error
+		if plan, err = ParseSchedule(c.Schedule, c.Rate, c.Duration); err != nil {
+			bad("-schedule: %v", err)
+		}
+	}
+	if plan != nil && c.MaxBacklog == 0 {
+		c.MaxBacklog = uint64(max(1000, math.Ceil(10*plan.Peak())))
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return plan.Prefix(c.Warmup), nil
+}
+
+// Run runs op as cfg says and writes the output files into cfg.Out. It
+// returns the result it wrote; err is non-nil when the run failed (the
+// result, if any, says why) or the files could not be written.
+func Run(ctx context.Context, cfg Config, op Op) (*Result, error) {
+	return run(ctx, cfg, cfg.Rate != 0, op)
+}
+
+func run(ctx context.Context, cfg Config, rateSet bool, op Op) (*Result, error) {
+	if cfg.Name == "" {
+		cfg.Name = filepath.Base(os.Args[0])
+	}
+	plan, err := cfg.check(rateSet)
+	if err != nil {
+		return nil, &UsageError{err}
+	}
+	if err := os.MkdirAll(cfg.Out, 0o755); err != nil {
+		return nil, fmt.Errorf("creating -out: %w", err)
+	}
+	res := newResult(&cfg)
+	res.Schedule = plan.String()
+	ws, we := cfg.Warmup, cfg.Warmup+cfg.Duration
+	res.Scheduled = firstDueAtOrAfter(plan, we) - firstDueAtOrAfter(plan, ws)
+	res.TargetRate = float64(res.Scheduled) / cfg.Duration.Seconds()
+
+	prof := newProfiler(cfg.Out, cfg.Profiles)
+	params := NewParams(cfg.Params, cfg.Seed)
+	if err := op.Setup(ctx, params); err != nil {
+		prof.stop()
+		res.fail(fmt.Sprintf("setup of op %s: %v", cfg.Op, err))
+		return res, errors.Join(fmt.Errorf("setup of op %s: %w", cfg.Op, err), res.writeJSON(cfg.Out))
+	}
+	for _, k := range params.unused() {
+		res.warn("param %s was not used by op %s", k, cfg.Op)
+	}
+
+	hlog, err := createAtomic(filepath.Join(cfg.Out, "latency.hlog"))
+	if err != nil {
+		op.Teardown()
+		prof.stop()
+		res.fail(fmt.Sprintf("creating latency.hlog: %v", err))
+		return res, errors.Join(err, res.writeJSON(cfg.Out))
+	}
+	clk := newRealClock()
+	rec := newRecorder(plan, ws, we, hlog, clk.origin.Add(ws))
+	win, _ := op.(Windowed)
+	var (
+		mu      sync.Mutex // guards the window's start figures
+		started bool
+		snap0   snapshot
+		rssOK   bool
+	)
+	r := &runner{
+		clk: clk, sched: plan, do: op.Do, conc: cfg.Concurrency,
+		ws: ws, we: we, maxBacklog: cfg.MaxBacklog, rec: rec,
+		onWindow: func() {
+			if win != nil {
+				if err := win.StartWindow(ctx); err != nil {
+					mu.Lock()
+					res.warn("op StartWindow: %v", err)
+					mu.Unlock()
+				}
+			}
+			prof.start()
+			ok := resetPeakRSS()
+			s := takeSnapshot()
+			mu.Lock()
+			started, snap0, rssOK = true, s, ok
+			mu.Unlock()
+		},
+	}
+	st := r.run(ctx)
+
+	// The window ends when its last op completes.
+	mu.Lock()
+	if started {
+		res.Runtime = runtimeDelta(snap0, takeSnapshot())
+		res.Runtime.PeakRSSB, res.Runtime.PeakRSSReset = peakRSS(), rssOK
+		if !rssOK {
+			res.warn("could not reset the peak RSS counter (/proc/self/clear_refs): peak_rss_B is since process start")
+		}
+	}
+	mu.Unlock()
+	prof.stop()
+	res.Files = append(res.Files, prof.files...)
+	for _, err := range prof.errs {
+		res.warn("%v", err)
+	}
+	if win != nil && started {
+		if err := win.StopWindow(ctx); err != nil {
+			res.warn("op StopWindow: %v", err)
+		}
+	}
+	if rep, ok := op.(Reporter); ok {
+		res.OpReport = rep.Report()
+	}
+	op.Teardown()
+
+	upto := int((cfg.Duration + intervalLen - 1) / intervalLen)
+	if st.stopKind != stopNone {
+		upto = 0
+		if st.lastDue >= ws {
+			upto = int((st.lastDue-ws)/intervalLen) + 1
+		}
+	}
+	if err := rec.close(upto); err != nil {
+		hlog.Abort()
+		res.warn("latency.hlog not written: %v", err)
+	} else if err := hlog.Commit(); err != nil {
+		res.warn("%v", err)
+	} else {
+		res.Files = append(res.Files, "latency.hlog")
+	}
+
+	fill(res, &cfg, rec, st)
+	var errs []error
+	if err := writeFileAtomic(filepath.Join(cfg.Out, "bench.txt"), res.writeBench); err != nil {
+		errs = append(errs, err)
+	} else {
+		res.Files = append(res.Files, "bench.txt")
+	}
+	errs = append(errs, res.writeJSON(cfg.Out))
+	if res.Status == StatusFailed {
+		errs = append(errs, errors.New(res.Reason))
+	}
+	return res, errors.Join(errs...)
+}
+
+// fill sets the measured figures and the status.
+func fill(res *Result, cfg *Config, rec *recorder, st runStats) {
+	res.Issued, res.Completed, res.Errors = st.issued, rec.done, rec.errors
+	res.BacklogMax = st.backlogMax
+	res.Latency = summarize(rec.totals[seriesIntend], rec.overflow[seriesIntend])
+	res.LatencyActual = summarize(rec.totals[seriesActual], rec.overflow[seriesActual])
+	res.Lag = summarize(rec.totals[seriesLag], rec.overflow[seriesLag])
+
+	// Elapsed: the window, or longer when its last op finished after it.
+	ws := cfg.Warmup
+	elapsed := max(cfg.Duration, st.lastEnd-ws)
+	if st.stopKind != stopNone {
+		elapsed = max(st.stopAt, st.lastEnd) - ws
+	}
+	if elapsed > 0 {
+		res.ElapsedNs = int64(elapsed)
+		res.AchievedRate = float64(res.Completed) / elapsed.Seconds()
+	}
+
+	res.Status = StatusOK
+	switch st.stopKind {
+	case stopPanic:
+		res.fail(st.stopWhy)
+	case stopInterrupted:
+		res.Interrupted = true
+		res.notAchieved(fmt.Sprintf("%s after %v of the %v window", st.stopWhy, max(0, st.stopAt-ws).Round(time.Millisecond), cfg.Duration))
+		res.warn("run interrupted: figures cover only the part of the window that ran")
+	case stopBacklog:
+		res.notAchieved(st.stopWhy)
+	}
+	if res.Status != StatusFailed && st.stopKind != stopInterrupted {
+		if floor := res.TargetRate * (1 - cfg.RateTolerance); res.AchievedRate < floor {
+			res.notAchieved(fmt.Sprintf("achieved %.6g ops/s < target %.6g ops/s × (1 - %g)", res.AchievedRate, res.TargetRate, cfg.RateTolerance))
+		}
+		if lag := time.Duration(res.Lag.P99Ns); lag > cfg.MaxLagP99 {
+			res.notAchieved(fmt.Sprintf("generator lag P99 %v > -max-lag-p99 %v", lag, cfg.MaxLagP99))
+		}
+	}
+	if res.Issued > res.Completed {
+		res.warn("%d ops started but did not complete", res.Issued-res.Completed)
+	}
+	for s, tag := range seriesTags {
+		if n := rec.overflow[s]; n > 0 {
+			res.warn("%d %s values above %v were recorded as %v", n, tag, time.Duration(histHighest), time.Duration(histHighest))
+		}
+	}
+	if res.Errors > 0 {
+		res.warn("%d of %d ops returned an error", res.Errors, res.Completed)
+	}
+}
+
+// A UsageError is a problem with the flags or the Config.
+type UsageError struct{ Err error }
+
+func (e *UsageError) Error() string { return e.Err.Error() }
+func (e *UsageError) Unwrap() error { return e.Err }
+
+// describeOps lists op names one per line, sorted.
+func describeOps(ops Ops) string {
+	names := make([]string, 0, len(ops))
+	for n := range ops {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return strings.Join(names, "\n")
+}
