@@ -209,7 +209,12 @@ func printErr(w io.Writer, err error) {
 	}
 }
 
-func (e *env) notImplemented() int {
+// notImplemented answers for a command that a later version fills in; it
+// still honours --help.
+func (e *env) notImplemented(args []string) int {
+	if _, code, ok := e.parse(e.flags(), args, 0, -1); !ok {
+		return code
+	}
 	fmt.Fprintf(e.stderr, "harness: %s: not implemented yet\n", e.cmd.name)
 	return ExitUsage
 }

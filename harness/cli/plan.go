@@ -307,8 +307,8 @@ func or(s, def string) string {
 	return s
 }
 
-func cmdReport(ctx context.Context, e *env, args []string) int  { return e.notImplemented() }
-func cmdCompare(ctx context.Context, e *env, args []string) int { return e.notImplemented() }
-func cmdGate(ctx context.Context, e *env, args []string) int    { return e.notImplemented() }
-func cmdMerge(ctx context.Context, e *env, args []string) int   { return e.notImplemented() }
-func cmdRun(ctx context.Context, e *env, args []string) int     { return e.notImplemented() }
+func cmdReport(ctx context.Context, e *env, args []string) int  { return e.notImplemented(args) }
+func cmdCompare(ctx context.Context, e *env, args []string) int { return e.notImplemented(args) }
+func cmdGate(ctx context.Context, e *env, args []string) int    { return e.notImplemented(args) }
+func cmdMerge(ctx context.Context, e *env, args []string) int   { return e.notImplemented(args) }
+func cmdRun(ctx context.Context, e *env, args []string) int     { return e.notImplemented(args) }

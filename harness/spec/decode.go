@@ -107,8 +107,16 @@ type nodeDecoder interface {
 	decodeNode(d *decoder, n *yaml.Node, path string)
 }
 
+// errorf reports that the value at path could not be decoded; validation
+// then leaves that path alone.
 func (d *decoder) errorf(n *yaml.Node, path, format string, args ...any) {
 	d.failed[path] = true
+	d.keyErrorf(n, path, format, args...)
+}
+
+// keyErrorf reports a problem with a key of the mapping at path (unknown,
+// duplicate): the mapping's other values still decode and validate.
+func (d *decoder) keyErrorf(n *yaml.Node, path, format string, args ...any) {
 	d.errs = append(d.errs, &Error{File: d.file, Pos: Pos{n.Line, n.Column}, Path: path, Msg: fmt.Sprintf(format, args...)})
 }
 
@@ -260,7 +268,7 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 			return // extension field: a home for YAML anchors, ignored
 		}
 		if !ok {
-			d.errorf(k, path, "unknown field %q%s", key, DidYouMean(key, keys))
+			d.keyErrorf(k, path, "unknown field %q%s", key, DidYouMean(key, keys))
 			return
 		}
 		d.decodeValue(val, v.Field(i), join(path, key))
@@ -283,11 +291,11 @@ func (d *decoder) eachKey(n *yaml.Node, path string, fn func(k, v *yaml.Node, ke
 			continue
 		}
 		if k.Kind != yaml.ScalarNode {
-			d.errorf(k, path, "keys must be plain strings, got %s", describe(k))
+			d.keyErrorf(k, path, "keys must be plain strings, got %s", describe(k))
 			continue
 		}
 		if prev, dup := seen[k.Value]; dup {
-			d.errorf(k, path, "duplicate key %q (first at line %d)", k.Value, prev.Line)
+			d.keyErrorf(k, path, "duplicate key %q (first at line %d)", k.Value, prev.Line)
 			continue
 		}
 		seen[k.Value] = k
@@ -505,7 +513,7 @@ func (s *Selector) decodeNode(d *decoder, n *yaml.Node, path string) {
 			for i, dim := range Dimensions {
 				names[i] = string(dim)
 			}
-			d.errorf(val, path, "unknown dimension %q%s", key, DidYouMean(key, names))
+			d.keyErrorf(val, path, "unknown dimension %q%s", key, DidYouMean(key, names))
 			return
 		}
 		*s = append(*s, KV{key, v})

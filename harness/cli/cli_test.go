@@ -1,0 +1,140 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// harness runs the command line in-process and returns its exit code and
+// output streams.
+func harness(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = Run(context.Background(), args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestUsage(t *testing.T) {
+	for _, tt := range []struct {
+		args   []string
+		code   int
+		stdout string
+		stderr string
+		why    string
+	}{
+		{nil, ExitUsage, "", "Commands:", "no command is a usage error"},
+		{[]string{"help"}, ExitOK, "Exit codes:", "", "help goes to stdout"},
+		{[]string{"--help"}, ExitOK, "Commands:", "", "--help too"},
+		{[]string{"pln"}, ExitUsage, "", `unknown command "pln" (did you mean "plan"?)`, "typo suggestion"},
+		{[]string{"plan", "--help"}, ExitOK, "Usage: harness plan bench.yaml [flags]", "", "per-command help"},
+		{[]string{"help", "cpu"}, ExitOK, "--json", "", "help <command>"},
+		{[]string{"plan"}, ExitUsage, "", "harness plan: want bench.yaml, got 0 argument(s)", "missing argument"},
+		{[]string{"plan", "a.yaml", "b.yaml"}, ExitUsage, "", "got 2 argument(s)", "too many arguments"},
+		{[]string{"cpu", "--jsn"}, ExitUsage, "", "flag provided but not defined: -jsn", "unknown flag"},
+		{[]string{"plan", "does-not-exist.yaml"}, ExitUsage, "", "harness: open does-not-exist.yaml: no such file or directory", "missing file"},
+	} {
+		code, stdout, stderr := harness(t, tt.args...)
+		if code != tt.code || !strings.Contains(stdout, tt.stdout) || !strings.Contains(stderr, tt.stderr) {
+			t.Errorf("harness %q = %d\nstdout: %s\nstderr: %s\nwant %d, stdout containing %q, stderr containing %q (%s)",
+				tt.args, code, stdout, stderr, tt.code, tt.stdout, tt.stderr, tt.why)
+		}
+	}
+}
+
+func TestHelpListsExitCodes(t *testing.T) {
+	for _, c := range commands() {
+		_, stdout, _ := harness(t, c.name, "--help")
+		for _, want := range []string{"0  ok", "1  significant regression", "2  usage", "3  run invalid"} {
+			if !strings.Contains(stdout, want) {
+				t.Errorf("harness %s --help lacks %q", c.name, want)
+			}
+		}
+	}
+}
+
+func TestCPUJSON(t *testing.T) {
+	code, stdout, stderr := harness(t, "cpu", "--json")
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var m map[string]any
+	if err := json.Unmarshal([]byte(stdout), &m); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"vendor", "brand", "arch", "logical_cores", "features", "warnings"} {
+		if _, ok := m[k]; !ok {
+			t.Errorf("cpu --json lacks key %q", k)
+		}
+	}
+}
+
+func TestPlanErrors(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "bench.yaml")
+	os.WriteFile(file, []byte("workloads:\n  - name: a\n    kind: fixedrate\n    durtion: 1s\n"), 0o644)
+	code, stdout, stderr := harness(t, "plan", file, "--json")
+	if code != ExitUsage || stdout != "" {
+		t.Fatalf("exit %d, stdout %q; want 2 and nothing on stdout", code, stdout)
+	}
+	lines := strings.Split(strings.TrimSpace(stderr), "\n")
+	want := []string{
+		"harness: " + file + ":2:5: workloads[0]: missing package (the Go package to build, e.g. ./workloads/alloc)",
+		"harness: " + file + `:3:11: workloads[0].kind: unknown kind "fixedrate" (did you mean "fixed-rate"?) (want one of fixed-rate, http, gotest)`,
+		"harness: " + file + `:4:5: workloads[0]: unknown field "durtion" (did you mean "duration"?)`,
+	}
+	if strings.Join(lines, "\n") != strings.Join(want, "\n") {
+		t.Errorf("stderr:\n%s\nwant:\n%s", stderr, strings.Join(want, "\n"))
+	}
+}
+
+func TestPlanJSON(t *testing.T) {
+	if testing.Short() {
+		t.Skip("resolves the local toolchain")
+	}
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "pkg"), 0o755)
+	file := filepath.Join(dir, "bench.yaml")
+	os.WriteFile(file, []byte(`
+toolchains: [local]
+matrix: {goexperiment: ["", arenas]}
+workloads:
+  - {name: a, kind: fixed-rate, package: ./pkg, ops: [x, {name: y, requires: [NOSUCHFEATUREATALL]}], rate: 10/s}
+`), 0o644)
+	code, _, stderr := harness(t, "plan", file, "--json")
+	if code != ExitUsage || !strings.Contains(stderr, `unknown CPU feature "NOSUCHFEATUREATALL"`) {
+		t.Fatalf("exit %d, stderr %s", code, stderr)
+	}
+	os.WriteFile(file, []byte(`
+toolchains: [local]
+matrix: {goexperiment: ["", arenas]}
+workloads:
+  - {name: a, kind: fixed-rate, package: ./pkg, ops: [x], rate: 10/s}
+`), 0o644)
+	code, stdout, stderr := harness(t, "plan", file, "--json")
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var p struct {
+		Host  map[string]any   `json:"host"`
+		Cells []map[string]any `json:"cells"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &p); err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Cells) != 2 || p.Host["arch"] == nil {
+		t.Fatalf("plan: %d cells, host %v", len(p.Cells), p.Host)
+	}
+	for _, k := range []string{"id", "workload", "op", "kind", "toolchain", "go_version", "goexperiment", "gcflags", "goamd64", "godebug", "env", "build_env", "run_env", "status", "reason"} {
+		if _, ok := p.Cells[0][k]; !ok && k != "reason" {
+			t.Errorf("cell lacks key %q", k)
+		}
+	}
+	if p.Cells[1]["id"] != "a/x/local/arenas" || p.Cells[1]["status"] != "planned" {
+		t.Errorf("cell 1 = %v", p.Cells[1])
+	}
+}
