@@ -81,9 +81,15 @@ func Command(ctx context.Context, ops Ops, args []string, stdout, stderr io.Writ
 		op = Func(nil) // check reports the missing -op with the other problems
 	}
 	res, err := run(ctx, cfg, rateSet, op)
+	return Report(res, err, &cfg, stdout, stderr)
+}
+
+// Report prints what Run returned, for a main of its own: warnings and
+// errors to stderr, a one-line summary to stdout. It returns the exit code.
+func Report(res *Result, err error, cfg *Config, stdout, stderr io.Writer) int {
 	var uerr *UsageError
 	if errors.As(err, &uerr) {
-		return usage(stderr, &cfg, uerr)
+		return usage(stderr, cfg, uerr)
 	}
 	if res != nil {
 		for _, w := range res.Warnings {
@@ -108,7 +114,7 @@ func reasonSuffix(r string) string {
 	return " (" + r + ")"
 }
 
-// usage reports a usage error and, when the output folder is known, leaves a
+// Usage reports a usage error and, when the output folder is known, leaves a
 // failed result.json there so the harness can show the reason.
 func usage(stderr io.Writer, cfg *Config, err error) int {
 	fmt.Fprintf(stderr, "usage error:\n%v\n", err)

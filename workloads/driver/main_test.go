@@ -55,7 +55,7 @@ func testOps() Ops {
 			}
 			return nil
 		}),
-		"param": &paramOp{Func: func(context.Context) error { return nil }},
+		"param":    &paramOp{Func: func(context.Context) error { return nil }},
 		"badsetup": &paramOp{Func: func(context.Context) error { return nil }},
 	}
 }

@@ -41,27 +41,43 @@ const (
 )
 
 // RegisterFlags defines the run protocol's flags on fs, storing into c.
+// Fields of c that are already set become the flags' defaults.
 func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	if c.Params == nil {
 		c.Params = map[string]string{}
+	}
+	or := func(v, def time.Duration) time.Duration {
+		if v != 0 {
+			return v
+		}
+		return def
+	}
+	if c.Concurrency == 0 {
+		c.Concurrency = 1
+	}
+	if c.Seed == 0 {
+		c.Seed = 1
+	}
+	if c.RateTolerance == 0 {
+		c.RateTolerance = DefaultRateTolerance
 	}
 	fs.StringVar(&c.Name, "name", c.Name, "workload `name` used in bench.txt (default: the binary's name)")
 	fs.StringVar(&c.Op, "op", c.Op, "`op` to run")
 	fs.Float64Var(&c.Rate, "rate", c.Rate, "target `ops/s` (constant rate)")
 	fs.StringVar(&c.Schedule, "schedule", c.Schedule, "rate sweep instead of -rate: steps:R1,R2,... (each for duration/n) or ramp:FROM-TO")
-	fs.DurationVar(&c.Duration, "duration", DefaultDuration, "measured window `length`")
-	fs.DurationVar(&c.Warmup, "warmup", DefaultWarmup, "warm-up before the window, excluded from all figures")
-	fs.IntVar(&c.Concurrency, "concurrency", 1, "`workers` serving the schedule; ops queue when all are busy")
+	fs.DurationVar(&c.Duration, "duration", or(c.Duration, DefaultDuration), "measured window `length`")
+	fs.DurationVar(&c.Warmup, "warmup", or(c.Warmup, DefaultWarmup), "warm-up before the window, excluded from all figures")
+	fs.IntVar(&c.Concurrency, "concurrency", c.Concurrency, "`workers` serving the schedule; ops queue when all are busy")
 	fs.StringVar(&c.Out, "out", c.Out, "output `dir`ectory")
 	fs.Func("profiles", "comma `list` of cpu,heap,allocs,mutex,block,trace to collect over the window", func(s string) error {
 		p, err := parseProfiles(s)
 		c.Profiles = p
 		return err
 	})
-	fs.Int64Var(&c.Seed, "seed", 1, "seed for the op's randomness")
-	fs.Uint64Var(&c.MaxBacklog, "max-backlog", 0, "most due-but-unstarted `ops` before the run stops as rate-not-achieved (0: 10 s of the peak rate, at least 1000)")
-	fs.Float64Var(&c.RateTolerance, "rate-tolerance", DefaultRateTolerance, "`fraction` of the target rate the achieved rate may miss")
-	fs.DurationVar(&c.MaxLagP99, "max-lag-p99", DefaultMaxLagP99, "generator lag P99 above this marks the run rate-not-achieved")
+	fs.Int64Var(&c.Seed, "seed", c.Seed, "seed for the op's randomness")
+	fs.Uint64Var(&c.MaxBacklog, "max-backlog", c.MaxBacklog, "most due-but-unstarted `ops` before the run stops as rate-not-achieved (0: 10 s of the peak rate, at least 1000)")
+	fs.Float64Var(&c.RateTolerance, "rate-tolerance", c.RateTolerance, "`fraction` of the target rate the achieved rate may miss")
+	fs.DurationVar(&c.MaxLagP99, "max-lag-p99", or(c.MaxLagP99, DefaultMaxLagP99), "generator lag P99 above this marks the run rate-not-achieved")
 	fs.Var(paramFlag(c.Params), "param", "op parameter `key=value` (repeatable)")
 }
 

@@ -1,0 +1,124 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/perfharness/harness/workloads/driver"
+)
+
+func TestLoadsServer(t *testing.T) {
+	var hits atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		if r.Header.Get("X-Test") != "yes" || string(b) != "ping" || r.Method != "POST" {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		if hits.Add(1)%10 == 0 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		io.WriteString(w, "ok")
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	var out, errb bytes.Buffer
+	code := run(context.Background(), []string{"-url", srv.URL + "/x", "-method", "POST", "-header", "X-Test: yes", "-body", "ping",
+		"-rate", "1000", "-duration", "1s", "-warmup", "0s", "-concurrency", "4", "-out", dir}, &out, &errb)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, out.String(), errb.String())
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "result.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r struct {
+		Completed, Errors uint64
+		OpReport          report `json:"op_report"`
+	}
+	if err := json.Unmarshal(b, &r); err != nil {
+		t.Fatal(err)
+	}
+	rep := r.OpReport
+	if r.Completed != 1000 || rep.StatusCodes["200"] != 900 || rep.StatusCodes["503"] != 100 || r.Errors != 100 {
+		t.Errorf("completed %d errors %d codes %v; want 1000 requests, 900×200, 100×503 counted as errors", r.Completed, r.Errors, rep.StatusCodes)
+	}
+	if rep.Dials > 4 || rep.MaxConns != 4 {
+		t.Errorf("dialed %d connections (max %d); want at most -concurrency=4", rep.Dials, rep.MaxConns)
+	}
+}
+
+func TestRefusesRemoteTargets(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-url", "http://10.1.2.3/"}, `host "10.1.2.3" is not loopback`},
+		{[]string{"-url", "http://example.com/"}, `host "example.com" is not loopback`},
+		{[]string{"-url", "http://127.0.0.1/", "-control", "http://192.168.0.1"}, "-control: host"},
+		{[]string{"-url", "https://127.0.0.1/"}, "only http"},
+		{[]string{}, "-url: required"},
+		{[]string{"-url", "http://[::1]:1/", "-body", "a", "-body-file", "f"}, "give one"},
+	} {
+		var out, errb bytes.Buffer
+		args := append(tt.args, "-rate", "10", "-out", t.TempDir())
+		if code := run(context.Background(), args, &out, &errb); code != driver.ExitUsage || !strings.Contains(errb.String(), tt.want) {
+			t.Errorf("%q: exit %d, stderr %q; want %d mentioning %q", tt.args, code, errb.String(), driver.ExitUsage, tt.want)
+		}
+	}
+}
+
+// httpload brackets its window with a driver.ServeHTTP server's control
+// endpoints, and the server writes server.json for that window.
+func TestControlsServerWindow(t *testing.T) {
+	sdir, ldir := t.TempDir(), t.TempDir()
+	addrFile := filepath.Join(sdir, "addr")
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan int)
+	go func() {
+		served <- driver.ServeCommand(ctx, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "hi") }),
+			[]string{"-addr-file", addrFile, "-out", sdir, "-profiles", "cpu"}, io.Discard, io.Discard)
+	}()
+	var addr []byte
+	for i := 0; i < 500 && len(addr) == 0; i++ {
+		time.Sleep(10 * time.Millisecond)
+		addr, _ = os.ReadFile(addrFile)
+	}
+	if len(addr) == 0 {
+		t.Fatal("server did not write -addr-file")
+	}
+	var out, errb bytes.Buffer
+	code := run(context.Background(), []string{"-url", "http://" + string(addr) + "/", "-control", "http://" + string(addr),
+		"-rate", "500", "-duration", "1s", "-warmup", "200ms", "-out", ldir}, &out, &errb)
+	if code != 0 {
+		t.Fatalf("httpload exit %d: %s", code, errb.String())
+	}
+	cancel()
+	if code := <-served; code != 0 {
+		t.Fatalf("server exit %d", code)
+	}
+	b, err := os.ReadFile(filepath.Join(sdir, "server.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s driver.ServerResult
+	if err := json.Unmarshal(b, &s); err != nil {
+		t.Fatal(err)
+	}
+	// The window holds the measured requests (warm-up excluded), give or
+	// take requests in flight at its edges.
+	if s.Status != "ok" || s.Requests < 490 || s.Requests > 510 || s.WindowNs <= 0 || len(s.Files) != 2 {
+		t.Errorf("server.json: %+v; want ok, ≈500 requests, cpu.pprof and server.json", s)
+	}
+}
