@@ -131,8 +131,15 @@ func (c *Config) check(rateSet bool) (*Plan, error) {
 
 // Run runs op as cfg says and writes the output files into cfg.Out. It
 // returns the result it wrote; err is non-nil when the run failed (the
-// result, if any, says why) or the files could not be written.
+// result, if any, says why) or the files could not be written. Zero
+// Concurrency and MaxLagP99 mean their flag defaults.
 func Run(ctx context.Context, cfg Config, op Op) (*Result, error) {
+	if cfg.Concurrency == 0 {
+		cfg.Concurrency = 1
+	}
+	if cfg.MaxLagP99 == 0 {
+		cfg.MaxLagP99 = DefaultMaxLagP99
+	}
 	return run(ctx, cfg, cfg.Rate != 0, op)
 }
 

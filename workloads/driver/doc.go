@@ -1,0 +1,168 @@
+// Package driver is the open-loop engine inside workload processes, and the
+// authoritative description of the run protocol between the harness and
+// those processes (docs/protocol.md summarises it). The harness never links
+// workload code: it starts a workload binary with flags and reads the files
+// the binary leaves in its output folder.
+//
+// # Writing a workload
+//
+// A fixed-rate workload is a main package that registers named ops:
+//
+//	func main() {
+//		driver.Main(driver.Ops{
+//			"heap":  driver.Func(heapOp),   // a plain func(ctx) error
+//			"arena": &arenaOp{},            // an Op with Setup and Teardown
+//		})
+//	}
+//
+// An [Op] has Setup(ctx, params), Do(ctx) and Teardown(). [Params] come from
+// repeated -param key=value flags, with typed getters; keys no getter asked
+// for produce a warning. An op may also implement [Windowed] (told when the
+// measured window starts and stops) and [Reporter] (adds op_report to
+// result.json). A server workload calls [ServeHTTP] instead; the load comes
+// from the httpload command.
+//
+// # How a run works
+//
+//  1. Flags are parsed and checked; every problem is reported at once
+//     (exit 2). The -schedule (or -rate) becomes a [Plan]; warm-up is
+//     prepended at the plan's first rate.
+//  2. The op's Setup runs. If it fails, result.json says status "failed"
+//     with the reason, and the process exits 1.
+//  3. The runner plays the plan open loop: op n is due at plan.Due(n) from
+//     the start, whether or not earlier ops have finished. -concurrency
+//     workers take op numbers from one atomic counter, in order; each waits
+//     for its op's due time (sleeping, then spinning for the last 2 ms,
+//     since sleeps here wake on a ~1 ms grid) and runs it. An op that is
+//     already due when a worker takes it was queued behind busy workers.
+//     Nothing is dropped; the backlog (ops due but not started) is bounded
+//     by -max-backlog, and reaching it stops the run as rate-not-achieved.
+//  4. Each op's latency is completion minus intended start (its due time),
+//     on the monotonic clock: queueing counts, as it does for a real caller
+//     (coordinated omission is avoided by construction, so no
+//     expected-interval correction is applied on top, which would count it
+//     twice). Also recorded: actual-start latency (completion minus when the
+//     op really started: what a closed-loop tool would report) and
+//     generator lag (start minus the later of due time and the moment a
+//     worker was free: how late the driver itself was; queueing is not lag).
+//  5. Ops due during warm-up are excluded from every figure. Profiles,
+//     runtime metrics and peak RSS cover the measured window: from its start
+//     until the last op due in it completes.
+//  6. SIGTERM or SIGINT stops the run: no new ops start, started ones
+//     finish, and the files are written with "interrupted": true, status
+//     rate-not-achieved and a warning. An op that ignores its context can
+//     hold this up; the harness's deadline (SIGKILL) is the backstop.
+//
+// # Flags
+//
+//	-list               print the op names, one per line, and exit 0
+//	-name NAME          workload name in bench.txt (default: binary name)
+//	-op NAME            op to run (required)
+//	-rate R             target ops/s, constant (required unless -schedule)
+//	-schedule S         instead of -rate: steps:R1,R2,... (each step lasts
+//	                    duration/n) or ramp:FROM-TO (linear over duration);
+//	                    also constant:R. Each step starts with an op at its start.
+//	-duration D         measured window (default 10s)
+//	-warmup D           warm-up before it (default 1s)
+//	-concurrency N      workers (default 1; httpload: 32)
+//	-out DIR            output folder (required; created if missing)
+//	-profiles LIST      comma list of cpu,heap,allocs,mutex,block,trace
+//	-seed N             seed for the op, Params.Seed (default 1)
+//	-max-backlog N      backlog bound in ops (default 0: 10 s of the peak
+//	                    rate, at least 1000)
+//	-rate-tolerance F   achieved may fall short of target by this fraction
+//	                    (default 0.01)
+//	-max-lag-p99 D      generator lag P99 above this invalidates the run
+//	                    (default 1ms)
+//	-param K=V          op parameter, repeatable
+//
+// Exit status: 0 when results were written (status ok or rate-not-achieved),
+// 1 when the run failed (result.json says why, when it could be written),
+// 2 for usage errors (a failed result.json is written when -out is known).
+//
+// # Output files
+//
+// Every file is written atomically (temporary file in DIR, then rename), so
+// a reader never sees a partial file. result.json is written last and lists
+// the others in "files".
+//
+// result.json ([Result]; format 1): format, name, op, status ("ok",
+// "rate-not-achieved" or "failed"), reason (why not ok; several reasons are
+// joined with "; "), interrupted, go_version, goos, goarch, goexperiment,
+// build_settings (runtime/debug.ReadBuildInfo settings), godebug ($GODEBUG),
+// env (GOGC, GOMEMLIMIT, GOMAXPROCS, GOAMD64, LD_PRELOAD when set),
+// gomaxprocs, schedule, target_rate (ops due in the window / duration),
+// achieved_rate (completed / elapsed), warmup_ns, duration_ns, elapsed_ns
+// (the window, or longer when its last op finished after it), concurrency,
+// seed, params, scheduled, issued (started), completed (with or without
+// error), errors, backlog_max, max_backlog, latency, latency_actual and lag
+// (each a [Summary]: count, min_ns, mean_ns, p50_ns, p90_ns, p99_ns,
+// p999_ns, p9999_ns, max_ns, overflow), histogram (unit and range), runtime
+// ([RuntimeStats]: gc_cycles, gc_pause_p50_ns, gc_pause_p99_ns,
+// gc_pause_max_ns, gc_pause_total_ns, heap_goal_B, live_heap_B, alloc_B,
+// alloc_objects, peak_rss_B, peak_rss_reset, goroutines), op_report
+// (optional), files, warnings (list of strings), started and finished
+// (RFC 3339 with nanoseconds).
+//
+// The status is rate-not-achieved when achieved_rate < target_rate ×
+// (1 - rate-tolerance), when lag P99 > -max-lag-p99, when the backlog bound
+// was reached, or when the run was interrupted; it is failed when setup
+// failed or an op panicked.
+//
+// bench.txt: Go benchmark format, result lines and Unit metadata only (the
+// harness prepends each cell's configuration lines). One result line:
+//
+//	BenchmarkAlloc/op=heap-8  20000  1234 ns/op  1100 p50-ns  1500 p90-ns  2100 p99-ns ...
+//
+// The name is "Benchmark", the workload name with its first letter
+// upper-cased, "/op=" and the op, and "-GOMAXPROCS" unless that is 1, as go
+// test does. The iteration count is the number of ops completed in the
+// window. Metrics: ns/op (mean intended-start latency), p50-ns, p90-ns,
+// p99-ns, p99.9-ns, max-ns, ops/s (achieved), lag-p99-ns, gc-pause-p99-ns,
+// peak-rss-B, allocs/op, B/op (window allocations, driver included, per
+// completed op) and errors. Unit lines give better=higher for ops/s and
+// better=lower for the rest, with assume=nothing (latency is noisy).
+// With no completed op, bench.txt holds only the Unit lines.
+//
+// latency.hlog: HdrHistogram interval log, format 1.3 (hdrhistogram-go's
+// reader and Java's HistogramLogProcessor read it). Values are nanoseconds,
+// trackable from 1 ns to 1 hour at 3 significant digits; a larger value is
+// recorded as 1 hour and counted in the series' overflow (and a warning),
+// never dropped. Interval_Max is in milliseconds, as is usual for
+// nanosecond logs. Each measured second has three lines, tagged intended,
+// actual and lag; an interval holds the ops due in that second (so a stall
+// shows where the ops should have run), and the last interval is shorter
+// when the duration is not whole seconds. Time stamps are seconds from the
+// window's start, given in the StartTime and BaseTime header comments.
+// Merging all intervals of a tag gives exactly the totals in result.json.
+//
+// Profiles (with -profiles): cpu.pprof, heap.pprof, allocs.pprof,
+// mutex.pprof, block.pprof (gzipped pprof protos for go tool pprof) and
+// trace.out (go tool trace), covering the window. Heap sampling is off
+// until the window starts, so heap and allocs profiles sample the window's
+// allocations only (inuse_* is what of them is still live at its end; a GC
+// runs before writing). Mutex (fraction 1/10) and block (one sample per
+// ~10 µs blocked) profiling are on during the window only.
+//
+// Peak RSS is VmHWM from /proc/self/status. The kernel counter is reset at
+// the window's start by writing 5 to /proc/self/clear_refs; where that is
+// not permitted, peak_rss_reset is false, a warning says so and the figure
+// is the peak since process start. Runtime figures come from runtime/metrics
+// (/gc/cycles/total:gc-cycles, /sched/pauses/total/gc:seconds or the older
+// /gc/pauses:seconds, /cpu/classes/gc/pause:cpu-seconds for the pause total,
+// /gc/heap/goal:bytes, /gc/heap/live:bytes, /gc/heap/allocs:bytes and
+// :objects, /sched/goroutines:goroutines); a metric the toolchain lacks
+// reads as 0.
+//
+// # Server workloads
+//
+// [ServeHTTP] serves a handler with these flags: -listen (default
+// 127.0.0.1:0; a non-loopback address is refused unless -allow-remote),
+// -addr-file FILE (host:port written atomically once listening), -out DIR
+// and -profiles. POST [ControlStart] and [ControlStop] bracket the measured
+// window; at stop, or at SIGTERM/SIGINT if the window is still open, the
+// server writes server.json ([ServerResult]: requests handled, runtime
+// figures and peak RSS for the window) and the window's profiles, then
+// shuts down gracefully on the signal. httpload -control URL calls both
+// around its own window.
+package driver
