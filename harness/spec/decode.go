@@ -43,6 +43,17 @@ func Load(path string) (*Spec, error) {
 	return parse(path, dir, data)
 }
 
+// LoadIn reads the spec at path like Load, but resolves its relative paths
+// against dir: a copy kept in a results folder still points at the packages
+// of the original.
+func LoadIn(path, dir string) (*Spec, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return parse(path, dir, data)
+}
+
 // Parse decodes and validates a spec from data; file names it in errors.
 // The error, if any, is an ErrorList holding every problem found.
 func Parse(file string, data []byte) (*Spec, error) {

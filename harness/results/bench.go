@@ -1,0 +1,113 @@
+package results
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// A BenchFile is what a run folder holds in benchfmt: the result and unit
+// lines a workload (or a go test binary) wrote. File-level configuration
+// lines are dropped: the harness leads each cell's block with its own.
+const runBenchFile = "bench.txt"
+
+// AssembleBench rewrites the folder's combined bench.txt from the run
+// folders: host lines first, then for every cell its configuration lines and
+// the results of its ok runs, then its build metrics. Runs that missed their
+// rate, crashed or timed out are left out of the statistics (the manifest and
+// the report show them); nothing is averaged in silently.
+func AssembleBench(d *Dir, m *Manifest) error {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "goos: %s\ngoarch: %s\n", m.Host.OS, m.Host.Arch)
+	if m.Host.Brand != "" {
+		fmt.Fprintf(&b, "cpu: %s\n", oneLine(m.Host.Brand))
+	}
+	fmt.Fprintf(&b, "host-id: %s\n", m.Host.ID)
+	if m.Host.GOAMD64 != "" {
+		fmt.Fprintf(&b, "host-goamd64: %s\n", m.Host.GOAMD64)
+	}
+	fmt.Fprintf(&b, "harness-run: %s\n", m.RunID)
+	builds := map[string]*Build{}
+	for _, bd := range m.Builds {
+		builds[bd.Key] = bd
+	}
+	units := map[string]bool{}
+	for _, c := range m.Cells {
+		var body bytes.Buffer
+		for _, r := range c.Runs {
+			if r.Status != StatusOK {
+				continue
+			}
+			data, err := os.ReadFile(filepath.Join(d.Path, r.Dir, runBenchFile))
+			if err != nil {
+				return fmt.Errorf("cell %s run %d: %w", c.ID, r.Index, err)
+			}
+			writeResultLines(&body, data, units)
+		}
+		bd := builds[c.Build]
+		if body.Len() == 0 && (bd == nil || bd.Status != StatusOK) {
+			continue
+		}
+		b.WriteString("\n")
+		for _, kv := range c.Config {
+			fmt.Fprintf(&b, "%s: %s\n", kv.Key, oneLine(kv.Value))
+		}
+		b.Write(body.Bytes())
+		if bd != nil && bd.Status == StatusOK {
+			// One build line per cell: the same binary may serve several
+			// cells, and each cell's table should show what it ran.
+			fmt.Fprintf(&b, "BenchmarkBuild/workload=%s 1 %d build-ns %d binary-B\n", c.Workload, bd.BuildNs, bd.SizeB)
+		}
+	}
+	return d.WriteFile(BenchFile, b.Bytes())
+}
+
+// writeResultLines copies benchmark result lines and unit metadata lines,
+// dropping configuration lines, test chatter and anything malformed, and
+// each unit line after its first appearance.
+func writeResultLines(w *bytes.Buffer, data []byte, units map[string]bool) {
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 64*1024), 1<<20)
+	for sc.Scan() {
+		line := strings.TrimRight(sc.Text(), "\r")
+		switch {
+		case strings.HasPrefix(line, "Benchmark"):
+			if validResultLine(line) {
+				w.WriteString(line + "\n")
+			}
+		case strings.HasPrefix(line, "Unit "):
+			if !units[line] {
+				units[line] = true
+				w.WriteString(line + "\n")
+			}
+		}
+	}
+}
+
+// validResultLine checks the shape benchfmt requires: a name, an iteration
+// count, then value-unit pairs of finite numbers.
+func validResultLine(line string) bool {
+	f := strings.Fields(line)
+	if len(f) < 4 || len(f)%2 != 0 {
+		return false
+	}
+	if n, err := strconv.ParseInt(f[1], 10, 64); err != nil || n < 0 {
+		return false
+	}
+	for i := 2; i < len(f); i += 2 {
+		v, err := strconv.ParseFloat(f[i], 64)
+		if err != nil || v != v || v > 1e300 || v < -1e300 {
+			return false
+		}
+	}
+	return true
+}
+
+// oneLine keeps a configuration value on one line.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}

@@ -1,0 +1,445 @@
+// Package results owns the results folder of a run, results/<run-id>/: the
+// manifest (what was planned, built and run, with every status and reason),
+// the combined bench.txt, and the per-cell, per-run folders the workload
+// processes write into. Everything needed to re-render, compare, gate or merge
+// a run later — on another machine, without rerunning — is in the folder.
+//
+// Writes are atomic (temp file, fsync, rename): a run that is interrupted or
+// killed leaves every file it finished readable, and the manifest says what is
+// missing. run writes results; report, compare, gate and merge read them.
+package results
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/perfharness/harness/harness/host"
+)
+
+// FormatVersion is the manifest format this package writes. Readers refuse
+// newer versions rather than misread them.
+const FormatVersion = 1
+
+// File names inside a results folder.
+const (
+	ManifestFile = "manifest.json"
+	BenchFile    = "bench.txt"
+	SpecFile     = "spec.yaml"
+	LatestLink   = "latest"
+)
+
+// Run statuses (Manifest.Status).
+const (
+	RunRunning     = "running"     // in progress (or the harness died: see abandoned)
+	RunComplete    = "complete"    // every planned run finished ok
+	RunIncomplete  = "incomplete"  // finished, but some cell failed
+	RunInterrupted = "interrupted" // stopped by the user; --resume completes it
+	RunAbandoned   = "abandoned"   // the harness died mid-run; --resume completes it
+)
+
+// Cell and run statuses.
+const (
+	StatusOK              = "ok"
+	StatusPlanned         = "planned" // not run yet
+	StatusSkipped         = "skipped"
+	StatusBuildFailed     = "build-failed"
+	StatusCrashed         = "crashed"
+	StatusTimeout         = "timeout"
+	StatusFailed          = "failed" // the workload reported a failure (setup error, wrong allocator, ...)
+	StatusRateNotAchieved = "rate-not-achieved"
+	StatusInterrupted     = "interrupted"
+)
+
+// Failed reports whether a cell or run status counts as a failure: everything
+// but ok, planned and skipped.
+func Failed(status string) bool {
+	switch status {
+	case StatusOK, StatusPlanned, StatusSkipped:
+		return false
+	}
+	return true
+}
+
+// A Manifest describes one run of a spec: the resolved plan, the host, the
+// toolchains and builds, and every cell with the outcome of each repetition.
+type Manifest struct {
+	Format     int    `json:"format"`
+	RunID      string `json:"run_id"`
+	Name       string `json:"name"`      // spec name
+	SpecFile   string `json:"spec_file"` // as given on the command line
+	SpecSHA256 string `json:"spec_sha256"`
+	// SpecDir is the folder the spec's relative paths resolve against, so
+	// --resume can re-plan from the copy kept in the results folder.
+	SpecDir  string           `json:"spec_dir"`
+	Status   string           `json:"status"`
+	Reason   string           `json:"reason,omitempty"`
+	Harness  string           `json:"harness"` // harness version
+	PID      int              `json:"pid"`     // of the harness while running
+	Started  time.Time        `json:"started"`
+	Finished time.Time        `json:"finished,omitzero"`
+	Host     host.Fingerprint `json:"host"`
+	// HostAfter is the noisy-host state at the end (load average may have
+	// changed while the run went on).
+	HostAfter  *host.Fingerprint `json:"host_after,omitempty"`
+	Toolchains []Toolchain       `json:"toolchains"`
+	Dimensions []string          `json:"dimensions"`
+	Count      int               `json:"count"`
+	Interleave bool              `json:"interleave"`
+	Shuffle    bool              `json:"shuffle"`
+	Seed       int64             `json:"seed"`
+	Shard      string            `json:"shard,omitempty"` // "i/n" when sharded
+	Profiles   []string          `json:"profiles"`
+	Gate       Gate              `json:"gate"`
+	Builds     []*Build          `json:"builds"`
+	Cells      []*Cell           `json:"cells"`
+	Warnings   []string          `json:"warnings"`
+}
+
+// Gate is the spec's gate section, resolved.
+type Gate struct {
+	Threshold float64            `json:"threshold"`
+	Alpha     float64            `json:"alpha"`
+	Metrics   map[string]float64 `json:"metrics,omitempty"`
+}
+
+// A Toolchain records a resolved toolchain.
+type Toolchain struct {
+	Name        string   `json:"name"`
+	Version     string   `json:"version"`
+	GOROOT      string   `json:"goroot"`
+	Identity    string   `json:"identity"`
+	Defaults    []string `json:"default_experiments"`
+	Experiments []string `json:"experiments"`
+}
+
+// A Build records one distinct build configuration and its outcome.
+type Build struct {
+	Key       string            `json:"key"` // readable key from the plan
+	CacheKey  string            `json:"cache_key,omitempty"`
+	Status    string            `json:"status"` // ok or build-failed
+	Reason    string            `json:"reason,omitempty"`
+	Cached    bool              `json:"cached"`
+	BuildNs   int64             `json:"build_ns"`
+	SizeB     int64             `json:"size_B"`
+	Binary    string            `json:"binary,omitempty"`
+	Log       string            `json:"log,omitempty"` // relative to the results folder
+	GoVersion string            `json:"go_version,omitempty"`
+	Settings  map[string]string `json:"settings,omitempty"` // from the binary's build info
+	Env       []string          `json:"env"`
+	Flags     []string          `json:"flags"`
+}
+
+// A KV is one configuration key and value; order matters in bench.txt.
+type KV struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
+}
+
+// A Cell records one cell of the matrix and each of its runs.
+type Cell struct {
+	ID       string   `json:"id"`
+	Dir      string   `json:"dir"` // relative to the results folder
+	Workload string   `json:"workload"`
+	Op       string   `json:"op,omitempty"`
+	Kind     string   `json:"kind"`
+	Config   []KV     `json:"config"`
+	Status   string   `json:"status"`
+	Reason   string   `json:"reason,omitempty"`
+	Build    string   `json:"build,omitempty"`
+	RunEnv   []string `json:"run_env,omitempty"`
+	Runs     []*Run   `json:"runs"`
+}
+
+// A Run records one repetition of a cell.
+type Run struct {
+	Index    int       `json:"index"` // 1-based
+	Status   string    `json:"status"`
+	Reason   string    `json:"reason,omitempty"`
+	Dir      string    `json:"dir"` // relative to the results folder
+	Started  time.Time `json:"started"`
+	Duration int64     `json:"duration_ns"`
+	ExitCode int       `json:"exit_code"`
+	Signal   string    `json:"signal,omitempty"`
+	// Headline figures for summaries; the run folder holds everything.
+	TargetRate   float64 `json:"target_rate,omitempty"`
+	AchievedRate float64 `json:"achieved_rate,omitempty"`
+	P50Ns        int64   `json:"p50_ns,omitempty"`
+	P99Ns        int64   `json:"p99_ns,omitempty"`
+	MaxNs        int64   `json:"max_ns,omitempty"`
+	Errors       int64   `json:"errors,omitempty"`
+	// Order is the position of this run in the whole schedule, to show
+	// how runs were interleaved.
+	Order int `json:"order"`
+}
+
+// Finished reports whether the run reached a final state worth keeping on
+// resume (anything but planned and interrupted).
+func (r *Run) Finished() bool {
+	return r.Status != StatusPlanned && r.Status != StatusInterrupted && r.Status != ""
+}
+
+// NewRunID returns a sortable, readable run id: UTC time and spec name.
+func NewRunID(now time.Time, name string) string {
+	return now.UTC().Format("20060102-150405") + "-" + safeName(name)
+}
+
+var unsafeChars = regexp.MustCompile(`[^A-Za-z0-9._=-]+`)
+
+func safeName(s string) string {
+	s = unsafeChars.ReplaceAllString(s, "_")
+	s = strings.Trim(s, "._")
+	if s == "" {
+		s = "run"
+	}
+	if len(s) > 60 {
+		s = s[:60]
+	}
+	return s
+}
+
+// CellDir returns the folder name of a cell: its id made safe for file
+// systems, shortened if long, with a digest so distinct ids never collide.
+func CellDir(id string) string {
+	slug := strings.ReplaceAll(id, "/", "_")
+	slug = safeName(slug)
+	if len(slug) > 100 {
+		slug = slug[:100]
+	}
+	return fmt.Sprintf("%s-%s", slug, shortHash(id))
+}
+
+// Dir is an open results folder.
+type Dir struct {
+	Path string // results/<run-id>
+}
+
+// Create makes a new results folder under root. It refuses a run id that is
+// not a plain name, so nothing is ever written outside root.
+func Create(root, runID string) (*Dir, error) {
+	if runID != safeName(runID) {
+		return nil, fmt.Errorf("invalid run id %q", runID)
+	}
+	if err := os.MkdirAll(root, 0o755); err != nil {
+		return nil, err
+	}
+	path := filepath.Join(root, runID)
+	if err := os.Mkdir(path, 0o755); err != nil {
+		return nil, fmt.Errorf("creating results folder: %w", err)
+	}
+	return &Dir{Path: path}, nil
+}
+
+// Open opens an existing results folder.
+func Open(path string) (*Dir, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !fi.IsDir() {
+		return nil, fmt.Errorf("%s is not a results folder", path)
+	}
+	return &Dir{Path: path}, nil
+}
+
+// Join returns the path of rel inside the folder, refusing paths that would
+// leave it (absolute, "..", or through a symlink pointing outside).
+func (d *Dir) Join(rel string) (string, error) {
+	if rel == "" || filepath.IsAbs(rel) || !filepath.IsLocal(rel) {
+		return "", fmt.Errorf("path %q leaves the results folder %s", rel, d.Path)
+	}
+	p := filepath.Join(d.Path, rel)
+	root, err := filepath.EvalSymlinks(d.Path)
+	if err != nil {
+		return "", err
+	}
+	// Resolve the deepest existing ancestor: a symlink inside the folder
+	// must not lead outside it.
+	for q := p; ; q = filepath.Dir(q) {
+		if real, err := filepath.EvalSymlinks(q); err == nil {
+			if r, err := filepath.Rel(root, real); err != nil || r == ".." || strings.HasPrefix(r, ".."+string(filepath.Separator)) {
+				return "", fmt.Errorf("path %q leaves the results folder %s (through a symlink)", rel, d.Path)
+			}
+			break
+		}
+		if q == d.Path || q == filepath.Dir(q) {
+			break
+		}
+	}
+	return p, nil
+}
+
+// MkdirAll creates a folder inside the results folder.
+func (d *Dir) MkdirAll(rel string) (string, error) {
+	p, err := d.Join(rel)
+	if err != nil {
+		return "", err
+	}
+	return p, os.MkdirAll(p, 0o755)
+}
+
+// WriteFile atomically writes rel inside the folder.
+func (d *Dir) WriteFile(rel string, data []byte) error {
+	p, err := d.Join(rel)
+	if err != nil {
+		return err
+	}
+	return WriteFileAtomic(p, data)
+}
+
+// WriteManifest atomically writes the manifest.
+func (d *Dir) WriteManifest(m *Manifest) error {
+	data, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return err
+	}
+	return d.WriteFile(ManifestFile, append(data, '\n'))
+}
+
+// ReadManifest reads and checks the manifest of the folder.
+func (d *Dir) ReadManifest() (*Manifest, error) {
+	p := filepath.Join(d.Path, ManifestFile)
+	data, err := os.ReadFile(p)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("%s: no manifest: not a results folder, or its run never started", d.Path)
+		}
+		return nil, err
+	}
+	return ParseManifest(p, data)
+}
+
+// ParseManifest decodes a manifest strictly: unknown versions, unknown
+// fields, truncated JSON and inconsistent contents are errors naming file
+// and, where JSON gives one, the line.
+func ParseManifest(file string, data []byte) (*Manifest, error) {
+	var probe struct {
+		Format *int `json:"format"`
+	}
+	if err := json.Unmarshal(data, &probe); err != nil {
+		return nil, jsonError(file, data, err)
+	}
+	if probe.Format == nil {
+		return nil, fmt.Errorf("%s: not a harness manifest (no format field)", file)
+	}
+	if *probe.Format > FormatVersion {
+		return nil, fmt.Errorf("%s: manifest format %d is newer than this harness understands (%d); upgrade the harness", file, *probe.Format, FormatVersion)
+	}
+	if *probe.Format < 1 {
+		return nil, fmt.Errorf("%s: invalid manifest format %d", file, *probe.Format)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var m Manifest
+	if err := dec.Decode(&m); err != nil {
+		return nil, jsonError(file, data, err)
+	}
+	if err := m.check(); err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	return &m, nil
+}
+
+// check verifies what a reader relies on: ids unique, folders inside the
+// results folder, runs numbered.
+func (m *Manifest) check() error {
+	if m.RunID == "" {
+		return errors.New("manifest has no run_id")
+	}
+	seen := map[string]bool{}
+	for i, c := range m.Cells {
+		if c == nil {
+			return fmt.Errorf("cells[%d] is null", i)
+		}
+		if c.ID == "" || seen[c.ID] {
+			return fmt.Errorf("cells[%d]: missing or duplicate id %q", i, c.ID)
+		}
+		seen[c.ID] = true
+		if c.Dir != "" && !filepath.IsLocal(c.Dir) {
+			return fmt.Errorf("cells[%d] (%s): folder %q leaves the results folder", i, c.ID, c.Dir)
+		}
+		for j, r := range c.Runs {
+			if r == nil {
+				return fmt.Errorf("cells[%d].runs[%d] is null", i, j)
+			}
+			if r.Dir != "" && !filepath.IsLocal(r.Dir) {
+				return fmt.Errorf("cells[%d].runs[%d] (%s): folder %q leaves the results folder", i, j, c.ID, r.Dir)
+			}
+		}
+	}
+	return nil
+}
+
+// jsonError positions a JSON decoding error by line.
+func jsonError(file string, data []byte, err error) error {
+	var off int64 = -1
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		off = se.Offset
+	case errors.As(err, &te):
+		off = te.Offset
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) || strings.Contains(err.Error(), "unexpected end of JSON input") {
+		return fmt.Errorf("%s: truncated JSON (the file was cut short)", file)
+	}
+	if off >= 0 && off <= int64(len(data)) {
+		line := 1 + bytes.Count(data[:off], []byte("\n"))
+		return fmt.Errorf("%s:%d: %v", file, line, err)
+	}
+	return fmt.Errorf("%s: %v", file, err)
+}
+
+// Cell returns the cell with the given id, or nil.
+func (m *Manifest) Cell(id string) *Cell {
+	for _, c := range m.Cells {
+		if c.ID == id {
+			return c
+		}
+	}
+	return nil
+}
+
+// ListRuns returns the results folders under root, newest first, skipping
+// entries that are not folders with a manifest.
+func ListRuns(root string) ([]string, error) {
+	entries, err := os.ReadDir(root)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, e := range entries {
+		if !e.IsDir() || e.Name() == LatestLink {
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(root, e.Name(), ManifestFile)); err == nil {
+			out = append(out, filepath.Join(root, e.Name()))
+		}
+	}
+	sort.Sort(sort.Reverse(sort.StringSlice(out)))
+	return out, nil
+}
+
+// SetLatest points root/latest at the run folder (a relative symlink,
+// replaced atomically).
+func SetLatest(root, runID string) error {
+	tmp := filepath.Join(root, ".latest."+shortHash(runID+time.Now().String()))
+	if err := os.Symlink(runID, tmp); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, filepath.Join(root, LatestLink)); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,148 @@
+package results
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestCellDir(t *testing.T) {
+	a := CellDir("alloc/heap/go1.27.3/arenas/gcflags=-l/env=tcmalloc")
+	if !strings.HasPrefix(a, "alloc_heap_go1.27.3_arenas_gcflags=-l_env=tcmalloc-") {
+		t.Errorf("CellDir = %q", a)
+	}
+	// Ids that sanitise alike still get distinct folders.
+	if CellDir("a/b") == CellDir("a_b") {
+		t.Error("distinct ids share a folder")
+	}
+	for _, id := range []string{"../../etc", "a/\x00b", strings.Repeat("x", 400), "gcflags=-l; touch /tmp/pwned"} {
+		d := CellDir(id)
+		if !filepath.IsLocal(d) || strings.ContainsAny(d, "/\x00 ;") || len(d) > 120 {
+			t.Errorf("CellDir(%q) = %q is not a safe single folder name", id, d)
+		}
+	}
+}
+
+func TestJoinStaysInside(t *testing.T) {
+	root := t.TempDir()
+	d, err := Create(root, "run1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	outside := t.TempDir()
+	if err := os.Symlink(outside, filepath.Join(d.Path, "link")); err != nil {
+		t.Fatal(err)
+	}
+	for _, rel := range []string{"../x", "/etc/passwd", "a/../../x", "link/file", "link", ""} {
+		if _, err := d.Join(rel); err == nil {
+			t.Errorf("Join(%q) allowed a path outside the folder", rel)
+		}
+	}
+	if err := d.WriteFile("link/evil", []byte("x")); err == nil {
+		t.Error("WriteFile through a symlink out of the folder succeeded")
+	}
+	if _, err := os.Stat(filepath.Join(outside, "evil")); err == nil {
+		t.Error("a file was written outside the results folder")
+	}
+	if p, err := d.Join("cells/a/run-1/result.json"); err != nil || !strings.HasPrefix(p, d.Path) {
+		t.Errorf("Join of a normal path = %q, %v", p, err)
+	}
+	if _, err := Create(root, "../escape"); err == nil {
+		t.Error("Create accepted a run id with ..")
+	}
+}
+
+func TestManifestRoundTripAndErrors(t *testing.T) {
+	root := t.TempDir()
+	d, _ := Create(root, "r")
+	m := &Manifest{Format: FormatVersion, RunID: "r", Status: RunComplete, Started: time.Unix(100, 0).UTC(),
+		Cells: []*Cell{{ID: "a/x/local", Dir: "cells/a", Status: StatusOK, Runs: []*Run{{Index: 1, Status: StatusOK, Dir: "cells/a/run-1"}}}}}
+	if err := d.WriteManifest(m); err != nil {
+		t.Fatal(err)
+	}
+	got, err := d.ReadManifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Cells[0].Runs[0].Status != StatusOK || !got.Started.Equal(m.Started) {
+		t.Errorf("round trip lost data: %+v", got)
+	}
+	data, _ := os.ReadFile(filepath.Join(d.Path, ManifestFile))
+	for _, tt := range []struct {
+		data, want, why string
+	}{
+		{string(data[:len(data)/2]), "truncated JSON", "a file cut short never reads as valid"},
+		{strings.Replace(string(data), `"format": 1`, `"format": 7`, 1), "format 7 is newer", "newer formats are refused"},
+		{`{"run_id": "x"}`, "no format field", "not a manifest"},
+		{strings.Replace(string(data), `"run_id"`, `"run_idd"`, 1), `unknown field "run_idd"`, "unknown fields are errors"},
+		{strings.Replace(string(data), `"cells/a/run-1"`, `"../../etc"`, 1), "leaves the results folder", "paths in a manifest stay inside"},
+		{strings.Replace(string(data), `"status": "ok",`, `"status": 5,`, 1), ":", "type errors carry a line"},
+	} {
+		_, err := ParseManifest("m.json", []byte(tt.data))
+		if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.HasPrefix(err.Error(), "m.json") {
+			t.Errorf("%s: ParseManifest error = %v, want it to name the file and contain %q", tt.why, err, tt.want)
+		}
+	}
+}
+
+func TestWriteFileAtomicKeepsOldOnFailure(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "f")
+	if err := WriteFileAtomic(p, []byte("old")); err != nil {
+		t.Fatal(err)
+	}
+	// A folder that cannot take the temporary file: the old file stays.
+	os.Chmod(dir, 0o500)
+	defer os.Chmod(dir, 0o755)
+	if os.Getuid() != 0 {
+		if err := WriteFileAtomic(p, []byte("new")); err == nil || !strings.Contains(err.Error(), p) {
+			t.Errorf("WriteFileAtomic in a read-only folder: %v, want an error naming %s", err, p)
+		}
+	}
+	if b, _ := os.ReadFile(p); string(b) != "old" {
+		t.Errorf("file = %q after a failed write", b)
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 {
+		t.Errorf("temporary files left behind: %v", entries)
+	}
+}
+
+func TestAssembleBench(t *testing.T) {
+	root := t.TempDir()
+	d, _ := Create(root, "r")
+	write := func(rel, s string) {
+		p, _ := d.MkdirAll(filepath.Dir(rel))
+		os.WriteFile(filepath.Join(p, filepath.Base(rel)), []byte(s), 0o644)
+	}
+	write("cells/a/run-1/bench.txt", "BenchmarkA/op=x 100 5 ns/op 7 p99-ns\nUnit ops/s better=higher\n")
+	write("cells/a/run-2/bench.txt", "goos: linux\nPASS\nBenchmarkA/op=x 100 6 ns/op 8 p99-ns\nBenchmarkBogus 1 x ns/op\nUnit ops/s better=higher\n")
+	write("cells/a/run-3/bench.txt", "BenchmarkA/op=x 100 999 ns/op 999 p99-ns\n")
+	m := &Manifest{RunID: "r", Builds: []*Build{{Key: "a@local", Status: StatusOK, BuildNs: 1000, SizeB: 2000}},
+		Cells: []*Cell{{ID: "a/x/local", Workload: "a", Build: "a@local", Config: []KV{{"toolchain", "go1.26.8"}, {"gcflags", "-l; touch /tmp/x"}},
+			Runs: []*Run{{Index: 1, Status: StatusOK, Dir: "cells/a/run-1"}, {Index: 2, Status: StatusOK, Dir: "cells/a/run-2"},
+				{Index: 3, Status: StatusRateNotAchieved, Dir: "cells/a/run-3"}}}}}
+	m.Host.OS, m.Host.Arch, m.Host.Brand, m.Host.ID = "linux", "amd64", "Test CPU", "abc"
+	if err := AssembleBench(d, m); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := os.ReadFile(filepath.Join(d.Path, BenchFile))
+	want := `goos: linux
+goarch: amd64
+cpu: Test CPU
+host-id: abc
+harness-run: r
+
+toolchain: go1.26.8
+gcflags: -l; touch /tmp/x
+BenchmarkA/op=x 100 5 ns/op 7 p99-ns
+Unit ops/s better=higher
+BenchmarkA/op=x 100 6 ns/op 8 p99-ns
+BenchmarkBuild/workload=a 1 1000 build-ns 2000 binary-B
+`
+	if string(got) != want {
+		t.Errorf("bench.txt:\n%s\nwant:\n%s", got, want)
+	}
+}

@@ -1,0 +1,428 @@
+package run
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/perfharness/harness/harness/plan"
+	"github.com/perfharness/harness/harness/results"
+	"github.com/perfharness/harness/harness/spec"
+)
+
+func numCPU() int { return runtime.NumCPU() }
+
+// execute runs one repetition of a cell into run.Dir and fills in run.
+func (r *Runner) execute(ctx context.Context, c *plan.Cell, rc *results.Cell, run *results.Run, bt *Built, profiles []string) {
+	dir, err := r.dir.MkdirAll(run.Dir)
+	if err != nil {
+		run.Status, run.Reason = results.StatusFailed, err.Error()
+		return
+	}
+	// A resumed or repeated run starts from an empty folder: no stale file
+	// from an earlier attempt may be read as this run's.
+	clearDir(dir)
+	run.Started = time.Now()
+	run.Status, run.Reason, run.Signal, run.ExitCode = results.StatusPlanned, "", "", 0
+	r.saveOrWarn() // a crash now leaves "started, not finished" for --resume
+	switch c.Workload.Kind {
+	case spec.KindGoTest:
+		r.runGoTest(ctx, c, run, bt, dir, profiles)
+	case spec.KindHTTP:
+		r.runHTTP(ctx, c, run, bt, dir, profiles)
+	default:
+		r.runFixedRate(ctx, c, run, bt, dir, profiles)
+	}
+	run.Duration = time.Since(run.Started).Nanoseconds()
+}
+
+func clearDir(dir string) {
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		os.RemoveAll(filepath.Join(dir, e.Name()))
+	}
+}
+
+// timeout is a run's deadline: the workload's or the spec's timeout, else
+// the run's own length plus a minute of slack (ten minutes for go test,
+// whose length the harness cannot know).
+func (r *Runner) timeout(c *plan.Cell) time.Duration {
+	if t := c.Workload.Timeout.D(); t > 0 {
+		return t
+	}
+	if t := r.plan.Spec.Runs.Timeout.D(); t > 0 {
+		return t
+	}
+	if c.Workload.Kind == spec.KindGoTest {
+		return 10 * time.Minute
+	}
+	return c.Workload.Warmup.D() + c.Workload.Duration.D() + time.Minute
+}
+
+func (r *Runner) cpus(c *plan.Cell) string {
+	return r.plan.Spec.Runs.CPUs
+}
+
+// driverArgs are the run-protocol flags of a fixed-rate workload or of the
+// HTTP load client.
+func driverArgs(c *plan.Cell, dir string, profiles []string, seed int64) []string {
+	w := c.Workload
+	args := []string{
+		"-name", w.Name, "-op", c.Op,
+		"-rate", strconv.FormatFloat(c.Rate.PerSecond, 'f', -1, 64),
+		"-duration", w.Duration.D().String(), "-warmup", w.Warmup.D().String(),
+		"-concurrency", strconv.Itoa(w.Concurrency), "-out", dir,
+		"-seed", strconv.FormatInt(seed, 10),
+	}
+	if w.Schedule != "" {
+		args = append(args, "-schedule", w.Schedule)
+	}
+	if len(profiles) > 0 {
+		args = append(args, "-profiles", strings.Join(profiles, ","))
+	}
+	for _, kv := range w.Params {
+		args = append(args, "-param", kv.Key+"="+kv.Value)
+	}
+	return args
+}
+
+func (r *Runner) runFixedRate(ctx context.Context, c *plan.Cell, run *results.Run, bt *Built, dir string, profiles []string) {
+	p := Proc{
+		Path: bt.Binary, Args: driverArgs(c, dir, profiles, r.m.Seed+int64(run.Index)), Env: c.RunEnv,
+		Dir: dir, Stdout: filepath.Join(dir, "stdout.log"), Stderr: filepath.Join(dir, "stderr.log"),
+		CPUs: r.cpus(c), Timeout: r.timeout(c), Grace: r.opts.Grace,
+	}
+	exit := Run(ctx, p)
+	classify(run, exit, p, dir, true)
+}
+
+// driverResult is the part of a workload's result.json the harness reads.
+type driverResult struct {
+	Format       int     `json:"format"`
+	Status       string  `json:"status"`
+	Reason       string  `json:"reason"`
+	Interrupted  bool    `json:"interrupted"`
+	TargetRate   float64 `json:"target_rate"`
+	AchievedRate float64 `json:"achieved_rate"`
+	Errors       int64   `json:"errors"`
+	Latency      struct {
+		P50Ns int64 `json:"p50_ns"`
+		P99Ns int64 `json:"p99_ns"`
+		MaxNs int64 `json:"max_ns"`
+	} `json:"latency"`
+}
+
+// readDriverResult reads result.json; an unreadable one is an error that
+// names it (a truncated file never reads as valid).
+func readDriverResult(dir string) (*driverResult, error) {
+	path := filepath.Join(dir, "result.json")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var res driverResult
+	if err := json.Unmarshal(data, &res); err != nil {
+		return nil, fmt.Errorf("%s: %v", path, err)
+	}
+	if res.Format != 1 {
+		return nil, fmt.Errorf("%s: unsupported result format %d", path, res.Format)
+	}
+	return &res, nil
+}
+
+// classify turns a process exit (and, for driver workloads, its result.json)
+// into the run's status and reason.
+func classify(run *results.Run, exit Exit, p Proc, dir string, driver bool) {
+	run.ExitCode, run.Signal = exit.Code, exit.Signal
+	errTail := func() string {
+		if t := tail(p.Stderr, 15); t != "" {
+			return ":\n" + t
+		}
+		return ""
+	}
+	var res *driverResult
+	var resErr error
+	if driver {
+		res, resErr = readDriverResult(dir)
+		if res != nil {
+			run.TargetRate, run.AchievedRate, run.Errors = res.TargetRate, res.AchievedRate, res.Errors
+			run.P50Ns, run.P99Ns, run.MaxNs = res.Latency.P50Ns, res.Latency.P99Ns, res.Latency.MaxNs
+		}
+	}
+	switch {
+	case exit.Err != nil:
+		run.Status, run.Reason = results.StatusFailed, exit.Err.Error()
+	case exit.Stopped:
+		run.Status, run.Reason = results.StatusInterrupted, "stopped by a second interrupt"
+	case exit.TimedOut:
+		how := "it exited after SIGTERM"
+		if exit.Signal == "SIGKILL" {
+			how = fmt.Sprintf("it ignored SIGTERM and was killed after %s", p.Grace)
+		}
+		run.Status, run.Reason = results.StatusTimeout, fmt.Sprintf("exceeded its %s deadline; %s%s", p.Timeout, how, errTail())
+	case exit.Signal != "":
+		what := "killed by " + exit.Signal
+		if exit.Signal == "SIGKILL" {
+			what += " (not sent by the harness: the kernel's OOM killer?)"
+		}
+		run.Status, run.Reason = results.StatusCrashed, what+errTail()
+	case exit.Code != 0:
+		if res != nil && res.Status == "failed" && res.Reason != "" {
+			run.Status, run.Reason = results.StatusFailed, res.Reason
+		} else {
+			run.Status, run.Reason = results.StatusCrashed, fmt.Sprintf("exit status %d%s", exit.Code, errTail())
+		}
+	case !driver:
+		run.Status = results.StatusOK
+	case resErr != nil:
+		run.Status, run.Reason = results.StatusFailed, fmt.Sprintf("exited 0 without a valid result.json: %v", resErr)
+	default:
+		switch res.Status {
+		case "ok":
+			run.Status = results.StatusOK
+			if _, err := os.Stat(filepath.Join(dir, "bench.txt")); err != nil {
+				run.Status, run.Reason = results.StatusFailed, "result.json says ok but bench.txt is missing"
+			}
+		case "rate-not-achieved":
+			run.Status, run.Reason = results.StatusRateNotAchieved, res.Reason
+		default:
+			run.Status, run.Reason = results.StatusFailed, orString(res.Reason, "workload reported status "+strconv.Quote(res.Status))
+		}
+		if res.Interrupted && run.Status == results.StatusOK {
+			run.Status, run.Reason = results.StatusInterrupted, "the workload was interrupted"
+		}
+	}
+}
+
+func orString(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// runGoTest runs a test binary's benchmarks once (-test.count=1; the harness
+// repeats runs itself so they interleave with other cells).
+func (r *Runner) runGoTest(ctx context.Context, c *plan.Cell, run *results.Run, bt *Built, dir string, profiles []string) {
+	w := c.Workload
+	args := []string{"-test.run=^$", "-test.bench=" + w.Bench, "-test.count=1", "-test.benchtime=" + w.Benchtime,
+		"-test.benchmem", "-test.outputdir=" + dir}
+	for _, p := range profiles {
+		switch p {
+		case "cpu":
+			args = append(args, "-test.cpuprofile=cpu.pprof")
+		case "heap", "allocs":
+			if !contains(args, "-test.memprofile=allocs.pprof") {
+				args = append(args, "-test.memprofile=allocs.pprof")
+			}
+		case "mutex":
+			args = append(args, "-test.mutexprofile=mutex.pprof")
+		case "block":
+			args = append(args, "-test.blockprofile=block.pprof")
+		case "trace":
+			args = append(args, "-test.trace=trace.out")
+		}
+	}
+	stdout := filepath.Join(dir, "stdout.log")
+	p := Proc{
+		Path: bt.Binary, Args: args, Env: c.RunEnv, Dir: c.Build.Package,
+		Stdout: stdout, Stderr: filepath.Join(dir, "stderr.log"),
+		CPUs: r.cpus(c), Timeout: r.timeout(c), Grace: r.opts.Grace,
+	}
+	exit := Run(ctx, p)
+	classify(run, exit, p, dir, false)
+	if run.Status != results.StatusOK {
+		if run.Status == results.StatusCrashed {
+			if t := tail(stdout, 15); t != "" {
+				run.Reason += "\n" + t
+			}
+		}
+		return
+	}
+	// go test prints benchmark results on stdout; keep its result lines as
+	// this run's bench.txt.
+	data, err := os.ReadFile(stdout)
+	if err != nil {
+		run.Status, run.Reason = results.StatusFailed, err.Error()
+		return
+	}
+	var lines bytes.Buffer
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		if l := sc.Text(); strings.HasPrefix(l, "Benchmark") && len(strings.Fields(l)) >= 4 {
+			lines.WriteString(l + "\n")
+		}
+	}
+	if lines.Len() == 0 {
+		run.Status, run.Reason = results.StatusFailed, fmt.Sprintf("no benchmark matched -test.bench=%s", w.Bench)
+		return
+	}
+	if err := results.WriteFileAtomic(filepath.Join(dir, "bench.txt"), lines.Bytes()); err != nil {
+		run.Status, run.Reason = results.StatusFailed, err.Error()
+	}
+}
+
+// runHTTP starts the server workload, waits until it is ready, drives it
+// with the load client, and stops it.
+func (r *Runner) runHTTP(ctx context.Context, c *plan.Cell, run *results.Run, bt *Built, dir string, profiles []string) {
+	if r.tool == nil {
+		run.Status, run.Reason = results.StatusFailed, "the HTTP load client is not built"
+		return
+	}
+	// Sockets left in TIME_WAIT by the previous run would skew this one.
+	if n := drainTimeWait(ctx, 2000, 60*time.Second); n > 2000 {
+		r.prog.Printf("harness: warning: %d sockets still in TIME_WAIT after 60s", n)
+	}
+	serverDir := filepath.Join(dir, "server")
+	if err := os.MkdirAll(serverDir, 0o755); err != nil {
+		run.Status, run.Reason = results.StatusFailed, err.Error()
+		return
+	}
+	addrFile := filepath.Join(serverDir, "addr")
+	srvArgs := []string{"-listen", "127.0.0.1:0", "-addr-file", addrFile, "-out", serverDir}
+	if len(profiles) > 0 {
+		srvArgs = append(srvArgs, "-profiles", strings.Join(profiles, ","))
+	}
+	sp := Proc{Path: bt.Binary, Args: srvArgs, Env: c.RunEnv, Dir: serverDir,
+		Stdout: filepath.Join(serverDir, "stdout.log"), Stderr: filepath.Join(serverDir, "stderr.log"),
+		CPUs: r.plan.Spec.Runs.ServerCPUs, Grace: r.opts.Grace}
+	srv, err := start(sp)
+	if err != nil {
+		run.Status, run.Reason = results.StatusFailed, err.Error()
+		return
+	}
+	defer func() {
+		select {
+		case <-srv.done:
+		default:
+			srv.terminate(r.opts.Grace)
+		}
+	}()
+	addr, err := waitReady(ctx, srv, addrFile, 30*time.Second)
+	if err != nil {
+		exit := srv.exit
+		select {
+		case <-srv.done:
+		default:
+			srv.terminate(r.opts.Grace)
+			exit = srv.exit
+		}
+		run.ExitCode, run.Signal = exit.Code, exit.Signal
+		run.Status = results.StatusCrashed
+		if ctx.Err() != nil {
+			run.Status = results.StatusInterrupted
+		}
+		run.Reason = fmt.Sprintf("server: %v", err)
+		if t := tail(sp.Stderr, 15); t != "" {
+			run.Reason += ":\n" + t
+		}
+		return
+	}
+	req := c.Request
+	args := driverArgs(c, dir, nil, r.m.Seed+int64(run.Index))
+	u := url.URL{Scheme: "http", Host: addr, Path: req.Path}
+	if p, q, ok := strings.Cut(req.Path, "?"); ok {
+		u.Path, u.RawQuery = p, q
+	}
+	args = append(args, "-url", u.String(), "-method", orString(req.Method, "GET"),
+		"-control", "http://"+addr+"/.harness/")
+	for _, h := range req.Headers {
+		args = append(args, "-header", h.Key+": "+h.Value)
+	}
+	if req.Body != "" {
+		args = append(args, "-body", req.Body)
+	}
+	clientCPUs := ""
+	timeout := r.timeout(c)
+	if cl := c.Workload.Client; cl != nil {
+		clientCPUs = cl.CPUs
+		if cl.Timeout > 0 {
+			args = append(args, "-timeout", cl.Timeout.D().String())
+		}
+	}
+	cp := Proc{Path: r.tool.Binary, Args: args, Env: minimalEnv(c.RunEnv), Dir: dir,
+		Stdout: filepath.Join(dir, "stdout.log"), Stderr: filepath.Join(dir, "stderr.log"),
+		CPUs: clientCPUs, Timeout: timeout, Grace: r.opts.Grace}
+	exit := Run(ctx, cp)
+	classify(run, exit, cp, dir, true)
+	select {
+	case <-srv.done:
+		// The server died during the run: that is the cell's failure,
+		// whatever the client saw.
+		if run.Status == results.StatusOK || run.Status == results.StatusRateNotAchieved {
+			run.Status = results.StatusCrashed
+		}
+		run.Reason = fmt.Sprintf("server exited during the run (exit %d %s)", srv.exit.Code, srv.exit.Signal)
+		if t := tail(sp.Stderr, 15); t != "" {
+			run.Reason += ":\n" + t
+		}
+		return
+	default:
+	}
+	srv.terminate(r.opts.Grace)
+}
+
+// minimalEnv keeps only the base variables: the load client must not get the
+// server cell's allocator or GODEBUG.
+func minimalEnv(env []string) []string {
+	var out []string
+	for _, kv := range env {
+		k, _, _ := strings.Cut(kv, "=")
+		switch k {
+		case "PATH", "HOME", "TMPDIR", "LANG", "USER":
+			out = append(out, kv)
+		}
+	}
+	return out
+}
+
+// waitReady waits until the server has written its address and accepts a
+// connection on it, it exits, or max passes.
+func waitReady(ctx context.Context, srv *running, addrFile string, max time.Duration) (string, error) {
+	deadline := time.After(max)
+	for {
+		if data, err := os.ReadFile(addrFile); err == nil && len(bytes.TrimSpace(data)) > 0 {
+			addr := strings.TrimSpace(string(data))
+			host, _, err := net.SplitHostPort(addr)
+			if err != nil {
+				return "", fmt.Errorf("address file holds %q, not host:port", addr)
+			}
+			if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+				return "", fmt.Errorf("server listens on %s, not loopback; refusing to send load there", addr)
+			}
+			if conn, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+				conn.Close()
+				return addr, nil
+			}
+		}
+		select {
+		case <-srv.done:
+			return "", fmt.Errorf("exited before becoming ready (exit %d %s)", srv.exit.Code, srv.exit.Signal)
+		case <-deadline:
+			return "", fmt.Errorf("not ready within %s (no address in %s)", max, filepath.Base(addrFile))
+		case <-ctx.Done():
+			return "", ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,156 @@
+package run
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+)
+
+// A progress reports long work as it happens. On a terminal it keeps one
+// live status line (current step, elapsed, ETA) under the finished steps; in
+// CI or a pipe it prints one plain line per finished step and nothing else.
+type progress struct {
+	w     io.Writer
+	tty   bool
+	mu    sync.Mutex
+	live  string // current status line (tty only)
+	start time.Time
+	stop  chan struct{}
+	done  chan struct{}
+	// For the ETA: runs done, runs total, and the time they took.
+	runsDone, runsTotal int
+	runTime             time.Duration
+	current             string
+	currentStart        time.Time
+	currentExpected     time.Duration
+}
+
+func newProgress(w io.Writer, tty bool) *progress {
+	p := &progress{w: w, tty: tty, start: time.Now(), stop: make(chan struct{}), done: make(chan struct{})}
+	if tty {
+		go p.tick()
+	} else {
+		close(p.done)
+	}
+	return p
+}
+
+// tick redraws the live line every quarter second so elapsed time moves.
+func (p *progress) tick() {
+	defer close(p.done)
+	t := time.NewTicker(250 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-p.stop:
+			return
+		case <-t.C:
+			p.mu.Lock()
+			p.redraw()
+			p.mu.Unlock()
+		}
+	}
+}
+
+func (p *progress) close() {
+	select {
+	case <-p.stop:
+	default:
+		close(p.stop)
+	}
+	<-p.done
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.tty && p.live != "" {
+		fmt.Fprint(p.w, "\r\033[K")
+		p.live = ""
+	}
+}
+
+// Printf prints a finished step as a permanent line.
+func (p *progress) Printf(format string, args ...any) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.tty {
+		fmt.Fprint(p.w, "\r\033[K")
+	}
+	fmt.Fprintf(p.w, format+"\n", args...)
+	if p.tty {
+		p.redraw()
+	}
+}
+
+// status sets the live line's subject (tty only).
+func (p *progress) status(s string, expected time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.current, p.currentStart, p.currentExpected = s, time.Now(), expected
+	if p.tty {
+		p.redraw()
+	}
+}
+
+func (p *progress) redraw() {
+	if !p.tty || p.current == "" {
+		return
+	}
+	elapsed := time.Since(p.start).Round(time.Second)
+	line := fmt.Sprintf("%s  [%s", p.current, elapsed)
+	if eta := p.eta(); eta > 0 {
+		line += fmt.Sprintf(", ETA %s", eta.Round(time.Second))
+	}
+	line += "]"
+	if width := 160; len(line) > width {
+		line = line[:width-1] + "…"
+	}
+	p.live = line
+	fmt.Fprint(p.w, "\r\033[K"+line)
+}
+
+// eta estimates the remaining time from the runs done so far, or from the
+// expected run length before any has finished.
+func (p *progress) eta() time.Duration {
+	left := p.runsTotal - p.runsDone
+	if left <= 0 || p.runsTotal == 0 {
+		return 0
+	}
+	per := p.currentExpected
+	if p.runsDone > 0 {
+		per = p.runTime / time.Duration(p.runsDone)
+	}
+	eta := time.Duration(left) * per
+	if !p.currentStart.IsZero() {
+		eta -= min(time.Since(p.currentStart), per)
+	}
+	return max(eta, 0)
+}
+
+func (p *progress) runFinished(d time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.runsDone++
+	p.runTime += d
+}
+
+func (p *progress) setTotal(n int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.runsTotal = n
+}
+
+// shorten keeps the end of a long cell id readable in a status line.
+func shorten(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return "…" + s[len(s)-n+1:]
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, word)
+	}
+	return fmt.Sprintf("%d %ss", n, strings.TrimSuffix(word, "s"))
+}

@@ -1,0 +1,753 @@
+// Package run executes a plan: it takes the host lock, builds every build
+// configuration (through a Builder), runs the cells' repetitions interleaved,
+// each as a child process in its own process group with a deadline, and
+// records everything in a results folder as it goes — the manifest is
+// rewritten after every run, so an interrupt or a crash loses at most the run
+// in progress, and `harness run --resume` completes the rest.
+//
+// run sits above plan, build and results, and below cli.
+package run
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/perfharness/harness/harness/host"
+	"github.com/perfharness/harness/harness/plan"
+	"github.com/perfharness/harness/harness/results"
+	"github.com/perfharness/harness/harness/spec"
+	"github.com/perfharness/harness/harness/toolchain"
+)
+
+// A Builder produces the binary of a build configuration. The build package
+// provides the real one; tests may fake it.
+type Builder interface {
+	// Build builds b; pgoProfile, when set, is passed as -pgo.
+	Build(ctx context.Context, b *plan.Build, pgoProfile string) (*Built, error)
+	// BuildTool builds a helper program that is not a cell (the HTTP load
+	// client) from the module containing moduleDir, with default settings.
+	BuildTool(ctx context.Context, tc *toolchain.Toolchain, moduleDir, pkg string) (*Built, error)
+}
+
+// A Built is a binary ready to run.
+type Built struct {
+	Binary    string
+	CacheKey  string
+	Cached    bool
+	BuildTime time.Duration // of the original build, when cached
+	Size      int64
+	Log       string // path of the build log
+	GoVersion string
+	Settings  map[string]string
+}
+
+// Options configures a run.
+type Options struct {
+	// ResultsRoot is where results/<run-id>/ folders go ("results").
+	ResultsRoot string
+	// Resume names a results folder to complete instead of starting anew.
+	Resume string
+	// Count overrides the spec's runs.count when > 0.
+	Count int
+	// Shard runs only cells whose position modulo N is I-1 ("I/N").
+	Shard   string
+	Builder Builder
+	// LockPath is the host lock (DefaultLockPath when empty); Wait says
+	// whether to wait for another run holding it.
+	LockPath string
+	Wait     bool
+	// Soft is closed on the first interrupt: finish the run in progress,
+	// then stop. Canceling ctx (the second interrupt) kills it.
+	Soft <-chan struct{}
+	// Progress receives progress lines; TTY selects the live display.
+	Progress io.Writer
+	TTY      bool
+	Harness  string // harness version, recorded
+	// Grace is how long a process gets between SIGTERM and SIGKILL.
+	Grace time.Duration
+	// Host overrides the detected host fingerprint (tests).
+	Host *host.Fingerprint
+}
+
+// A Runner is one execution of a plan.
+type Runner struct {
+	plan     *plan.Plan
+	opts     Options
+	dir      *results.Dir
+	m        *results.Manifest
+	prog     *progress
+	built    map[string]*Built // by build key
+	tool     *Built            // HTTP load client
+	mu       sync.Mutex        // guards m while builds run in parallel
+	cells    []*plan.Cell      // plan cells in manifest order
+	stopping bool
+}
+
+// Execute runs the plan and returns the results folder and its manifest. The
+// error is for failures of the harness itself (results folder not writable,
+// lock refused); failures of cells are data in the manifest.
+func Execute(ctx context.Context, p *plan.Plan, opts Options) (*results.Dir, *results.Manifest, error) {
+	if opts.ResultsRoot == "" {
+		opts.ResultsRoot = "results"
+	}
+	if opts.LockPath == "" {
+		opts.LockPath = DefaultLockPath()
+	}
+	if opts.Grace <= 0 {
+		opts.Grace = 5 * time.Second
+	}
+	if opts.Progress == nil {
+		opts.Progress = io.Discard
+	}
+	r := &Runner{plan: p, opts: opts, built: map[string]*Built{}, prog: newProgress(opts.Progress, opts.TTY)}
+	defer r.prog.close()
+
+	holder := fmt.Sprintf("pid %d, spec %s, started %s", os.Getpid(), p.Spec.File, time.Now().Format(time.RFC3339))
+	lock, err := AcquireLock(ctx, opts.LockPath, opts.Wait, func(who string) {
+		r.prog.Printf("waiting for the host lock %s, held by another harness run (%s)", opts.LockPath, who)
+	}, holder)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer lock.Release()
+	r.markAbandoned()
+
+	if err := r.open(); err != nil {
+		return nil, nil, err
+	}
+	r.prog.Printf("results: %s", r.dir.Path)
+	r.buildAll(ctx)
+	r.runAll(ctx)
+	r.finish(ctx)
+	return r.dir, r.m, nil
+}
+
+// markAbandoned marks runs that say "running" but whose harness is gone.
+// Holding the host lock proves no harness on this host is running, so any
+// such folder from this host was left by one that died (kill -9, power).
+func (r *Runner) markAbandoned() {
+	dirs, err := results.ListRuns(r.opts.ResultsRoot)
+	if err != nil {
+		return
+	}
+	h := r.host()
+	for _, path := range dirs {
+		d, err := results.Open(path)
+		if err != nil {
+			continue
+		}
+		m, err := d.ReadManifest()
+		if err != nil || m.Status != results.RunRunning || m.Host.Hostname != h.Hostname {
+			continue
+		}
+		m.Status = results.RunAbandoned
+		m.Reason = fmt.Sprintf("the harness (pid %d) stopped without finishing; harness run --resume %s completes it", m.PID, path)
+		for _, c := range m.Cells {
+			for _, run := range c.Runs {
+				if run.Status == results.StatusPlanned && !run.Started.IsZero() {
+					run.Status, run.Reason = results.StatusInterrupted, "the harness died during this run"
+				}
+			}
+		}
+		if err := d.WriteManifest(m); err == nil {
+			r.prog.Printf("marked %s abandoned (its harness died mid-run)", path)
+		}
+	}
+}
+
+func (r *Runner) host() host.Fingerprint {
+	if r.opts.Host != nil {
+		return *r.opts.Host
+	}
+	return r.plan.Host
+}
+
+// open creates the results folder and its manifest, or reopens the one to
+// resume, checking it belongs to the same plan.
+func (r *Runner) open() error {
+	p := r.plan
+	s := p.Spec
+	count := s.Runs.Count
+	if r.opts.Count > 0 {
+		count = r.opts.Count
+	}
+	shardI, shardN, err := parseShard(r.opts.Shard)
+	if err != nil {
+		return err
+	}
+	if r.opts.Resume != "" {
+		return r.reopen(shardI, shardN)
+	}
+	now := time.Now()
+	var d *results.Dir
+	for i := 0; ; i++ {
+		id := results.NewRunID(now, s.Name)
+		if i > 0 {
+			id += "-" + strconv.Itoa(i+1)
+		}
+		d, err = results.Create(r.opts.ResultsRoot, id)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, os.ErrExist) || i > 20 {
+			return err
+		}
+	}
+	r.dir = d
+	seed := s.Runs.Shuffle.Seed
+	if s.Runs.Shuffle.On && seed == 0 {
+		seed = now.UnixNano()
+	}
+	m := &results.Manifest{
+		Format: results.FormatVersion, RunID: filepath.Base(d.Path), Name: s.Name,
+		SpecFile: s.File, SpecSHA256: results.SHA256(s.Source), SpecDir: s.Dir, Status: results.RunRunning,
+		Harness: r.opts.Harness, PID: os.Getpid(), Started: now, Host: r.host(),
+		Count: count, Interleave: *s.Runs.Interleave, Shuffle: s.Runs.Shuffle.On, Seed: seed,
+		Shard: r.opts.Shard, Profiles: s.Profiles,
+		Gate:     results.Gate{Threshold: float64(s.Gate.Threshold), Alpha: s.Gate.Alpha},
+		Warnings: append([]string{}, p.Warnings...),
+	}
+	if m.Profiles == nil {
+		m.Profiles = []string{}
+	}
+	if len(s.Gate.Metrics) > 0 {
+		m.Gate.Metrics = map[string]float64{}
+		for k, v := range s.Gate.Metrics {
+			m.Gate.Metrics[k] = float64(v)
+		}
+	}
+	for _, d := range p.Dimensions {
+		m.Dimensions = append(m.Dimensions, string(d))
+	}
+	for _, tc := range p.Toolchains {
+		id, _ := tc.Identity()
+		m.Toolchains = append(m.Toolchains, results.Toolchain{Name: tc.Name, Version: tc.Version, GOROOT: tc.GOROOT,
+			Identity: id, Defaults: tc.Defaults, Experiments: tc.Experiments})
+	}
+	for _, b := range p.Builds {
+		m.Builds = append(m.Builds, &results.Build{Key: b.Key, Status: results.StatusPlanned, Env: b.Env, Flags: b.Flags})
+	}
+	for i, c := range p.Cells {
+		if shardN > 0 && i%shardN != shardI-1 {
+			continue
+		}
+		rc := &results.Cell{ID: c.ID, Dir: filepath.Join("cells", results.CellDir(c.ID)), Workload: c.Workload.Name,
+			Op: c.Op, Kind: c.Workload.Kind, Status: c.Status, Reason: c.Reason, RunEnv: c.RunEnv, Runs: []*results.Run{}}
+		for _, kv := range c.Config {
+			rc.Config = append(rc.Config, results.KV{Key: kv.Key, Value: kv.Value})
+		}
+		if c.Build != nil {
+			rc.Build = c.Build.Key
+		}
+		if c.Status == plan.Planned {
+			for rep := 1; rep <= count; rep++ {
+				rc.Runs = append(rc.Runs, &results.Run{Index: rep, Status: results.StatusPlanned,
+					Dir: filepath.Join(rc.Dir, fmt.Sprintf("run-%d", rep))})
+			}
+		}
+		m.Cells = append(m.Cells, rc)
+		r.cells = append(r.cells, c)
+	}
+	r.m = m
+	if err := d.WriteFile(results.SpecFile, s.Source); err != nil {
+		return err
+	}
+	if err := r.save(); err != nil {
+		return err
+	}
+	results.SetLatest(r.opts.ResultsRoot, m.RunID)
+	return nil
+}
+
+// reopen continues an interrupted or abandoned run: same folder, same cells
+// (the plan must match), finished runs kept.
+func (r *Runner) reopen(shardI, shardN int) error {
+	d, err := results.Open(r.opts.Resume)
+	if err != nil {
+		return err
+	}
+	m, err := d.ReadManifest()
+	if err != nil {
+		return err
+	}
+	switch m.Status {
+	case results.RunInterrupted, results.RunAbandoned, results.RunRunning, results.RunIncomplete:
+	default:
+		return fmt.Errorf("%s is %s: nothing to resume", d.Path, m.Status)
+	}
+	byID := map[string]*plan.Cell{}
+	for _, c := range r.plan.Cells {
+		byID[c.ID] = c
+	}
+	for _, rc := range m.Cells {
+		c := byID[rc.ID]
+		if c == nil {
+			return fmt.Errorf("resuming %s: its cell %s is not in the plan any more (did the spec or the host change?)", d.Path, rc.ID)
+		}
+		if (c.Status == plan.Planned) != (rc.Status != results.StatusSkipped) {
+			return fmt.Errorf("resuming %s: cell %s was %s and is now %s (did the host change?)", d.Path, rc.ID, rc.Status, c.Status)
+		}
+		r.cells = append(r.cells, c)
+		// A cell that failed to build gets another chance.
+		if rc.Status == results.StatusBuildFailed {
+			rc.Status, rc.Reason = results.StatusPlanned, ""
+		}
+		for _, run := range rc.Runs {
+			if !run.Finished() {
+				run.Status, run.Reason = results.StatusPlanned, ""
+			}
+		}
+	}
+	m.Status, m.Reason, m.PID, m.Finished = results.RunRunning, "", os.Getpid(), time.Time{}
+	m.Warnings = append(m.Warnings, fmt.Sprintf("resumed at %s", time.Now().Format(time.RFC3339)))
+	r.dir, r.m = d, m
+	r.prog.Printf("resuming %s", d.Path)
+	return r.save()
+}
+
+func parseShard(s string) (int, int, error) {
+	if s == "" {
+		return 0, 0, nil
+	}
+	a, b, ok := strings.Cut(s, "/")
+	i, err1 := strconv.Atoi(a)
+	n, err2 := strconv.Atoi(b)
+	if !ok || err1 != nil || err2 != nil || n < 1 || i < 1 || i > n {
+		return 0, 0, fmt.Errorf("invalid shard %q: want I/N with 1 <= I <= N", s)
+	}
+	return i, n, nil
+}
+
+// save writes the manifest; a failure is reported once but does not stop the
+// run (the run folders still hold the results).
+func (r *Runner) save() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.dir.WriteManifest(r.m)
+}
+
+func (r *Runner) saveOrWarn() {
+	if err := r.save(); err != nil {
+		r.prog.Printf("harness: warning: %v", err)
+	}
+}
+
+// buildAll builds every build configuration the (sharded) cells need, in
+// parallel, and the HTTP load client if any cell needs it.
+func (r *Runner) buildAll(ctx context.Context) {
+	need := map[string]bool{}
+	needTool := false
+	for i, c := range r.cells {
+		if r.m.Cells[i].Status == results.StatusPlanned && c.Build != nil {
+			need[c.Build.Key] = true
+			needTool = needTool || c.Workload.Kind == spec.KindHTTP
+		}
+	}
+	var builds []*plan.Build
+	for _, b := range r.plan.Builds {
+		if need[b.Key] {
+			builds = append(builds, b)
+		}
+	}
+	if len(builds) == 0 {
+		return
+	}
+	r.prog.Printf("building %s", plural(len(builds), "configuration"))
+	r.prog.status(fmt.Sprintf("building %s", plural(len(builds), "configuration")), 0)
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, max(1, numCPU()))
+	for _, b := range builds {
+		if b.PGO == "auto" {
+			continue // built after a profiling pass, below
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			r.build(ctx, b, "")
+		}()
+	}
+	if needTool {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r.buildTool(ctx)
+		}()
+	}
+	wg.Wait()
+	for _, b := range builds {
+		if b.PGO == "auto" && ctx.Err() == nil {
+			r.buildPGO(ctx, b)
+		}
+	}
+	r.saveOrWarn()
+}
+
+// build builds one configuration and records the outcome on the build and
+// its cells.
+func (r *Runner) build(ctx context.Context, b *plan.Build, profile string) *Built {
+	start := time.Now()
+	bt, err := r.opts.Builder.Build(ctx, b, profile)
+	check := time.Since(start)
+	r.mu.Lock()
+	rb := r.buildRecord(b.Key)
+	if err != nil {
+		rb.Status, rb.Reason = results.StatusBuildFailed, err.Error()
+		r.failCellsOfBuild(b.Key, results.StatusBuildFailed, err.Error())
+		r.mu.Unlock()
+		r.prog.Printf("build %s: FAILED: %s", b.Key, firstLine(err.Error()))
+		return nil
+	}
+	r.built[b.Key] = bt
+	rb.Status, rb.Reason, rb.CacheKey, rb.Cached = results.StatusOK, "", bt.CacheKey, bt.Cached
+	rb.BuildNs, rb.SizeB, rb.Binary, rb.GoVersion, rb.Settings = bt.BuildTime.Nanoseconds(), bt.Size, bt.Binary, bt.GoVersion, bt.Settings
+	r.mu.Unlock()
+	if bt.Log != "" {
+		if data, err := os.ReadFile(bt.Log); err == nil {
+			rel := filepath.Join("builds", results.CellDir(b.Key)+".log")
+			if _, err := r.dir.MkdirAll("builds"); err == nil && r.dir.WriteFile(rel, data) == nil {
+				r.mu.Lock()
+				rb.Log = rel
+				r.mu.Unlock()
+			}
+		}
+	}
+	if bt.Cached {
+		r.prog.Printf("build %s: cache hit (checked in %s; originally built in %s, %s)", b.Key,
+			check.Round(time.Millisecond), bt.BuildTime.Round(time.Millisecond), sizeString(bt.Size))
+	} else {
+		r.prog.Printf("build %s: built in %s (%s)", b.Key, bt.BuildTime.Round(time.Millisecond), sizeString(bt.Size))
+	}
+	return bt
+}
+
+// buildRecord returns the manifest record of a build, adding it if the plan
+// gained it (the pgo=off companion of a pgo=auto build). Callers hold r.mu.
+func (r *Runner) buildRecord(key string) *results.Build {
+	for _, b := range r.m.Builds {
+		if b.Key == key {
+			return b
+		}
+	}
+	b := &results.Build{Key: key, Status: results.StatusPlanned}
+	r.m.Builds = append(r.m.Builds, b)
+	return b
+}
+
+// failCellsOfBuild marks every still-planned cell of a build. Callers hold r.mu.
+func (r *Runner) failCellsOfBuild(key, status, reason string) {
+	for i, c := range r.cells {
+		if c.Build != nil && c.Build.Key == key && r.m.Cells[i].Status == results.StatusPlanned {
+			r.m.Cells[i].Status, r.m.Cells[i].Reason = status, reason
+		}
+	}
+}
+
+// buildTool builds the HTTP load client once, with the first toolchain, from
+// the module of the first http workload.
+func (r *Runner) buildTool(ctx context.Context) {
+	var dir string
+	var tc *toolchain.Toolchain
+	for _, c := range r.cells {
+		if c.Workload.Kind == spec.KindHTTP && c.Build != nil {
+			dir, tc = c.Build.Package, c.TC
+			break
+		}
+	}
+	bt, err := r.opts.Builder.BuildTool(ctx, tc, dir, httploadPackage)
+	if err != nil {
+		reason := fmt.Sprintf("building the load client %s: %v", httploadPackage, err)
+		r.mu.Lock()
+		for i, c := range r.cells {
+			if c.Workload.Kind == spec.KindHTTP && r.m.Cells[i].Status == results.StatusPlanned {
+				r.m.Cells[i].Status, r.m.Cells[i].Reason = results.StatusBuildFailed, reason
+			}
+		}
+		r.mu.Unlock()
+		r.prog.Printf("build %s: FAILED: %s", httploadPackage, firstLine(err.Error()))
+		return
+	}
+	r.tool = bt
+	r.prog.Printf("build %s: ready (%s)", httploadPackage, map[bool]string{true: "cache hit", false: "built"}[bt.Cached])
+}
+
+// httploadPackage is the open-loop HTTP client http cells are driven with.
+const httploadPackage = "github.com/perfharness/harness/workloads/httpload"
+
+// buildPGO builds a pgo=auto configuration: first its pgo=off twin, then one
+// profiling run of its first cell, then the build with that profile — so
+// PGO's effect is one more column in the comparison, as in sweet.
+func (r *Runner) buildPGO(ctx context.Context, b *plan.Build) {
+	off := *b
+	off.Key = b.Key + "+profiling-pass"
+	off.PGO = "off"
+	off.Flags = append(append([]string{}, b.Flags...), "-pgo=off")
+	fail := func(reason string) {
+		r.mu.Lock()
+		rb := r.buildRecord(b.Key)
+		rb.Status, rb.Reason = results.StatusBuildFailed, reason
+		r.failCellsOfBuild(b.Key, results.StatusBuildFailed, reason)
+		r.mu.Unlock()
+		r.prog.Printf("build %s: FAILED: %s", b.Key, firstLine(reason))
+	}
+	bt := r.build(ctx, &off, "")
+	if bt == nil {
+		fail("the pgo=off build for the profiling pass failed")
+		return
+	}
+	var first *plan.Cell
+	var rc *results.Cell
+	for i, c := range r.cells {
+		if c.Build != nil && c.Build.Key == b.Key && r.m.Cells[i].Status == results.StatusPlanned {
+			first, rc = c, r.m.Cells[i]
+			break
+		}
+	}
+	if first == nil {
+		return
+	}
+	rel := filepath.Join("pgo", results.CellDir(b.Key))
+	dir, err := r.dir.MkdirAll(rel)
+	if err != nil {
+		fail(err.Error())
+		return
+	}
+	r.prog.Printf("build %s: profiling pass of %s", b.Key, first.ID)
+	pass := &results.Run{Index: 0, Dir: rel}
+	r.execute(ctx, first, rc, pass, bt, []string{"cpu"})
+	profile := filepath.Join(dir, "cpu.pprof")
+	if pass.Status != results.StatusOK && pass.Status != results.StatusRateNotAchieved {
+		fail(fmt.Sprintf("the PGO profiling pass %s: %s", pass.Status, pass.Reason))
+		return
+	}
+	if _, err := os.Stat(profile); err != nil {
+		fail("the PGO profiling pass wrote no CPU profile")
+		return
+	}
+	r.build(ctx, b, profile)
+}
+
+// runAll runs every planned repetition in schedule order.
+func (r *Runner) runAll(ctx context.Context) {
+	var runnable []int // indexes into r.cells / r.m.Cells
+	for i := range r.cells {
+		if r.m.Cells[i].Status == results.StatusPlanned && r.built[r.cells[i].Build.Key] != nil {
+			runnable = append(runnable, i)
+		}
+	}
+	slots := Order(len(runnable), r.m.Count, r.m.Interleave, r.m.Shuffle, r.m.Seed)
+	var todo []Slot
+	for _, sl := range slots {
+		rc := r.m.Cells[runnable[sl.Cell]]
+		if sl.Rep <= len(rc.Runs) && !rc.Runs[sl.Rep-1].Finished() {
+			todo = append(todo, sl)
+		}
+	}
+	r.prog.setTotal(len(todo))
+	if len(todo) > 0 {
+		r.prog.Printf("running %s of %s (%s each%s)", plural(len(todo), "run"), plural(len(runnable), "cell"),
+			plural(r.m.Count, "repetition"), map[bool]string{true: ", interleaved", false: ""}[r.m.Interleave])
+	}
+	for n, sl := range todo {
+		select {
+		case <-r.opts.Soft:
+			r.stopping = true
+		default:
+		}
+		if r.stopping || ctx.Err() != nil {
+			r.prog.Printf("stopping: %d of %d runs done; harness run --resume %s completes the rest", n, len(todo), r.dir.Path)
+			return
+		}
+		i := runnable[sl.Cell]
+		c, rc := r.cells[i], r.m.Cells[i]
+		run := rc.Runs[sl.Rep-1]
+		run.Order = n + 1
+		r.prog.status(fmt.Sprintf("run %d/%d %s #%d/%d", n+1, len(todo), shorten(c.ID, 70), sl.Rep, r.m.Count), expectedDuration(c))
+		r.execute(ctx, c, rc, run, r.built[c.Build.Key], r.m.Profiles)
+		r.prog.runFinished(time.Duration(run.Duration))
+		r.prog.Printf("%s", runLine(n+1, len(todo), c.ID, run, r.m.Count))
+		r.updateCellStatus(rc)
+		r.saveOrWarn()
+		if err := results.AssembleBench(r.dir, r.m); err != nil {
+			r.prog.Printf("harness: warning: assembling bench.txt: %v", err)
+		}
+	}
+}
+
+func expectedDuration(c *plan.Cell) time.Duration {
+	if c.Workload.Kind == spec.KindGoTest {
+		return 0
+	}
+	return c.Workload.Duration.D() + c.Workload.Warmup.D()
+}
+
+// updateCellStatus derives a cell's status from its runs: the first failure
+// kind found, or ok when every finished run is ok.
+func (r *Runner) updateCellStatus(rc *results.Cell) {
+	if rc.Status != results.StatusPlanned && rc.Status != results.StatusOK && !results.Failed(rc.Status) {
+		return
+	}
+	status, reason := results.StatusOK, ""
+	done := 0
+	for _, run := range rc.Runs {
+		if !run.Finished() {
+			continue
+		}
+		done++
+		if results.Failed(run.Status) && status == results.StatusOK {
+			status, reason = run.Status, fmt.Sprintf("run %d: %s", run.Index, run.Reason)
+		}
+	}
+	if done == 0 {
+		status = results.StatusPlanned
+	}
+	rc.Status, rc.Reason = status, reason
+}
+
+// finish settles the run's status, records the host state at the end and
+// writes everything.
+func (r *Runner) finish(ctx context.Context) {
+	m := r.m
+	m.Finished = time.Now()
+	after := host.Detect()
+	m.HostAfter = &after
+	interrupted := r.stopping || ctx.Err() != nil
+	failed := false
+	pending := false
+	for _, rc := range m.Cells {
+		r.updateCellStatus(rc)
+		if results.Failed(rc.Status) {
+			failed = true
+		}
+		for _, run := range rc.Runs {
+			if !run.Finished() && rc.Status != results.StatusBuildFailed {
+				pending = true
+			}
+		}
+	}
+	switch {
+	case interrupted:
+		m.Status = results.RunInterrupted
+		m.Reason = "stopped by an interrupt; harness run --resume " + r.dir.Path + " completes it"
+	case failed:
+		m.Status, m.Reason = results.RunIncomplete, "some cells failed; see their reasons"
+	case pending:
+		m.Status, m.Reason = results.RunIncomplete, "some runs did not happen"
+	default:
+		m.Status, m.Reason = results.RunComplete, ""
+	}
+	r.saveOrWarn()
+	if err := results.AssembleBench(r.dir, m); err != nil {
+		r.prog.Printf("harness: warning: assembling bench.txt: %v", err)
+	}
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}
+
+func sizeString(b int64) string {
+	switch {
+	case b >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20))
+	case b >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(b)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", b)
+}
+
+// runLine is the progress line of a finished run.
+func runLine(n, total int, id string, run *results.Run, count int) string {
+	s := fmt.Sprintf("[%d/%d] %s #%d/%d: %s", n, total, id, run.Index, count, run.Status)
+	if run.AchievedRate > 0 {
+		s += fmt.Sprintf(", %.6g/%.6g ops/s, p50 %s, p99 %s", run.AchievedRate, run.TargetRate,
+			time.Duration(run.P50Ns), time.Duration(run.P99Ns))
+	}
+	s += fmt.Sprintf(" (%s)", time.Duration(run.Duration).Round(time.Millisecond))
+	if run.Reason != "" {
+		s += ": " + firstLine(run.Reason)
+	}
+	return s
+}
+
+// Summary writes the end-of-run table: every cell with its status, runs,
+// headline figures and, for failures, the reason.
+func Summary(w io.Writer, d *results.Dir, m *results.Manifest) {
+	fmt.Fprintf(w, "\n%s: %s", m.RunID, m.Status)
+	if m.Reason != "" {
+		fmt.Fprintf(w, " (%s)", m.Reason)
+	}
+	fmt.Fprintf(w, "\n\n")
+	type row struct{ status, id, runs, rate, p50, p99, reason string }
+	rows := []row{{"STATUS", "CELL", "RUNS OK", "OPS/S", "P50", "P99", "REASON"}}
+	for _, c := range m.Cells {
+		ok := 0
+		var rates []float64
+		var p50s, p99s []float64
+		for _, run := range c.Runs {
+			if run.Status == results.StatusOK {
+				ok++
+				if run.AchievedRate > 0 {
+					rates = append(rates, run.AchievedRate)
+					p50s = append(p50s, float64(run.P50Ns))
+					p99s = append(p99s, float64(run.P99Ns))
+				}
+			}
+		}
+		rw := row{status: c.Status, id: c.ID, runs: fmt.Sprintf("%d/%d", ok, len(c.Runs)), reason: firstLine(c.Reason)}
+		if len(rates) > 0 {
+			rw.rate = fmt.Sprintf("%.6g", median(rates))
+			rw.p50 = time.Duration(median(p50s)).String()
+			rw.p99 = time.Duration(median(p99s)).String()
+		}
+		if len(rw.reason) > 120 {
+			rw.reason = rw.reason[:119] + "…"
+		}
+		rows = append(rows, rw)
+	}
+	widths := make([]int, 6)
+	for _, rw := range rows {
+		for i, f := range []string{rw.status, rw.id, rw.runs, rw.rate, rw.p50, rw.p99} {
+			widths[i] = max(widths[i], len(f))
+		}
+	}
+	for _, rw := range rows {
+		fmt.Fprintf(w, "%-*s  %-*s  %*s  %*s  %*s  %*s  %s\n", widths[0], rw.status, widths[1], rw.id, widths[2], rw.runs,
+			widths[3], rw.rate, widths[4], rw.p50, widths[5], rw.p99, rw.reason)
+	}
+	fmt.Fprintf(w, "\nresults: %s (manifest.json, bench.txt; benchstat -col toolchain %s)\n", d.Path, filepath.Join(d.Path, results.BenchFile))
+}
+
+func median(xs []float64) float64 {
+	s := append([]float64(nil), xs...)
+	sort.Float64s(s)
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
+}
+
+// Failed reports whether a finished run should make `harness run` exit 3.
+func Failed(m *results.Manifest) bool {
+	if m.Status != results.RunComplete {
+		return true
+	}
+	for _, c := range m.Cells {
+		if results.Failed(c.Status) {
+			return true
+		}
+	}
+	return false
+}
