@@ -28,7 +28,7 @@ type participant interface {
 const (
 	spinWindow = 2 * time.Millisecond
 	maxNap     = 20 * time.Millisecond // bounds how late a sleeper notices stop
-	yieldAbove = 20 * time.Microsecond // spin without yielding only this close to due
+	yieldAbove = 200 * time.Microsecond // spin without yielding only this close to due
 )
 
 // A realClock reads the monotonic clock.

@@ -27,12 +27,23 @@ const (
 	blockRateNs   = 10000 // one sample per ~10 µs spent blocked
 )
 
+// defaultMemProfileRate is the runtime's heap sampling rate, restored for the
+// window (or at once when no heap profile is wanted).
+var defaultMemProfileRate = runtime.MemProfileRate
+
+// Heap sampling is off from package initialisation on, so that allocations
+// before the window (flag parsing, setup, warm-up) leave no samples behind:
+// samples taken earlier could not be removed from the profile later.
+func init() { runtime.MemProfileRate = 0 }
+
 // A profiler collects the requested profiles over the measured window.
 //
 // Note: heap and allocs profiles are cumulative in the runtime and cannot be
-// reset, so the profiler turns heap sampling off (MemProfileRate = 0) before
-// the op's setup and back on at the window's start: their samples are then
-// the window's allocations only, and inuse_* is what of those is still live.
+// reset, so heap sampling stays off (MemProfileRate = 0, see init) through
+// setup and warm-up and is turned on at the window's start: the samples are
+// then the window's allocations only, and inuse_* is what of them is still
+// live. (Recent runtimes take one sample per P when the rate changes, so a
+// few phantom samples are attributed to whatever allocated next.)
 // Turning sampling off does not disturb it later: the runtime only redraws
 // its next sampling point when it takes a sample.
 type profiler struct {
@@ -65,15 +76,17 @@ func parseProfiles(s string) ([]string, error) {
 }
 
 func newProfiler(dir string, names []string) *profiler {
-	p := &profiler{dir: dir, want: map[string]bool{}, memRate: runtime.MemProfileRate}
+	p := &profiler{dir: dir, want: map[string]bool{}, memRate: defaultMemProfileRate}
 	for _, n := range names {
 		p.want[n] = true
 	}
 	if p.memRate == 0 {
-		p.memRate = 512 * 1024 // the runtime's default
+		p.memRate = 512 * 1024 // the runtime's default, should a linker flag have zeroed it
 	}
 	if p.want["heap"] || p.want["allocs"] {
 		runtime.MemProfileRate = 0
+	} else {
+		runtime.MemProfileRate = p.memRate
 	}
 	return p
 }

@@ -22,6 +22,7 @@ const (
 	tagActual    = "actual"
 	tagLag       = "lag"
 	numSeries    = 3
+	maxKeptBytes = 16 << 20
 	seriesIntend = 0
 	seriesActual = 1
 	seriesLag    = 2
@@ -73,12 +74,26 @@ type recorder struct {
 
 func newHist() *hdr.Histogram { return hdr.New(histLowest, histHighest, histSigFigs) }
 
+func newInterval() *interval {
+	iv := &interval{}
+	for s := range iv.hist {
+		iv.hist[s] = newHist()
+	}
+	return iv
+}
+
 // newRecorder starts the writer, which writes the interval log to w; the
 // log's time stamps are seconds from wallStart, the wall time of ws.
 func newRecorder(sched Schedule, ws, we time.Duration, w io.Writer, wallStart time.Time) *recorder {
 	r := &recorder{sched: sched, ws: ws, we: we, out: make(chan *interval, 16), finished: make(chan struct{})}
 	for i := range r.totals {
 		r.totals[i] = newHist()
+	}
+	// Intervals are recycled; allocate the usual working set (the current
+	// one, the previous while its last ops finish, one spare) up front so
+	// the window does not pay for them.
+	for range 3 {
+		r.free = append(r.free, newInterval())
 	}
 	go r.write(w, wallStart)
 	return r
@@ -132,10 +147,7 @@ func (r *recorder) get(k int) *interval {
 		if n := len(r.free); n > 0 {
 			iv, r.free = r.free[n-1], r.free[:n-1]
 		} else {
-			iv = &interval{}
-			for s := range iv.hist {
-				iv.hist[s] = newHist()
-			}
+			iv = newInterval()
 		}
 		iv.index, iv.expected = i, to-from
 		r.open = append(r.open, iv)
@@ -194,15 +206,34 @@ func (r *recorder) write(w io.Writer, wallStart time.Time) {
 	check(lw.OutputComment("Tags: intended = completion - intended start (coordinated-omission corrected), actual = completion - actual start, lag = how late the generator issued the op."))
 	check(lw.OutputComment("Each interval holds the ops due in that second of the measured window."))
 	check(lw.OutputLegend())
+	// Note: encoding an interval (zlib) allocates ~600 KB, which would add
+	// megabytes per second of the driver's own garbage to the window's GC
+	// figures. So complete intervals are kept in sparse form (a few KB each)
+	// and encoded after the window; only past maxKeptBytes (runs of hours)
+	// are the oldest encoded during the run.
+	var kept []*hdr.PackedHistogram
+	keptBytes := 0
+	emit := func() {
+		check(lw.OutputIntervalPackedHistogram(kept[0]))
+		keptBytes -= kept[0].GetMemorySize()
+		kept[0] = nil
+		kept = kept[1:]
+	}
 	for iv := range r.out {
 		end := min(r.ws+time.Duration(iv.index+1)*intervalLen, r.we)
 		for s, h := range iv.hist {
-			h.SetTag(seriesTags[s])
-			h.SetStartTimeMs(startMs + int64(time.Duration(iv.index)*intervalLen/time.Millisecond))
-			h.SetEndTimeMs(startMs + int64((end-r.ws)/time.Millisecond))
-			check(lw.OutputIntervalHistogram(h))
+			p := hdr.NewPacked(histLowest, histHighest, histSigFigs)
+			p.MergeFrom(h)
+			p.SetTag(seriesTags[s])
+			p.SetStartTimeMs(startMs + int64(time.Duration(iv.index)*intervalLen/time.Millisecond))
+			p.SetEndTimeMs(startMs + int64((end-r.ws)/time.Millisecond))
+			kept = append(kept, p)
+			keptBytes += p.GetMemorySize()
 			r.totals[s].Merge(h)
 			r.overflow[s] += iv.overflow[s]
+		}
+		for keptBytes > maxKeptBytes {
+			emit()
 		}
 		r.done += iv.done
 		r.errors += iv.errors
@@ -215,6 +246,9 @@ func (r *recorder) write(w io.Writer, wallStart time.Time) {
 		r.mu.Lock()
 		r.free = append(r.free, iv)
 		r.mu.Unlock()
+	}
+	for len(kept) > 0 {
+		emit()
 	}
 	check(bw.Flush())
 }
