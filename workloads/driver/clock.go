@@ -27,7 +27,7 @@ type participant interface {
 // it is the only way to keep generator lag in microseconds at 100k ops/s.
 const (
 	spinWindow = 2 * time.Millisecond
-	maxNap     = 20 * time.Millisecond // bounds how late a sleeper notices stop
+	maxNap     = 20 * time.Millisecond  // bounds how late a sleeper notices stop
 	yieldAbove = 200 * time.Microsecond // spin without yielding only this close to due
 )
 

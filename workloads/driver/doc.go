@@ -47,7 +47,8 @@
 //     worker was free: how late the driver itself was; queueing is not lag).
 //  5. Ops due during warm-up are excluded from every figure. Profiles,
 //     runtime metrics and peak RSS cover the measured window: from its start
-//     until the last op due in it completes.
+//     (their instruments start 5 ms early, and no op due in the window
+//     starts before they run) until the last op due in it completes.
 //  6. SIGTERM or SIGINT stops the run: no new ops start, started ones
 //     finish, and the files are written with "interrupted": true, status
 //     rate-not-achieved and a warning. An op that ignores its context can

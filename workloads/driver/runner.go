@@ -34,7 +34,10 @@ type runner struct {
 	ws, we     time.Duration // measured window, as schedule offsets
 	maxBacklog uint64
 	rec        *recorder
-	onWindow   func() // called once, at ws, from its own goroutine
+	onWindow   func() // called once, just before ws, from its own goroutine
+
+	windowOpen atomic.Bool   // onWindow has returned
+	windowCh   chan struct{} // closed when onWindow has returned
 
 	next     atomic.Uint64
 	stop     chan struct{}
@@ -45,6 +48,10 @@ type runner struct {
 }
 
 // runStats are the runner's own figures for the measured window.
+// windowLead is how long before the window the runner starts its
+// instruments.
+const windowLead = 5 * time.Millisecond
+
 type runStats struct {
 	issued     uint64        // ops started
 	backlogMax uint64        // most due-but-unstarted ops seen at once
@@ -88,12 +95,20 @@ func (r *runner) run(ctx context.Context) runStats {
 			f()
 		}()
 	}
+	r.windowCh = make(chan struct{})
 	if r.onWindow != nil {
+		// Start the window's instruments a little early, so that ops due at
+		// ws need not wait for them.
 		spawn(func() {
-			if _, ok := r.clk.SleepUntil(r.ws, r.stop); ok {
+			if _, ok := r.clk.SleepUntil(r.ws-windowLead, r.stop); ok {
 				r.onWindow()
+				r.windowOpen.Store(true)
+				close(r.windowCh)
 			}
 		})
+	} else {
+		r.windowOpen.Store(true)
+		close(r.windowCh)
 	}
 	for i := range stats {
 		st := &stats[i]
@@ -135,6 +150,16 @@ func (r *runner) work(ctx context.Context, st *workerStats) {
 		due, ok := r.sched.Due(n)
 		if !ok {
 			return // schedule exhausted; others may still hold earlier tickets
+		}
+		if due >= r.ws && !r.windowOpen.Load() {
+			// The window's instruments (profiles, hooks) must be running
+			// before its first op starts. This is the one wait that is not
+			// on the clock; it is over before ws unless onWindow is slow.
+			select {
+			case <-r.windowCh:
+			case <-r.stop:
+				return
+			}
 		}
 		start := r.clk.Now()
 		if start < due {
