@@ -43,8 +43,10 @@
 //     expected-interval correction is applied on top, which would count it
 //     twice). Also recorded: actual-start latency (completion minus when the
 //     op really started: what a closed-loop tool would report) and
-//     generator lag (start minus the later of due time and the moment a
-//     worker was free: how late the driver itself was; queueing is not lag).
+//     generator lag (how much later the op started than it would have with
+//     a perfect generator, that is than the later of its due time and the
+//     ideal end of the worker's previous op: how late the driver itself
+//     was; waiting behind slow ops is queueing, not lag).
 //  5. Ops due during warm-up are excluded from every figure. Profiles,
 //     runtime metrics and peak RSS cover the measured window: from its start
 //     (their instruments start 5 ms early, and no op due in the window

@@ -139,7 +139,10 @@ func (r *runner) run(ctx context.Context) runStats {
 }
 
 func (r *runner) work(ctx context.Context, st *workerStats) {
-	free := r.clk.Now() // when this worker last became free to take a ticket
+	// idealFree is when this worker's previous op would have finished had
+	// the generator started every op exactly when it could: at its due time
+	// or, if later, when the worker's previous op would have finished.
+	idealFree := r.clk.Now()
 	for {
 		select {
 		case <-r.stop:
@@ -170,18 +173,21 @@ func (r *runner) work(ctx context.Context, st *workerStats) {
 			r.halt(stopBacklog, fmt.Sprintf("backlog reached -max-backlog=%d ops due but not started", r.maxBacklog))
 			return
 		}
-		// Generator lag: how late the op started after it was both due and
-		// had a free worker. Time spent queued behind busy workers is not
-		// lag; it shows as the gap between intended and actual latency.
-		lag := start - max(due, free)
+		// Generator lag: how much later the op started than it would have
+		// with a perfect generator. Waiting behind this worker's own busy
+		// ops is queueing, not lag: it shows as the gap between intended
+		// and actual latency. But ops that fall due while the generator
+		// itself stalls (a late timer, a descheduled thread) all lag.
+		ideal := max(due, idealFree)
+		lag := start - ideal
 		err := r.call(ctx)
 		end := r.clk.Now()
+		idealFree = ideal + (end - start)
 		if due >= r.ws {
 			st.issued++
 			st.lastDue, st.lastEnd = due, end
 		}
 		r.rec.record(due, start, end, lag, err != nil)
-		free = end
 	}
 }
 

@@ -128,6 +128,44 @@ func TestQueueingIsLatencyNotLag(t *testing.T) {
 	}
 }
 
+// A lateClock oversleeps once, by d, the first time it is asked to wait
+// for a time at or after at: a late timer or a descheduled generator.
+type lateClock struct {
+	*fakeClock
+	at, d time.Duration
+	done  atomic.Bool
+}
+
+func (c *lateClock) SleepUntil(t time.Duration, stop <-chan struct{}) (time.Duration, bool) {
+	if t >= c.at && c.done.CompareAndSwap(false, true) {
+		t += c.d
+	}
+	return c.fakeClock.SleepUntil(t, stop)
+}
+
+// When the generator itself stalls, every op that fell due meanwhile was
+// issued late: that is lag, even though one worker ran them all in turn.
+func TestGeneratorStallIsLag(t *testing.T) {
+	clk := &lateClock{fakeClock: &fakeClock{}, at: 5 * time.Second, d: time.Second}
+	plan, _ := Constant(1000, 10*time.Second)
+	var buf bytes.Buffer
+	rec := newRecorder(plan, 0, plan.Len(), &buf, testEpoch)
+	r := &runner{clk: clk, sched: plan, do: func(context.Context) error { clk.Sleep(10 * time.Microsecond); return nil },
+		conc: 1, ws: 0, we: plan.Len(), maxBacklog: 1e6, rec: rec}
+	r.run(context.Background())
+	if err := rec.close(10); err != nil {
+		t.Fatal(err)
+	}
+	lag := summarize(rec.totals[seriesLag], 0)
+	intended := summarize(rec.totals[seriesIntend], 0)
+	if !within(time.Duration(lag.P99Ns), 900*time.Millisecond, 2*time.Millisecond) || !within(time.Duration(lag.MaxNs), time.Second, 2*time.Millisecond) {
+		t.Errorf("lag = %+v; want P99 ≈ 900ms, max ≈ 1s: the ops due during the stall were all issued late", lag)
+	}
+	if !within(time.Duration(intended.P99Ns), 900*time.Millisecond, 2*time.Millisecond) {
+		t.Errorf("intended P99 = %v; want ≈ 900ms", time.Duration(intended.P99Ns))
+	}
+}
+
 func TestBacklogBoundStopsRun(t *testing.T) {
 	clk := &fakeClock{}
 	plan, _ := Constant(1000, 10*time.Second)
