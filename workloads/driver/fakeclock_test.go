@@ -14,6 +14,47 @@ type fakeClock struct {
 	now     time.Duration
 	active  int
 	waiting waitHeap
+	locked  int // goroutines waiting for a pace lock
+}
+
+// A fakeLock is a pace lock whose waiters the clock counts as waiting:
+// they can only go on once the holder, itself waiting on the clock or
+// running, lets go. Unlock hands the lock straight to the first waiter.
+type fakeLock struct {
+	c     *fakeClock
+	held  bool
+	queue []chan struct{}
+}
+
+func (c *fakeClock) NewPaceLock() sync.Locker { return &fakeLock{c: c} }
+
+func (l *fakeLock) Lock() {
+	c := l.c
+	c.mu.Lock()
+	if !l.held {
+		l.held = true
+		c.mu.Unlock()
+		return
+	}
+	ch := make(chan struct{})
+	l.queue = append(l.queue, ch)
+	c.locked++
+	c.maybeAdvance()
+	c.mu.Unlock()
+	<-ch
+}
+
+func (l *fakeLock) Unlock() {
+	c := l.c
+	c.mu.Lock()
+	if len(l.queue) > 0 {
+		close(l.queue[0])
+		l.queue = l.queue[1:]
+		c.locked--
+	} else {
+		l.held = false
+	}
+	c.mu.Unlock()
 }
 
 type fakeWaiter struct {
@@ -85,7 +126,7 @@ func (c *fakeClock) Freeze(d time.Duration) {
 }
 
 func (c *fakeClock) maybeAdvance() {
-	if c.active == 0 || len(c.waiting) < c.active {
+	if c.active == 0 || len(c.waiting) == 0 || len(c.waiting)+c.locked < c.active {
 		return
 	}
 	c.now = max(c.now, c.waiting[0].t)

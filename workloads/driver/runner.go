@@ -19,13 +19,15 @@ const (
 // A runner plays a schedule against an op, open loop: the schedule, not the
 // op's speed, says when each op is due, and latency counts from then.
 //
-// Workers take tickets (op numbers) from one atomic counter, in order, and
-// each waits for its own ticket's due time, runs the op and records it. A
-// ticket that is already due when a worker takes it was queued: every worker
-// was busy when it fell due. So queueing needs no queue: the backlog is the
-// number of due tickets nobody has taken, and it costs nothing to hold,
-// which is why nothing is ever dropped. There is no dispatcher goroutine and
-// no per-op channel send.
+// Workers take turns as the pacer: holding the pace lock, a worker takes the
+// next ticket (op number), waits for its due time, hands the lock on and
+// runs the op. So tickets start in order and at most one goroutine waits on
+// the clock. A ticket that is already due when a worker takes it was queued:
+// every worker was busy when it fell due. Queueing therefore needs no queue:
+// the backlog is the number of due tickets nobody has taken, and it costs
+// nothing to hold, which is why nothing is ever dropped. There is no
+// dispatcher goroutine and no per-op channel send; with one worker the pace
+// lock is never contended.
 type runner struct {
 	clk        clock
 	sched      Schedule // includes warm-up
@@ -39,7 +41,8 @@ type runner struct {
 	windowOpen atomic.Bool   // onWindow has returned
 	windowCh   chan struct{} // closed when onWindow has returned
 
-	next     atomic.Uint64
+	pace     sync.Locker
+	next     uint64 // next ticket; guarded by pace
 	stop     chan struct{}
 	stopOnce sync.Once
 	stopKind int
@@ -79,6 +82,7 @@ func (r *runner) halt(kind int, why string) {
 // panics or ctx is done, and returns once every started op has completed.
 func (r *runner) run(ctx context.Context) runStats {
 	r.stop = make(chan struct{})
+	r.pace = r.clk.NewPaceLock()
 	p, _ := r.clk.(participant)
 	var wg sync.WaitGroup
 	stats := make([]workerStats, r.conc)
@@ -144,33 +148,8 @@ func (r *runner) work(ctx context.Context, st *workerStats) {
 	// or, if later, when the worker's previous op would have finished.
 	idealFree := r.clk.Now()
 	for {
-		select {
-		case <-r.stop:
-			return
-		default:
-		}
-		n := r.next.Add(1) - 1
-		due, ok := r.sched.Due(n)
+		due, start, ok := r.pace1(st)
 		if !ok {
-			return // schedule exhausted; others may still hold earlier tickets
-		}
-		if due >= r.ws && !r.windowOpen.Load() {
-			// The window's instruments (profiles, hooks) must be running
-			// before its first op starts. This is the one wait that is not
-			// on the clock; it is over before ws unless onWindow is slow.
-			select {
-			case <-r.windowCh:
-			case <-r.stop:
-				return
-			}
-		}
-		start := r.clk.Now()
-		if start < due {
-			if start, ok = r.clk.SleepUntil(due, r.stop); !ok {
-				return
-			}
-		} else if start > due && r.overBacklog(n, start, st) {
-			r.halt(stopBacklog, fmt.Sprintf("backlog reached -max-backlog=%d ops due but not started", r.maxBacklog))
 			return
 		}
 		// Generator lag: how much later the op started than it would have
@@ -189,6 +168,44 @@ func (r *runner) work(ctx context.Context, st *workerStats) {
 		}
 		r.rec.record(due, start, end, lag, err != nil)
 	}
+}
+
+// pace1 takes the pace lock, takes the next ticket and waits until it is
+// due; ok is false when the run is over for this worker.
+func (r *runner) pace1(st *workerStats) (due, start time.Duration, ok bool) {
+	r.pace.Lock()
+	defer r.pace.Unlock()
+	select {
+	case <-r.stop:
+		return 0, 0, false
+	default:
+	}
+	n := r.next
+	due, ok = r.sched.Due(n)
+	if !ok {
+		return 0, 0, false // schedule exhausted; others may still run earlier tickets
+	}
+	r.next++
+	if due >= r.ws && !r.windowOpen.Load() {
+		// The window's instruments (profiles, hooks) must be running
+		// before its first op starts. This is the one wait that is not
+		// on the clock; it is over before ws unless onWindow is slow.
+		select {
+		case <-r.windowCh:
+		case <-r.stop:
+			return 0, 0, false
+		}
+	}
+	start = r.clk.Now()
+	if start < due {
+		start, ok = r.clk.SleepUntil(due, r.stop)
+		return due, start, ok
+	}
+	if start > due && r.overBacklog(n, start, st) {
+		r.halt(stopBacklog, fmt.Sprintf("backlog reached -max-backlog=%d ops due but not started", r.maxBacklog))
+		return 0, 0, false
+	}
+	return due, start, true
 }
 
 func (r *runner) call(ctx context.Context) (err error) {

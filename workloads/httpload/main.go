@@ -14,9 +14,9 @@
 // -allow-remote is given. With -control, the client calls the server's
 // measure start and stop endpoints (driver.ServeHTTP) around its window.
 //
-// result.json's op_report holds status code counts, error counts by kind and
-// connections dialed, all for the measured window. A response with status
-// 400 or above counts as an error.
+// result.json's op_report holds status code counts and error counts by kind
+// for the measured window, and the connections dialed over the whole run. A
+// response with status 400 or above counts as an error.
 package main
 
 import (

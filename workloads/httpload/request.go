@@ -182,10 +182,11 @@ func errKind(err error) string {
 
 func (op *requestOp) Teardown() { op.client.CloseIdleConnections() }
 
-// StartWindow resets the counters, so the report covers the window, and
-// starts the server's window when -control is set.
+// StartWindow resets the status and error counters, so that they cover
+// the window (give or take requests in flight at its start), and starts the
+// server's window when -control is set. Dials are not reset: the number of
+// connections ever opened is what shows the pool is bounded.
 func (op *requestOp) StartWindow(ctx context.Context) error {
-	op.dials.Store(0)
 	for i := range op.codes {
 		op.codes[i].Store(0)
 	}
@@ -228,7 +229,7 @@ func (op *requestOp) callControl(ctx context.Context, path string) error {
 type report struct {
 	StatusCodes map[string]uint64 `json:"status_codes"`
 	Errors      map[string]uint64 `json:"errors"`
-	Dials       uint64            `json:"connections_dialed"`
+	Dials       uint64            `json:"connections_dialed"` // since the process started
 	MaxConns    int               `json:"max_connections"`
 	URL         string            `json:"url"`
 	Method      string            `json:"method"`
