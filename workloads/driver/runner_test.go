@@ -180,6 +180,27 @@ func TestBacklogBoundStopsRun(t *testing.T) {
 	}
 }
 
+func TestOverflowIsCountedNotDropped(t *testing.T) {
+	plan, _ := Constant(10, time.Second)
+	var buf bytes.Buffer
+	rec := newRecorder(plan, 0, plan.Len(), &buf, testEpoch)
+	for i := uint64(0); i < 10; i++ {
+		due, _ := plan.Due(i)
+		end := due + time.Millisecond
+		if i == 3 {
+			end = due + 2*time.Hour // beyond the trackable range
+		}
+		rec.record(due, due, end, 0, false)
+	}
+	if err := rec.close(1); err != nil {
+		t.Fatal(err)
+	}
+	s := summarize(rec.totals[seriesIntend], rec.overflow[seriesIntend])
+	if s.Count != 10 || s.Overflow != 1 || time.Duration(s.MaxNs) < time.Hour {
+		t.Errorf("summary %+v; want 10 values, 1 overflow recorded at the 1 h ceiling", s)
+	}
+}
+
 func TestErrorsAndPanicsAreCounted(t *testing.T) {
 	clk := &fakeClock{}
 	plan, _ := Constant(100, time.Second)
