@@ -50,11 +50,11 @@ type runner struct {
 	stopAt   time.Duration
 }
 
-// runStats are the runner's own figures for the measured window.
 // windowLead is how long before the window the runner starts its
 // instruments.
 const windowLead = 5 * time.Millisecond
 
+// runStats are the runner's own figures for the measured window.
 type runStats struct {
 	issued     uint64        // ops started
 	backlogMax uint64        // most due-but-unstarted ops seen at once
