@@ -350,7 +350,14 @@ func TestSIGTERMWritesInterruptedResult(t *testing.T) {
 	}
 	dir := t.TempDir()
 	cmd := startWorkload(t, "-op", "noop", "-rate", "1000", "-duration", "60s", "-warmup", "0s", "-out", dir)
-	time.Sleep(time.Second)
+	// The interval log's temporary file appears once the run has started.
+	for i := 0; i < 1000; i++ {
+		if m, _ := filepath.Glob(filepath.Join(dir, ".latency.hlog.tmp*")); len(m) > 0 {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(300 * time.Millisecond)
 	cmd.Process.Signal(syscall.SIGTERM)
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("workload exit: %v; want 0 after writing results", err)
