@@ -38,7 +38,7 @@
 //	v1/entries/<k[:2]>/<k>/meta.json  key recipe, command, environment, build
 //	                                  time, size, Go version and build settings
 //	v1/sources/<c>.json               source manifest for the quick check of a
-//	                                  build configuration c (see sourceDigest)
+//	                                  build configuration c
 //	v1/toolchains/<t>.json            toolchain identities with the file stamps
 //	                                  they were computed from
 //	v1/profiles/<k>.pprof             PGO profiles kept for the binary k
