@@ -56,6 +56,7 @@ func commands() []*command {
 		{name: "report", args: "results/<run>", summary: "render the report of a results folder (text, Markdown, HTML)", run: cmdReport},
 		{name: "compare", args: "results/A results/B", summary: "compare two results folders with benchstat statistics", run: cmdCompare},
 		{name: "gate", summary: "fail (exit 1) when a candidate run regressed significantly against a baseline", run: cmdGate},
+		{name: "pprof", args: "results/<run> <cell>", summary: "open pprof's web UI (flame graph) on a cell's profile, bound to 127.0.0.1", run: cmdPprof},
 		{name: "merge", args: "-o results/M results/s1 results/s2 ...", summary: "combine sharded results folders into one", run: cmdMerge},
 		{name: "version", summary: "print the harness version", run: cmdVersion},
 	}

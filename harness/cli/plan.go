@@ -306,9 +306,3 @@ func or(s, def string) string {
 	}
 	return s
 }
-
-func cmdReport(ctx context.Context, e *env, args []string) int  { return e.notImplemented(args) }
-func cmdCompare(ctx context.Context, e *env, args []string) int { return e.notImplemented(args) }
-func cmdGate(ctx context.Context, e *env, args []string) int    { return e.notImplemented(args) }
-func cmdMerge(ctx context.Context, e *env, args []string) int   { return e.notImplemented(args) }
-func cmdRun(ctx context.Context, e *env, args []string) int     { return e.notImplemented(args) }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -36,6 +37,7 @@ func AssembleBench(d *Dir, m *Manifest) error {
 		builds[bd.Key] = bd
 	}
 	units := map[string]bool{}
+	var prevKeys []string
 	for _, c := range m.Cells {
 		var body bytes.Buffer
 		for _, r := range c.Runs {
@@ -53,6 +55,19 @@ func AssembleBench(d *Dir, m *Manifest) error {
 			continue
 		}
 		b.WriteString("\n")
+		// Configuration persists until changed: clear the keys of the
+		// previous block that this cell does not have (rate, for a go test
+		// cell after a fixed-rate one), then set this cell's.
+		keys := make([]string, len(c.Config))
+		for i, kv := range c.Config {
+			keys[i] = kv.Key
+		}
+		for _, k := range prevKeys {
+			if !slices.Contains(keys, k) {
+				fmt.Fprintf(&b, "%s:\n", k)
+			}
+		}
+		prevKeys = keys
 		for _, kv := range c.Config {
 			fmt.Fprintf(&b, "%s: %s\n", kv.Key, oneLine(kv.Value))
 		}

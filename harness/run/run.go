@@ -31,8 +31,15 @@ import (
 // A Builder produces the binary of a build configuration. The build package
 // provides the real one; tests may fake it.
 type Builder interface {
-	// Build builds b; pgoProfile, when set, is passed as -pgo.
+	// Build builds b; pgoProfile, when set, is passed as -pgo. For a
+	// pgo=auto build without a profile it builds the profiling-pass binary
+	// (the same configuration with -pgo=off).
 	Build(ctx context.Context, b *plan.Build, pgoProfile string) (*Built, error)
+	// KeptProfile returns the PGO profile kept from an earlier profiling
+	// pass of b's profiling binary, if that binary is unchanged; KeepProfile
+	// keeps one. Reusing it keeps an unchanged matrix from rebuilding.
+	KeptProfile(b *plan.Build) (string, bool)
+	KeepProfile(b *plan.Build, file string) (string, error)
 	// BuildTool builds a helper program that is not a cell (the HTTP load
 	// client) from the module containing moduleDir, with default settings.
 	BuildTool(ctx context.Context, tc *toolchain.Toolchain, moduleDir, pkg string) (*Built, error)
@@ -486,12 +493,9 @@ const httploadPackage = "github.com/perfharness/harness/workloads/httpload"
 
 // buildPGO builds a pgo=auto configuration: first its pgo=off twin, then one
 // profiling run of its first cell, then the build with that profile — so
-// PGO's effect is one more column in the comparison, as in sweet.
+// PGO's effect is one more column in the comparison, as in sweet. A profile
+// kept from an earlier pass with the same binary is reused.
 func (r *Runner) buildPGO(ctx context.Context, b *plan.Build) {
-	off := *b
-	off.Key = b.Key + "+profiling-pass"
-	off.PGO = "off"
-	off.Flags = append(append([]string{}, b.Flags...), "-pgo=off")
 	fail := func(reason string) {
 		r.mu.Lock()
 		rb := r.buildRecord(b.Key)
@@ -500,9 +504,16 @@ func (r *Runner) buildPGO(ctx context.Context, b *plan.Build) {
 		r.mu.Unlock()
 		r.prog.Printf("build %s: FAILED: %s", b.Key, firstLine(reason))
 	}
-	bt := r.build(ctx, &off, "")
+	pass := *b
+	pass.Key = b.Key + "+profiling-pass"
+	bt := r.build(ctx, &pass, "")
 	if bt == nil {
 		fail("the pgo=off build for the profiling pass failed")
+		return
+	}
+	if kept, ok := r.opts.Builder.KeptProfile(b); ok {
+		r.prog.Printf("build %s: reusing the PGO profile of an earlier pass with the same binary", b.Key)
+		r.build(ctx, b, kept)
 		return
 	}
 	var first *plan.Cell
@@ -523,16 +534,19 @@ func (r *Runner) buildPGO(ctx context.Context, b *plan.Build) {
 		return
 	}
 	r.prog.Printf("build %s: profiling pass of %s", b.Key, first.ID)
-	pass := &results.Run{Index: 0, Dir: rel}
-	r.execute(ctx, first, rc, pass, bt, []string{"cpu"})
-	profile := filepath.Join(dir, "cpu.pprof")
-	if pass.Status != results.StatusOK && pass.Status != results.StatusRateNotAchieved {
-		fail(fmt.Sprintf("the PGO profiling pass %s: %s", pass.Status, pass.Reason))
+	run := &results.Run{Index: 0, Dir: rel}
+	r.execute(ctx, first, rc, run, bt, []string{"cpu"})
+	if run.Status != results.StatusOK && run.Status != results.StatusRateNotAchieved {
+		fail(fmt.Sprintf("the PGO profiling pass %s: %s", run.Status, run.Reason))
 		return
 	}
+	profile := filepath.Join(dir, "cpu.pprof")
 	if _, err := os.Stat(profile); err != nil {
 		fail("the PGO profiling pass wrote no CPU profile")
 		return
+	}
+	if kept, err := r.opts.Builder.KeepProfile(b, profile); err == nil {
+		profile = kept
 	}
 	r.build(ctx, b, profile)
 }

@@ -15,10 +15,10 @@ func slotsString(s []Slot) string {
 
 func TestOrder(t *testing.T) {
 	for _, tt := range []struct {
-		n, count    int
-		interleave  bool
-		shuffle     bool
-		want, why   string
+		n, count   int
+		interleave bool
+		shuffle    bool
+		want, why  string
 	}{
 		{3, 2, true, false, "A1 B1 C1 A2 B2 C2 ", "round-robin spreads drift over every cell"},
 		{3, 2, false, false, "A1 A2 B1 B2 C1 C2 ", "back to back when not interleaved"},

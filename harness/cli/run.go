@@ -1,0 +1,116 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/perfharness/harness/harness/host"
+	"github.com/perfharness/harness/harness/plan"
+	"github.com/perfharness/harness/harness/results"
+	"github.com/perfharness/harness/harness/run"
+	"github.com/perfharness/harness/harness/spec"
+	"github.com/perfharness/harness/harness/toolchain"
+)
+
+func cmdRun(ctx context.Context, e *env, args []string) int {
+	fs := e.flags()
+	count := fs.Int("count", 0, "repetitions per cell (overrides runs.count)")
+	resultsRoot := fs.String("results", "results", "folder for results/<run-id>/")
+	resume := fs.String("resume", "", "complete the interrupted run in this results folder instead of starting one")
+	shard := fs.String("shard", "", "run only shard `I/N` of the cells (whole cells, deterministic)")
+	cache := fs.String("cache", "", "build cache folder (default: the user cache folder)")
+	noWait := fs.Bool("no-wait", false, "fail instead of waiting when another harness run holds the host lock")
+	grace := fs.Duration("grace", 0, "time a workload gets between SIGTERM and SIGKILL (default 5s)")
+	pos, code, ok := e.parse(fs, args, 0, 1)
+	if !ok {
+		return code
+	}
+	if (*resume == "") == (len(pos) == 0) {
+		return e.usageError(fs, "want a spec (harness run bench.yaml) or --resume results/<run>, not both")
+	}
+	if *count < 0 {
+		return e.usageError(fs, "--count must be > 0")
+	}
+	h := host.Detect()
+	progress := func(msg string) { fmt.Fprintf(e.stderr, "harness: %s\n", msg) }
+	var p *plan.Plan
+	if *resume != "" {
+		d, err := results.Open(*resume)
+		if err != nil {
+			e.errorf("%v", err)
+			return ExitUsage
+		}
+		m, err := d.ReadManifest()
+		if err != nil {
+			e.errorf("%v", err)
+			return ExitUsage
+		}
+		s, err := spec.LoadIn(filepath.Join(d.Path, results.SpecFile), m.SpecDir)
+		if err != nil {
+			printErr(e.stderr, err)
+			return ExitUsage
+		}
+		if *count == 0 {
+			*count = m.Count
+		}
+		if *shard == "" {
+			*shard = m.Shard
+		}
+		p, err = plan.Make(ctx, s, h, plan.Options{Resolver: &toolchain.Resolver{Progress: progress}})
+		if err != nil {
+			printErr(e.stderr, err)
+			return ExitUsage
+		}
+		*resultsRoot = filepath.Dir(d.Path)
+	} else {
+		var code int
+		if p, code, ok = e.loadPlan(ctx, pos[0], h, progress); !ok {
+			return code
+		}
+	}
+	for _, w := range p.Warnings {
+		fmt.Fprintf(e.stderr, "harness: warning: %s\n", w)
+	}
+	builder, err := newBuilder(*cache)
+	if err != nil {
+		e.errorf("%v", err)
+		return ExitUsage
+	}
+	soft := SoftStop(ctx)
+	go func() {
+		select {
+		case <-soft:
+			fmt.Fprintf(e.stderr, "\nharness: interrupt: finishing the run in progress, then stopping (interrupt again to stop now)\n")
+		case <-ctx.Done():
+		}
+	}()
+	d, m, err := run.Execute(ctx, p, run.Options{
+		ResultsRoot: *resultsRoot, Resume: *resume, Count: *count, Shard: *shard, Builder: builder,
+		Wait: !*noWait, Soft: soft, Progress: e.stderr, TTY: isTerminal(e.stderr), Harness: Version(), Grace: *grace,
+	})
+	if err != nil {
+		e.errorf("%v", err)
+		if errors.Is(err, run.ErrLocked) {
+			return ExitIncomplete
+		}
+		return ExitIncomplete
+	}
+	run.Summary(e.stdout, d, m)
+	if run.Failed(m) {
+		return ExitIncomplete
+	}
+	return ExitOK
+}
+
+// isTerminal reports whether w is an interactive terminal (and not CI).
+func isTerminal(w any) bool {
+	f, ok := w.(*os.File)
+	if !ok || os.Getenv("CI") != "" || os.Getenv("TERM") == "dumb" {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
