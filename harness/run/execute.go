@@ -77,15 +77,26 @@ func (r *Runner) cpus(c *plan.Cell) string {
 // HTTP load client.
 func driverArgs(c *plan.Cell, dir string, profiles []string, seed int64) []string {
 	w := c.Workload
-	args := []string{
-		"-name", w.Name, "-op", c.Op,
-		"-rate", strconv.FormatFloat(c.Rate.PerSecond, 'f', -1, 64),
+	args := []string{"-name", w.Name, "-op", c.Op}
+	if c.Rate.PerSecond > 0 {
+		args = append(args, "-rate", strconv.FormatFloat(c.Rate.PerSecond, 'f', -1, 64))
+	}
+	args = append(args,
 		"-duration", w.Duration.D().String(), "-warmup", w.Warmup.D().String(),
 		"-concurrency", strconv.Itoa(w.Concurrency), "-out", dir,
 		"-seed", strconv.FormatInt(seed, 10),
-	}
+	)
 	if w.Schedule != "" {
 		args = append(args, "-schedule", w.Schedule)
+	}
+	if w.RateTolerance != nil {
+		args = append(args, "-rate-tolerance", strconv.FormatFloat(float64(*w.RateTolerance), 'f', -1, 64))
+	}
+	if w.MaxLagP99 > 0 {
+		args = append(args, "-max-lag-p99", w.MaxLagP99.D().String())
+	}
+	if w.MaxBacklog > 0 {
+		args = append(args, "-max-backlog", strconv.Itoa(w.MaxBacklog))
 	}
 	if len(profiles) > 0 {
 		args = append(args, "-profiles", strings.Join(profiles, ","))

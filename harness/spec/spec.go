@@ -170,10 +170,16 @@ type Workload struct {
 	Duration    Duration `yaml:"duration"`
 	Warmup      Duration `yaml:"warmup"`
 	Concurrency int      `yaml:"concurrency"`
-	Requires    []string `yaml:"requires"`
-	Matrix      *Matrix  `yaml:"matrix"`
-	Params      Params   `yaml:"params"`
-	Timeout     Duration `yaml:"timeout"`
+	// Validity limits handed to the driver: a run whose achieved rate falls
+	// short by more than RateTolerance, whose generator lag P99 exceeds
+	// MaxLagP99, or whose backlog reaches MaxBacklog is rate-not-achieved.
+	RateTolerance *Percent `yaml:"rate_tolerance"`
+	MaxLagP99     Duration `yaml:"max_lag_p99"`
+	MaxBacklog    int      `yaml:"max_backlog"`
+	Requires      []string `yaml:"requires"`
+	Matrix        *Matrix  `yaml:"matrix"`
+	Params        Params   `yaml:"params"`
+	Timeout       Duration `yaml:"timeout"`
 	// gotest
 	Bench     string `yaml:"bench"`
 	Benchtime string `yaml:"benchtime"`

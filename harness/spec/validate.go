@@ -373,8 +373,11 @@ func (v *validator) workloadKind(w *Workload, p string) {
 	}
 	switch w.Kind {
 	case KindFixedRate, KindHTTP:
-		if len(w.Rate) == 0 && !given("rate") {
-			v.errorf(p, "missing rate (the target rate, e.g. rate: 1000/s)")
+		switch {
+		case given("rate") && given("schedule"):
+			v.errorf(join(p, "schedule"), "give rate or schedule, not both")
+		case len(w.Rate) == 0 && !given("rate") && !given("schedule"):
+			v.errorf(p, "missing rate (the target rate, e.g. rate: 1000/s, or a schedule such as ramp:1000-10000)")
 		}
 		if w.Duration == 0 && !given("duration") {
 			w.Duration = Duration(DefaultDuration)
@@ -394,6 +397,15 @@ func (v *validator) workloadKind(w *Workload, p string) {
 		if w.Concurrency < 1 || w.Concurrency > 100000 {
 			v.errorf(join(p, "concurrency"), "must be between 1 and 100000 (got %d)", w.Concurrency)
 		}
+		if w.RateTolerance != nil && (*w.RateTolerance < 0 || *w.RateTolerance >= 1) {
+			v.errorf(join(p, "rate_tolerance"), "must be in [0%%, 100%%) (got %s)", *w.RateTolerance)
+		}
+		if w.MaxLagP99 < 0 || (w.MaxLagP99 == 0 && given("max_lag_p99")) {
+			v.errorf(join(p, "max_lag_p99"), "must be > 0 (got %s)", w.MaxLagP99)
+		}
+		if w.MaxBacklog < 0 {
+			v.errorf(join(p, "max_backlog"), "must be >= 0 (got %d)", w.MaxBacklog)
+		}
 		if w.Schedule != "" {
 			if msg := checkSchedule(w.Schedule); msg != "" {
 				v.errorf(join(p, "schedule"), "%q: %s", w.Schedule, msg)
@@ -402,7 +414,7 @@ func (v *validator) workloadKind(w *Workload, p string) {
 		notFor("bench", w.Kind)
 		notFor("benchtime", w.Kind)
 	case KindGoTest:
-		for _, f := range []string{"rate", "schedule", "duration", "warmup", "concurrency", "ops", "requests", "client", "params"} {
+		for _, f := range []string{"rate", "schedule", "duration", "warmup", "concurrency", "ops", "requests", "client", "params", "rate_tolerance", "max_lag_p99", "max_backlog"} {
 			notFor(f, w.Kind)
 		}
 		if w.Bench == "" {
@@ -480,15 +492,17 @@ func (v *validator) ops(w *Workload, p string) {
 	}
 }
 
-// checkSchedule accepts the driver's schedule forms: steps:R1,R2,... and
-// ramp:R1-R2 (rates in ops/s).
+// checkSchedule accepts the driver's schedule forms: constant:R,
+// steps:R1,R2,... and ramp:R1-R2 (rates in ops/s).
 func checkSchedule(s string) string {
 	kind, rest, ok := strings.Cut(s, ":")
 	if !ok {
-		return "want steps:R1,R2,... or ramp:FROM-TO"
+		return "want constant:R, steps:R1,R2,... or ramp:FROM-TO"
 	}
 	var parts []string
 	switch kind {
+	case "constant":
+		parts = []string{rest}
 	case "steps":
 		parts = strings.Split(rest, ",")
 	case "ramp":
@@ -497,7 +511,7 @@ func checkSchedule(s string) string {
 			return "want ramp:FROM-TO, e.g. ramp:1000-10000"
 		}
 	default:
-		return fmt.Sprintf("unknown schedule %q (want steps or ramp)", kind)
+		return fmt.Sprintf("unknown schedule %q (want constant, steps or ramp)", kind)
 	}
 	for _, r := range parts {
 		f, err := strconv.ParseFloat(strings.TrimSpace(r), 64)
