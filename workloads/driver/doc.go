@@ -103,7 +103,9 @@
 // p999_ns, p9999_ns, max_ns, overflow), histogram (unit and range), runtime
 // ([RuntimeStats]: gc_cycles, gc_pause_p50_ns, gc_pause_p99_ns,
 // gc_pause_max_ns, gc_pause_total_ns, heap_goal_B, live_heap_B, alloc_B,
-// alloc_objects, peak_rss_B, peak_rss_reset, goroutines), op_report
+// alloc_objects, peak_rss_B, peak_rss_reset, goroutines,
+// runqueue_wait_ns: how long the process's threads waited for a CPU, from
+// Linux schedstat; a warning flags more than 1% of the window), op_report
 // (optional), files, warnings (list of strings), started and finished
 // (RFC 3339 with nanoseconds).
 //

@@ -160,6 +160,7 @@ type server struct {
 	t0      time.Time
 	snap0   snapshot
 	rssOK   bool
+	wait0   int64
 	started string
 }
 
@@ -182,6 +183,7 @@ func (s *server) start(w http.ResponseWriter, r *http.Request) {
 	s.rssOK = resetPeakRSS()
 	s.requests.Store(0)
 	s.snap0 = takeSnapshot()
+	s.wait0 = runqueueWait()
 	io.WriteString(w, "started\n")
 }
 
@@ -218,6 +220,7 @@ func (s *server) finish(why string) error {
 		res.Requests = s.requests.Load()
 		res.Runtime = runtimeDelta(s.snap0, takeSnapshot())
 		res.Runtime.PeakRSSB, res.Runtime.PeakRSSReset = peakRSS(), s.rssOK
+		res.Runtime.RunqueueWaitNs = max(0, runqueueWait()-s.wait0)
 		if !s.rssOK {
 			res.Warnings = append(res.Warnings, "could not reset the peak RSS counter: peak_rss_B is since process start")
 		}

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"math"
 	"os"
+	"path/filepath"
 	"runtime"
 	"runtime/metrics"
 	"strconv"
@@ -28,6 +29,10 @@ type RuntimeStats struct {
 	// start of the window; when false, PeakRSSB is the peak since process start.
 	PeakRSSReset bool  `json:"peak_rss_reset"`
 	Goroutines   int64 `json:"goroutines"`
+	// RunqueueWaitNs is how long the process's threads were runnable but
+	// waiting for a CPU during the window (Linux schedstat; 0 elsewhere):
+	// time the machine's other load took from the generator and the op.
+	RunqueueWaitNs int64 `json:"runqueue_wait_ns"`
 }
 
 // Metric names, with older or alternative names tried in order. Go 1.23 has
@@ -186,4 +191,24 @@ func peakRSS() uint64 {
 		}
 	}
 	return 0
+}
+
+// runqueueWait sums, over the process's threads, the time spent runnable
+// but not running (the second field of /proc/self/task/*/schedstat). Threads
+// that exit between two readings take their share with them, so a
+// difference is a lower bound.
+func runqueueWait() int64 {
+	paths, _ := filepath.Glob("/proc/self/task/*/schedstat")
+	var sum int64
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		if f := bytes.Fields(b); len(f) >= 2 {
+			n, _ := strconv.ParseInt(string(f[1]), 10, 64)
+			sum += n
+		}
+	}
+	return sum
 }

@@ -186,6 +186,7 @@ func run(ctx context.Context, cfg Config, rateSet bool, op Op) (*Result, error) 
 		started bool
 		snap0   snapshot
 		rssOK   bool
+		wait0   int64
 	)
 	r := &runner{
 		clk: clk, sched: plan, do: op.Do, conc: cfg.Concurrency,
@@ -201,8 +202,9 @@ func run(ctx context.Context, cfg Config, rateSet bool, op Op) (*Result, error) 
 			prof.start()
 			ok := resetPeakRSS()
 			s := takeSnapshot()
+			wait := runqueueWait()
 			mu.Lock()
-			started, snap0, rssOK = true, s, ok
+			started, snap0, rssOK, wait0 = true, s, ok, wait
 			mu.Unlock()
 		},
 	}
@@ -213,6 +215,7 @@ func run(ctx context.Context, cfg Config, rateSet bool, op Op) (*Result, error) 
 	if started {
 		res.Runtime = runtimeDelta(snap0, takeSnapshot())
 		res.Runtime.PeakRSSB, res.Runtime.PeakRSSReset = peakRSS(), rssOK
+		res.Runtime.RunqueueWaitNs = max(0, runqueueWait()-wait0)
 		if !rssOK {
 			res.warn("could not reset the peak RSS counter (/proc/self/clear_refs): peak_rss_B is since process start")
 		}
@@ -311,6 +314,10 @@ func fill(res *Result, cfg *Config, rec *recorder, st runStats) {
 	}
 	if res.Errors > 0 {
 		res.warn("%d of %d ops returned an error", res.Errors, res.Completed)
+	}
+	if w := time.Duration(res.Runtime.RunqueueWaitNs); elapsed > 0 && w > elapsed/100 {
+		res.warn("the process waited %v for a CPU during the %v window (%.1f%%): other load on the machine shaped the tails",
+			w.Round(time.Millisecond), elapsed.Round(time.Millisecond), 100*w.Seconds()/elapsed.Seconds())
 	}
 }
 
