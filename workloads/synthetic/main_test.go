@@ -1,0 +1,55 @@
+package main
+
+import (
+	"testing"
+	"time"
+)
+
+func TestRounds(t *testing.T) {
+	for _, tc := range []struct {
+		work  int
+		slow  float64
+		want  int
+		isErr bool
+		why   string
+	}{
+		{20000, 0, 20000, false, "no slowdown is the work itself"},
+		{20000, 0.05, 21000, false, "5% slower is 5% more rounds"},
+		{20000, -0.5, 10000, false, "a negative slowdown is a speed-up"},
+		{3, 0.5, 5, false, "rounded to the nearest round (4.5 -> 5)"},
+		{0, 0, 0, true, "no work is an error"},
+		{100, -0.95, 0, true, "a speed-up past 90% is refused"},
+	} {
+		got, err := Rounds(tc.work, tc.slow)
+		if (err != nil) != tc.isErr || got != tc.want {
+			t.Errorf("Rounds(%d, %g) = %d, %v; want %d (err %v): %s", tc.work, tc.slow, got, err, tc.want, tc.isErr, tc.why)
+		}
+	}
+}
+
+// TestSpinScales checks the op's cost grows with its rounds, which is what
+// makes the slowdown knob a known slowdown.
+func TestSpinScales(t *testing.T) {
+	if testing.Short() {
+		t.Skip("timing test")
+	}
+	best := func(n int) time.Duration {
+		b := time.Duration(1 << 62)
+		for range 30 {
+			start := time.Now()
+			Spin(n, 1)
+			b = min(b, time.Since(start))
+		}
+		return b
+	}
+	small, large := best(200000), best(400000)
+	if r := float64(large) / float64(small); r < 1.6 || r > 2.5 {
+		t.Errorf("twice the rounds took %.2fx the time (%s vs %s); want about 2x", r, large, small)
+	}
+}
+
+func BenchmarkSpin(b *testing.B) {
+	for range b.N {
+		Spin(20000, 1)
+	}
+}
