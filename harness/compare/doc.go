@@ -1,0 +1,30 @@
+// Package compare turns benchmark results into benchstat statistics: per
+// benchmark and configuration the median with its confidence interval, and
+// between configurations the delta with a Mann-Whitney U test, "~" when it
+// is not significant. It is the harness's only user of golang.org/x/perf,
+// and composes its public packages the way cmd/benchstat does:
+//
+//  1. LoadFiles (or LoadResults for a results folder) reads bench.txt with
+//     benchfmt into a [Set], strictly: syntax errors, corrupted and
+//     truncated files are errors with file:line, never a shorter series.
+//  2. Options name the table, row and column projections and the filter in
+//     benchproc syntax; left empty, the column is chosen from the
+//     configuration keys that vary (toolchain, goexperiment, ...).
+//  3. [Set.Compare] groups values into [Table]s (one per configuration and
+//     unit), summarizes each cell with benchmath, compares each column with
+//     the first, and adds a geomean row; [Pair] does the same for the same
+//     benchmarks across two Sets (a baseline run and a candidate run),
+//     ignoring the keys that identify a run.
+//  4. A [Report] renders as text (like benchstat), Markdown and CSV; its
+//     [Comparison]s carry the verdicts (Significant, Regression) that
+//     report and gate use.
+//
+// Direction comes from the unit: a Unit line's better= wins, otherwise
+// rates (…/s) are better higher and times, sizes and counts better lower.
+//
+// Note: the tables agree with the benchstat command on the same input —
+// same medians, intervals and significance verdicts (testdata/ holds the
+// golden files, and TestAgreesWithBenchstat runs benchstat itself). The
+// rendering differs: column labels carry their key ("toolchain=go1.27.3"),
+// and run-identifying keys (RunKeys) never split tables.
+package compare

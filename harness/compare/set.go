@@ -1,0 +1,220 @@
+package compare
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/perf/benchfmt"
+)
+
+// maxErrors bounds how many syntax errors one load reports; past it the
+// error says how many more there were.
+const maxErrors = 20
+
+// A Set is a collection of parsed benchmark results, each remembering the
+// file and line it came from, with the unit metadata (direction,
+// distributional assumption) their files declared. A Set is read-only once
+// loaded; Compare and Pair never modify it.
+type Set struct {
+	files   []string
+	labels  []string // .file value of each file
+	results []*benchfmt.Result
+	units   benchfmt.UnitMetadataMap
+}
+
+// LoadFiles reads bench.txt files in the Go benchmark format.
+//
+// Parsing is strict where benchstat is forgiving: a malformed result line,
+// a non-finite value, a conflicting Unit line, a NUL byte or invalid UTF-8
+// (a corrupted file) and a last line without its newline (a truncated file)
+// are errors naming file:line, all of them reported at once (up to a
+// limit). A series is never silently shorter than the file. Lines that are
+// neither results, Unit lines nor configuration (go test chatter) are
+// ignored, as the format says.
+//
+// Each result gets a ".file" key naming its file (disambiguated with #N
+// when a path is given twice), as benchstat does.
+func LoadFiles(paths ...string) (*Set, error) {
+	if len(paths) == 0 {
+		return nil, errors.New("no bench.txt files given")
+	}
+	s := &Set{units: benchfmt.UnitMetadataMap{}}
+	count := map[string]int{}
+	for _, p := range paths {
+		count[p]++
+	}
+	seen := map[string]int{}
+	var errs []error
+	var r benchfmt.Reader
+	for _, p := range paths {
+		label := p
+		if count[p] > 1 {
+			label = fmt.Sprintf("%s#%d", p, seen[p])
+			seen[p]++
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return nil, fmt.Errorf("reading benchmark results: %w", err)
+		}
+		errs = append(errs, s.parse(&r, p, label, data)...)
+	}
+	if len(errs) > 0 {
+		return nil, joinErrors(errs)
+	}
+	return s, nil
+}
+
+// Parse reads benchmark results from data as if from a file called name.
+// It applies the checks of LoadFiles.
+func Parse(name string, data []byte) (*Set, error) {
+	s := &Set{units: benchfmt.UnitMetadataMap{}}
+	var r benchfmt.Reader
+	if errs := s.parse(&r, name, name, data); len(errs) > 0 {
+		return nil, joinErrors(errs)
+	}
+	return s, nil
+}
+
+func joinErrors(errs []error) error {
+	if len(errs) > maxErrors {
+		more := len(errs) - maxErrors
+		errs = append(errs[:maxErrors:maxErrors], fmt.Errorf("... and %d more errors", more))
+	}
+	return errors.Join(errs...)
+}
+
+// parse appends the results of one file to s and returns its problems.
+func (s *Set) parse(r *benchfmt.Reader, name, label string, data []byte) []error {
+	var errs []error
+	bad := func(line int, format string, args ...any) {
+		errs = append(errs, &benchfmt.SyntaxError{FileName: name, Line: line, Msg: fmt.Sprintf(format, args...)})
+	}
+	// Damage the benchfmt reader would pass over silently: it skips
+	// lines it does not recognise, and a line cut short can still parse
+	// ("... 1200 p9" is a value with the unit "p9").
+	line := 1
+	for i := 0; i < len(data); {
+		c, size := utf8.DecodeRune(data[i:])
+		switch {
+		case c == 0:
+			bad(line, "NUL byte: the file is corrupted")
+			return errs
+		case c == utf8.RuneError && size == 1:
+			bad(line, "invalid UTF-8: the file is corrupted")
+			return errs
+		case c == '\n':
+			line++
+		}
+		i += size
+	}
+	if len(data) > 0 && data[len(data)-1] != '\n' {
+		bad(line, "last line has no newline: the file is truncated")
+		return errs
+	}
+	r.Reset(bytes.NewReader(data), name, ".file", label)
+	for r.Scan() {
+		switch rec := r.Result().(type) {
+		case *benchfmt.SyntaxError:
+			errs = append(errs, rec)
+		case *benchfmt.Result:
+			_, ln := rec.Pos()
+			if len(rec.Name) == 0 {
+				bad(ln, "benchmark has no name")
+				continue
+			}
+			ok := true
+			for _, v := range rec.Values {
+				if math.IsNaN(v.Value) || math.IsInf(v.Value, 0) {
+					bad(ln, "non-finite value %v %s", v.Value, v.Unit)
+					ok = false
+				}
+			}
+			if ok {
+				s.results = append(s.results, rec.Clone())
+			}
+		}
+	}
+	if err := r.Err(); err != nil {
+		errs = append(errs, err)
+	}
+	for k, u := range r.Units() {
+		s.units[k] = u
+	}
+	s.files = append(s.files, name)
+	s.labels = append(s.labels, label)
+	return errs
+}
+
+// LoadResults reads the combined bench.txt of a results folder.
+func LoadResults(dir string) (*Set, error) {
+	p := filepath.Join(dir, "bench.txt")
+	if _, err := os.Stat(p); err != nil {
+		if _, merr := os.Stat(filepath.Join(dir, "manifest.json")); merr != nil {
+			return nil, fmt.Errorf("%s is not a results folder (no manifest.json)", dir)
+		}
+		return nil, fmt.Errorf("%s: no bench.txt: the run recorded no benchmark results yet", dir)
+	}
+	return LoadFiles(p)
+}
+
+// Len returns the number of result lines in s.
+func (s *Set) Len() int { return len(s.results) }
+
+// Files returns the files s was read from, in order.
+func (s *Set) Files() []string { return append([]string(nil), s.files...) }
+
+// Label names s in column headers: its run id (the harness-run
+// configuration value) when all its results share one, else its files.
+func (s *Set) Label() string {
+	run := ""
+	for i, r := range s.results {
+		v := r.GetConfig("harness-run")
+		if i > 0 && v != run {
+			run = ""
+			break
+		}
+		run = v
+	}
+	if run != "" {
+		return run
+	}
+	return strings.Join(s.labels, ",")
+}
+
+// Better reports the direction of unit (tidied or as written): +1 when
+// higher is better, -1 when lower is better, 0 when unknown. A Unit line's
+// better= wins; otherwise rates (…/s) are higher-is-better and times,
+// sizes, allocation and error counts lower-is-better.
+func (s *Set) Better(unit string) int {
+	return better(s.units, unit)
+}
+
+func better(units benchfmt.UnitMetadataMap, unit string) int {
+	if m := units.Get(unit, "better"); m != nil {
+		switch m.Value {
+		case "higher":
+			return 1
+		case "lower":
+			return -1
+		}
+		return 0
+	}
+	if b := units.GetBetter(unit); b != 0 {
+		return b
+	}
+	u := strings.ToLower(unit)
+	switch {
+	case strings.HasSuffix(u, "/s"), strings.HasSuffix(u, "/sec"), strings.HasSuffix(u, "-per-sec"):
+		return 1
+	case strings.Contains(u, "sec"), strings.HasSuffix(u, "-ns"), u == "b", strings.HasSuffix(u, "-b"),
+		strings.HasSuffix(u, "/op"), strings.Contains(u, "alloc"), strings.Contains(u, "error"):
+		return -1
+	}
+	return 0
+}
