@@ -133,6 +133,22 @@ type driverResult struct {
 	} `json:"latency"`
 }
 
+// withSummary appends a crash summary to a reason: its first line on the
+// reason's line (so one-line views show what happened), the rest below.
+func withSummary(summary string) string {
+	if summary == "" {
+		return ""
+	}
+	return ": " + summary
+}
+
+func exitString(e Exit) string {
+	if e.Signal != "" {
+		return "killed by " + e.Signal
+	}
+	return fmt.Sprintf("exit status %d", e.Code)
+}
+
 // readDriverResult reads result.json; an unreadable one is an error that
 // names it (a truncated file never reads as valid).
 func readDriverResult(dir string) (*driverResult, error) {
@@ -143,10 +159,10 @@ func readDriverResult(dir string) (*driverResult, error) {
 	}
 	var res driverResult
 	if err := json.Unmarshal(data, &res); err != nil {
-		return nil, fmt.Errorf("%s: %v", path, err)
+		return nil, fmt.Errorf("result.json: %v", err)
 	}
 	if res.Format != 1 {
-		return nil, fmt.Errorf("%s: unsupported result format %d", path, res.Format)
+		return nil, fmt.Errorf("result.json: unsupported result format %d", res.Format)
 	}
 	return &res, nil
 }
@@ -155,12 +171,7 @@ func readDriverResult(dir string) (*driverResult, error) {
 // into the run's status and reason.
 func classify(run *results.Run, exit Exit, p Proc, dir string, driver bool) {
 	run.ExitCode, run.Signal = exit.Code, exit.Signal
-	errTail := func() string {
-		if t := tail(p.Stderr, 15); t != "" {
-			return ":\n" + t
-		}
-		return ""
-	}
+	errTail := func() string { return withSummary(crashSummary(p.Stderr)) }
 	var res *driverResult
 	var resErr error
 	if driver {
@@ -320,7 +331,7 @@ func (r *Runner) runHTTP(ctx context.Context, c *plan.Cell, run *results.Run, bt
 			srv.terminate(r.opts.Grace)
 		}
 	}()
-	addr, err := waitReady(ctx, srv, addrFile, 30*time.Second)
+	addr, err := waitReady(ctx, srv, addrFile, c.Workload.ReadyTimeout.D())
 	if err != nil {
 		exit := srv.exit
 		select {
@@ -334,10 +345,7 @@ func (r *Runner) runHTTP(ctx context.Context, c *plan.Cell, run *results.Run, bt
 		if ctx.Err() != nil {
 			run.Status = results.StatusInterrupted
 		}
-		run.Reason = fmt.Sprintf("server: %v", err)
-		if t := tail(sp.Stderr, 15); t != "" {
-			run.Reason += ":\n" + t
-		}
+		run.Reason = fmt.Sprintf("server: %v", err) + withSummary(crashSummary(sp.Stderr))
 		return
 	}
 	req := c.Request
@@ -374,10 +382,7 @@ func (r *Runner) runHTTP(ctx context.Context, c *plan.Cell, run *results.Run, bt
 		if run.Status == results.StatusOK || run.Status == results.StatusRateNotAchieved {
 			run.Status = results.StatusCrashed
 		}
-		run.Reason = fmt.Sprintf("server exited during the run (exit %d %s)", srv.exit.Code, srv.exit.Signal)
-		if t := tail(sp.Stderr, 15); t != "" {
-			run.Reason += ":\n" + t
-		}
+		run.Reason = "server exited during the run (" + exitString(srv.exit) + ")" + withSummary(crashSummary(sp.Stderr))
 		return
 	default:
 	}
@@ -419,7 +424,7 @@ func waitReady(ctx context.Context, srv *running, addrFile string, max time.Dura
 		}
 		select {
 		case <-srv.done:
-			return "", fmt.Errorf("exited before becoming ready (exit %d %s)", srv.exit.Code, srv.exit.Signal)
+			return "", fmt.Errorf("exited before becoming ready (%s)", exitString(srv.exit))
 		case <-deadline:
 			return "", fmt.Errorf("not ready within %s (no address in %s)", max, filepath.Base(addrFile))
 		case <-ctx.Done():

@@ -195,6 +195,29 @@ func signalName(s syscall.Signal) string {
 	return fmt.Sprintf("signal %d", int(s))
 }
 
+// crashSummary is the part of a crashed process's stderr worth a reason: for
+// a Go crash, the "panic:" or "fatal error:" line and the frames after it
+// (the goroutine dump that follows is noise in a summary); otherwise the last
+// lines.
+func crashSummary(path string) string {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	const maxBytes = 1 << 20
+	if len(data) > maxBytes {
+		data = data[:maxBytes]
+	}
+	lines := strings.Split(string(data), "\n")
+	for i, l := range lines {
+		if strings.HasPrefix(l, "panic: ") || strings.HasPrefix(l, "fatal error: ") {
+			end := min(i+10, len(lines))
+			return sanitize(strings.TrimSpace(strings.Join(lines[i:end], "\n")))
+		}
+	}
+	return tail(path, 15)
+}
+
 // tail returns the last n lines of a file, for failure reasons.
 func tail(path string, n int) string {
 	data, err := os.ReadFile(path)
@@ -209,13 +232,16 @@ func tail(path string, n int) string {
 	if len(lines) > n {
 		lines = lines[len(lines)-n:]
 	}
-	for i, l := range lines {
-		lines[i] = strings.Map(func(r rune) rune {
-			if r == '\t' || (r >= 0x20 && r != 0x7f && r != 0xfffd) {
-				return r
-			}
-			return '?'
-		}, l)
-	}
-	return strings.TrimSpace(strings.Join(lines, "\n"))
+	return sanitize(strings.TrimSpace(strings.Join(lines, "\n")))
+}
+
+// sanitize replaces control characters and invalid UTF-8 (a workload may
+// print anything) so reasons are safe to show in a terminal.
+func sanitize(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '\t' || r == '\n' || (r >= 0x20 && r != 0x7f && r != 0xfffd) {
+			return r
+		}
+		return '?'
+	}, s)
 }

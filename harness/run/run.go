@@ -15,6 +15,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -412,7 +413,7 @@ func (r *Runner) build(ctx context.Context, b *plan.Build, profile string) *Buil
 		rb.Status, rb.Reason = results.StatusBuildFailed, err.Error()
 		r.failCellsOfBuild(b.Key, results.StatusBuildFailed, err.Error())
 		r.mu.Unlock()
-		r.prog.Printf("build %s: FAILED: %s", b.Key, firstLine(err.Error()))
+		r.prog.Printf("build %s: FAILED: %s", b.Key, buildErrorLine(err.Error()))
 		return nil
 	}
 	r.built[b.Key] = bt
@@ -608,8 +609,9 @@ func expectedDuration(c *plan.Cell) time.Duration {
 // updateCellStatus derives a cell's status from its runs: the first failure
 // kind found, or ok when every finished run is ok.
 func (r *Runner) updateCellStatus(rc *results.Cell) {
-	if rc.Status != results.StatusPlanned && rc.Status != results.StatusOK && !results.Failed(rc.Status) {
-		return
+	switch rc.Status {
+	case results.StatusSkipped, results.StatusBuildFailed:
+		return // decided before any run
 	}
 	status, reason := results.StatusOK, ""
 	done := 0
@@ -666,6 +668,17 @@ func (r *Runner) finish(ctx context.Context) {
 	}
 }
 
+var compileErrorRE = regexp.MustCompile(`(?m)^.*\.(go|s|c|h):\d+(:\d+)?: .*$`)
+
+// buildErrorLine picks the line of a build error worth one line of
+// progress: the first compiler diagnostic, else the first line.
+func buildErrorLine(s string) string {
+	if m := compileErrorRE.FindString(s); m != "" {
+		return strings.TrimSpace(m)
+	}
+	return firstLine(s)
+}
+
 func firstLine(s string) string {
 	line, _, _ := strings.Cut(s, "\n")
 	return line
@@ -719,7 +732,11 @@ func Summary(w io.Writer, d *results.Dir, m *results.Manifest) {
 				}
 			}
 		}
-		rw := row{status: c.Status, id: c.ID, runs: fmt.Sprintf("%d/%d", ok, len(c.Runs)), reason: firstLine(c.Reason)}
+		reason := firstLine(c.Reason)
+		if c.Status == results.StatusBuildFailed {
+			reason = buildErrorLine(c.Reason)
+		}
+		rw := row{status: c.Status, id: c.ID, runs: fmt.Sprintf("%d/%d", ok, len(c.Runs)), reason: reason}
 		if len(rates) > 0 {
 			rw.rate = fmt.Sprintf("%.6g", median(rates))
 			rw.p50 = time.Duration(median(p50s)).String()

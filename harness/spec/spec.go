@@ -184,7 +184,8 @@ type Workload struct {
 	Bench     string `yaml:"bench"`
 	Benchtime string `yaml:"benchtime"`
 	// http
-	Client *HTTPClient `yaml:"client"`
+	Client       *HTTPClient `yaml:"client"`
+	ReadyTimeout Duration    `yaml:"ready_timeout"`
 }
 
 // An Op is one named operation of a workload. Requires and Experiments let an
@@ -213,6 +214,10 @@ type HTTPClient struct {
 	CPUs    string   `yaml:"cpus"`
 	Timeout Duration `yaml:"timeout"`
 }
+
+// DefaultReadyTimeout is how long an http workload's server gets to start
+// listening.
+const DefaultReadyTimeout = 30 * time.Second
 
 // Params is an ordered string mapping (workload parameters, HTTP headers).
 type Params []KV

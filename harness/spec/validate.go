@@ -414,7 +414,7 @@ func (v *validator) workloadKind(w *Workload, p string) {
 		notFor("bench", w.Kind)
 		notFor("benchtime", w.Kind)
 	case KindGoTest:
-		for _, f := range []string{"rate", "schedule", "duration", "warmup", "concurrency", "ops", "requests", "client", "params", "rate_tolerance", "max_lag_p99", "max_backlog"} {
+		for _, f := range []string{"rate", "schedule", "duration", "warmup", "concurrency", "ops", "requests", "client", "params", "rate_tolerance", "max_lag_p99", "max_backlog", "ready_timeout"} {
 			notFor(f, w.Kind)
 		}
 		if w.Bench == "" {
@@ -433,12 +433,19 @@ func (v *validator) workloadKind(w *Workload, p string) {
 	case KindFixedRate:
 		notFor("requests", w.Kind)
 		notFor("client", w.Kind)
+		notFor("ready_timeout", w.Kind)
 		if len(w.Ops) == 0 && !given("ops") {
 			v.errorf(p, "missing ops (the operations to run, e.g. ops: [heap])")
 		}
 		v.ops(w, p)
 	case KindHTTP:
 		notFor("ops", w.Kind)
+		if w.ReadyTimeout == 0 && !given("ready_timeout") {
+			w.ReadyTimeout = Duration(DefaultReadyTimeout)
+		}
+		if w.ReadyTimeout <= 0 {
+			v.errorf(join(p, "ready_timeout"), "must be > 0 (got %s)", w.ReadyTimeout)
+		}
 		if len(w.Requests) == 0 && !given("requests") {
 			v.errorf(p, "missing requests (e.g. requests: {get: {method: GET, path: /}})")
 		}
