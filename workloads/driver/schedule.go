@@ -216,18 +216,18 @@ func (s Segment) offset(i uint64) time.Duration {
 		return 0
 	}
 	x := float64(i)
-	var sec float64
+	var ns float64
 	if s.From == s.To {
-		sec = x / s.From
+		ns = x * 1e9 / s.From // exact whenever the true offset is a whole number of ns
 	} else {
 		b := (s.To - s.From) / s.Len.Seconds()
 		disc := s.From*s.From + 2*b*x
 		if disc < 0 {
 			return math.MaxInt64 // a ramp down to 0 never reaches op i
 		}
-		sec = 2 * x / (s.From + math.Sqrt(disc))
+		ns = 2e9 * x / (s.From + math.Sqrt(disc))
 	}
-	if ns := sec * 1e9; ns < math.MaxInt64 {
+	if ns = math.Round(ns); ns < math.MaxInt64 {
 		return time.Duration(ns)
 	}
 	return math.MaxInt64

@@ -30,7 +30,7 @@ func TestPlanDue(t *testing.T) {
 		{"", 1000, time.Second, 1, ms, true, "1000 op/s => 1ms apart"},
 		{"", 1000, time.Second, 999, 999 * ms, true, "last op of 1s at 1000 op/s is due at 999ms"},
 		{"", 1000, time.Second, 1000, 0, false, "1s at 1000 op/s holds exactly 1000 ops"},
-		{"", 3, time.Second, 2, 666666666, true, "3 op/s => op 2 at 2/3 s, truncated to ns"},
+		{"", 3, time.Second, 2, 666666667, true, "3 op/s => op 2 at 2/3 s, rounded to the nearest ns"},
 		{"", 3, time.Second, 3, 0, false, "3 op/s for 1s holds 3 ops"},
 		{"", 2.5, time.Second, 2, 800 * ms, true, "2.5 op/s => 400ms apart, 3 ops start in [0,1s)"},
 		{"constant:10", 99, time.Second, 9, 900 * ms, true, "constant:R overrides -rate"},
@@ -39,17 +39,34 @@ func TestPlanDue(t *testing.T) {
 		{"steps:1000,2000", 0, 2 * time.Second, 1001, time.Second + 500*time.Microsecond, true, "2000 op/s => 500µs apart"},
 		{"steps:1000,2000", 0, 2 * time.Second, 2999, 2*time.Second - 500*time.Microsecond, true, "1000 + 2000 ops in 2s, last at 1.9995s"},
 		{"steps:1000,2000", 0, 2 * time.Second, 3000, 0, false, "past the last step"},
-		{"ramp:0-2000", 0, time.Second, 1, 31622776, true, "rate 2000t => area 1000t² reaches 1 at t=sqrt(1/1000)s"},
+		{"ramp:0-2000", 0, time.Second, 1, 31622777, true, "rate 2000t => area 1000t² reaches 1 at t=sqrt(1/1000)s"},
 		{"ramp:0-2000", 0, time.Second, 500, 707106781, true, "half the ops of a ramp from 0 are due at 1/sqrt(2) of it"},
 		{"ramp:1000-1000", 0, time.Second, 500, 500 * ms, true, "a flat ramp is a constant rate"},
 		{"ramp:2000-0", 0, time.Second, 1999, 0, false, "ramp 2000→0 over 1s holds 1000 ops"},
-		{"ramp:1000-3000", 0, time.Second, 1999, 999666629, true, "area 1000t+1000t² reaches 1999 at t=(-1+sqrt(8.996))/2 s"},
+		{"ramp:1000-3000", 0, time.Second, 1999, 999666630, true, "area 1000t+1000t² reaches 1999 at t=(-1+sqrt(8.996))/2 s"},
 	}
 	for _, tt := range tests {
 		p := mustParse(t, tt.spec, tt.rate, tt.d)
 		got, ok := p.Due(tt.n)
 		if ok != tt.wantOK || (ok && got != tt.want) {
 			t.Errorf("%q rate %g d %v: Due(%d) = %v, %v; want %v, %v (%s)", tt.spec, tt.rate, tt.d, tt.n, got, ok, tt.want, tt.wantOK, tt.why)
+		}
+	}
+}
+
+// Offsets must be exact for exact rates, or a plan of N ops at 1e9 ops/s
+// over N ns would hold N+1.
+func TestPlanExactAtHighRates(t *testing.T) {
+	for _, n := range []uint64{1, 999, 8285438, 123456789} {
+		p, err := Constant(1e9, time.Duration(n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Ops() != n {
+			t.Errorf("1e9 ops/s for %d ns: %d ops; want %d", n, p.Ops(), n)
+		}
+		if d, _ := p.Due(n - 1); d != time.Duration(n-1) {
+			t.Errorf("1e9 ops/s: Due(%d) = %d ns", n-1, d)
 		}
 	}
 }
