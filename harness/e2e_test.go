@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -149,5 +150,207 @@ func strayProcesses(t *testing.T, cache string) []string {
 			return strays
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// startHarness starts `harness run` in the background with its own results
+// folder, cache and lock.
+type bg struct {
+	cmd  *exec.Cmd
+	out  *strings.Builder
+	done chan error
+}
+
+func startHarness(t *testing.T, bin string, args ...string) *bg {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	out := &strings.Builder{}
+	cmd.Stdout, cmd.Stderr = out, out
+	cmd.Env = append(os.Environ(), "CI=true")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	b := &bg{cmd: cmd, out: out, done: make(chan error, 1)}
+	go func() { b.done <- cmd.Wait() }()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		<-b.done
+	})
+	return b
+}
+
+func (b *bg) wait(t *testing.T, max time.Duration) int {
+	t.Helper()
+	select {
+	case err := <-b.done:
+		b.done <- err
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return ee.ExitCode()
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return 0
+	case <-time.After(max):
+		t.Fatalf("harness still running after %s:\n%s", max, b.out)
+	}
+	return -1
+}
+
+// readManifest reads the newest manifest under root, or nil.
+func readManifest(t *testing.T, root string) *manifest {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(root, "latest", "manifest.json"))
+	if err != nil {
+		return nil
+	}
+	var m manifest
+	if json.Unmarshal(data, &m) != nil {
+		return nil
+	}
+	return &m
+}
+
+// waitFor polls cond until it holds or max passes.
+func waitFor(t *testing.T, max time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(max)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func countRuns(m *manifest, status string) int {
+	n := 0
+	if m == nil {
+		return 0
+	}
+	for _, c := range m.Cells {
+		for _, r := range c.Runs {
+			if r.Status == status {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// TestInterruptResumeAndAbandon: a first SIGINT finishes the run in progress
+// and leaves a resumable folder; a second kills the run in progress at once;
+// SIGKILL of the harness leaves a folder the next run marks abandoned; and
+// --resume completes each.
+func TestInterruptResumeAndAbandon(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end: runs the harness binary")
+	}
+	bin := harnessBinary(t)
+	work := t.TempDir()
+	root := filepath.Join(work, "results")
+	common := []string{"--results", root, "--cache", filepath.Join(work, "cache"), "--lock", filepath.Join(work, "lock"), "--grace", "300ms"}
+	run := func(args ...string) *bg { return startHarness(t, bin, append(args, common...)...) }
+	finished := func() int { return countRuns(readManifest(t, root), "ok") }
+
+	// One interrupt: the run in progress completes, the rest waits.
+	h := run("run", "testdata/interrupt.yaml", "--count", "6")
+	waitFor(t, 60*time.Second, "a finished run", func() bool { return finished() >= 1 })
+	h.cmd.Process.Signal(os.Interrupt)
+	if code := h.wait(t, 30*time.Second); code != 3 {
+		t.Fatalf("exit %d after one interrupt, want 3:\n%s", code, h.out)
+	}
+	m := readManifest(t, root)
+	if m.Status != "interrupted" || countRuns(m, "planned") == 0 || countRuns(m, "interrupted") != 0 {
+		t.Fatalf("after one interrupt: status %s, %d ok, %d planned, %d interrupted runs\n%s",
+			m.Status, countRuns(m, "ok"), countRuns(m, "planned"), countRuns(m, "interrupted"), h.out)
+	}
+	if !strings.Contains(h.out.String(), "finishing the run in progress") {
+		t.Errorf("no message about the first interrupt:\n%s", h.out)
+	}
+	first, _ := filepath.EvalSymlinks(filepath.Join(root, "latest"))
+	if code := run("run", "--resume", first).wait(t, 60*time.Second); code != 0 {
+		t.Fatalf("resume exit %d", code)
+	}
+	if m := readManifest(t, root); m.Status != "complete" || countRuns(m, "ok") != 6 {
+		t.Fatalf("after resume: %s with %d ok runs", m.Status, countRuns(m, "ok"))
+	}
+
+	// Two interrupts: the run in progress is killed now.
+	h = run("run", "testdata/interrupt.yaml", "--count", "6")
+	waitFor(t, 60*time.Second, "a finished run", func() bool {
+		m := readManifest(t, root)
+		return m != nil && m.Status == "running" && countRuns(m, "ok") >= 1
+	})
+	h.cmd.Process.Signal(os.Interrupt)
+	time.Sleep(100 * time.Millisecond)
+	h.cmd.Process.Signal(os.Interrupt)
+	start := time.Now()
+	if code := h.wait(t, 10*time.Second); code != 3 {
+		t.Fatalf("exit %d after two interrupts, want 3:\n%s", code, h.out)
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("second interrupt took %s to stop the run", d)
+	}
+	if m := readManifest(t, root); m.Status != "interrupted" {
+		t.Errorf("after two interrupts: status %s", m.Status)
+	}
+
+	// SIGKILL: the folder says running until the next run marks it.
+	h = run("run", "testdata/interrupt.yaml", "--count", "6")
+	waitFor(t, 60*time.Second, "a finished run", func() bool {
+		m := readManifest(t, root)
+		return m != nil && m.Status == "running" && countRuns(m, "ok") >= 1
+	})
+	killed, _ := filepath.EvalSymlinks(filepath.Join(root, "latest"))
+	h.cmd.Process.Kill()
+	h.wait(t, 10*time.Second)
+	if code := run("run", "testdata/interrupt.yaml", "--count", "1").wait(t, 60*time.Second); code != 0 {
+		t.Fatalf("the run after a SIGKILL exit %d", code)
+	}
+	data, _ := os.ReadFile(filepath.Join(killed, "manifest.json"))
+	if !strings.Contains(string(data), `"status": "abandoned"`) {
+		t.Errorf("killed run not marked abandoned:\n%.400s", data)
+	}
+	if code := run("run", "--resume", killed).wait(t, 60*time.Second); code != 0 {
+		t.Fatalf("resume of the abandoned run: exit %d", code)
+	}
+	if strays := strayProcesses(t, filepath.Join(work, "cache")); len(strays) > 0 {
+		t.Errorf("processes outlived the harness: %q", strays)
+	}
+}
+
+// TestHostLock: a second run either waits for the first, naming it, or
+// with --no-wait refuses at once, naming it.
+func TestHostLock(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end: runs the harness binary")
+	}
+	bin := harnessBinary(t)
+	work := t.TempDir()
+	args := func(results string) []string {
+		return []string{"run", "testdata/interrupt.yaml", "--count", "2", "--results", filepath.Join(work, results),
+			"--cache", filepath.Join(work, "cache"), "--lock", filepath.Join(work, "lock")}
+	}
+	a := startHarness(t, bin, args("a")...)
+	waitFor(t, 60*time.Second, "the first run to start", func() bool { return readManifest(t, filepath.Join(work, "a")) != nil })
+	b := startHarness(t, bin, append(args("b"), "--no-wait")...)
+	if code := b.wait(t, 10*time.Second); code != 3 || !strings.Contains(b.out.String(), fmt.Sprintf("pid %d", a.cmd.Process.Pid)) {
+		t.Errorf("--no-wait: exit %d, want 3 and the holder's pid %d named:\n%s", code, a.cmd.Process.Pid, b.out)
+	}
+	c := startHarness(t, bin, args("c")...)
+	if code := c.wait(t, 90*time.Second); code != 0 {
+		t.Errorf("waiting run: exit %d\n%s", code, c.out)
+	}
+	if !strings.Contains(c.out.String(), "waiting for the host lock") {
+		t.Errorf("the waiting run did not say what it waits for:\n%s", c.out)
+	}
+	if code := a.wait(t, 60*time.Second); code != 0 {
+		t.Errorf("first run: exit %d\n%s", code, a.out)
+	}
+	ma, mc := readManifest(t, filepath.Join(work, "a")), readManifest(t, filepath.Join(work, "c"))
+	if ma == nil || mc == nil || ma.Status != "complete" || mc.Status != "complete" {
+		t.Errorf("runs did not both complete")
 	}
 }

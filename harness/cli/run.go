@@ -24,6 +24,7 @@ func cmdRun(ctx context.Context, e *env, args []string) int {
 	cache := fs.String("cache", "", "build cache folder (default: the user cache folder)")
 	noWait := fs.Bool("no-wait", false, "fail instead of waiting when another harness run holds the host lock")
 	grace := fs.Duration("grace", 0, "time a workload gets between SIGTERM and SIGKILL (default 5s)")
+	lockPath := fs.String("lock", "", "host lock file shared by every harness run on this machine (default "+run.DefaultLockPath()+")")
 	pos, code, ok := e.parse(fs, args, 0, 1)
 	if !ok {
 		return code
@@ -89,7 +90,7 @@ func cmdRun(ctx context.Context, e *env, args []string) int {
 	}()
 	d, m, err := run.Execute(ctx, p, run.Options{
 		ResultsRoot: *resultsRoot, Resume: *resume, Count: *count, Shard: *shard, Builder: builder,
-		Wait: !*noWait, Soft: soft, Progress: e.stderr, TTY: isTerminal(e.stderr), Harness: Version(), Grace: *grace,
+		LockPath: *lockPath, Wait: !*noWait, Soft: soft, Progress: e.stderr, TTY: isTerminal(e.stderr), Harness: Version(), Grace: *grace,
 	})
 	if err != nil {
 		e.errorf("%v", err)

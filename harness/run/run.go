@@ -279,7 +279,11 @@ func (r *Runner) open() error {
 // reopen continues an interrupted or abandoned run: same folder, same cells
 // (the plan must match), finished runs kept.
 func (r *Runner) reopen(shardI, shardN int) error {
-	d, err := results.Open(r.opts.Resume)
+	path, err := filepath.EvalSymlinks(r.opts.Resume)
+	if err != nil {
+		return err
+	}
+	d, err := results.Open(path)
 	if err != nil {
 		return err
 	}
@@ -309,10 +313,15 @@ func (r *Runner) reopen(shardI, shardN int) error {
 		if rc.Status == results.StatusBuildFailed {
 			rc.Status, rc.Reason = results.StatusPlanned, ""
 		}
+		pending := false
 		for _, run := range rc.Runs {
 			if !run.Finished() {
 				run.Status, run.Reason = results.StatusPlanned, ""
+				pending = true
 			}
+		}
+		if pending && rc.Status != results.StatusSkipped {
+			rc.Status, rc.Reason = results.StatusPlanned, ""
 		}
 	}
 	m.Status, m.Reason, m.PID, m.Finished = results.RunRunning, "", os.Getpid(), time.Time{}
