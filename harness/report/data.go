@@ -1,0 +1,214 @@
+package report
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/perfharness/harness/harness/compare"
+	"github.com/perfharness/harness/harness/results"
+)
+
+// A Run is everything the report knows about one results folder: its
+// manifest, its benchmark results and, per cell, the latency and rate
+// records of its runs. It is read from files alone.
+type Run struct {
+	Dir      string
+	Manifest *results.Manifest
+	Set      *compare.Set // nil when bench.txt is missing or empty
+	Cells    []*Cell
+	Warnings []string // files that could not be read, and why
+}
+
+// A Cell is one cell of the matrix with what its runs left behind.
+type Cell struct {
+	*results.Cell
+	Label   string     // short name for legends: the cell id
+	Runs    []*RunInfo // every run, valid or not
+	Latency *Latency   // merged over the valid runs; nil when none has a latency log
+	GCs     int64      // GC cycles over the valid runs' windows
+}
+
+// A RunInfo is one run of a cell as the report shows it.
+type RunInfo struct {
+	*results.Run
+	Dir    string // absolute path of the run folder
+	Valid  bool   // status ok: its figures count
+	Result *driverResult
+}
+
+// driverResult is the part of the workload driver's result.json the report
+// uses; unknown fields are ignored so newer drivers stay readable.
+type driverResult struct {
+	Status        string   `json:"status"`
+	Reason        string   `json:"reason"`
+	Interrupted   bool     `json:"interrupted"`
+	TargetRate    float64  `json:"target_rate"`
+	AchievedRate  float64  `json:"achieved_rate"`
+	DurationNs    int64    `json:"duration_ns"`
+	Completed     int64    `json:"completed"`
+	Errors        int64    `json:"errors"`
+	Warnings      []string `json:"warnings"`
+	Latency       summary  `json:"latency"`
+	LatencyActual summary  `json:"latency_actual"`
+	Lag           summary  `json:"lag"`
+	Runtime       struct {
+		GCCycles int64 `json:"gc_cycles"`
+	} `json:"runtime"`
+}
+
+type summary struct {
+	Count    int64 `json:"count"`
+	P50Ns    int64 `json:"p50_ns"`
+	P99Ns    int64 `json:"p99_ns"`
+	MaxNs    int64 `json:"max_ns"`
+	Overflow int64 `json:"overflow"`
+}
+
+// Load reads a results folder: the manifest (required), bench.txt and the
+// run folders. A missing or unreadable run file is a warning, not an error:
+// the report shows what is there and says what is not.
+func Load(dir string) (*Run, error) {
+	d, err := results.Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	m, err := d.ReadManifest()
+	if err != nil {
+		return nil, err
+	}
+	r := &Run{Dir: dir, Manifest: m}
+	if _, err := os.Stat(filepath.Join(dir, results.BenchFile)); err == nil {
+		s, err := compare.LoadResults(dir)
+		if err != nil {
+			return nil, err
+		}
+		r.Set = s
+	} else {
+		r.warnf("%s: no %s: no benchmark results to compare", dir, results.BenchFile)
+	}
+	for _, mc := range m.Cells {
+		c := &Cell{Cell: mc, Label: mc.ID}
+		for _, mr := range mc.Runs {
+			ri := &RunInfo{Run: mr, Valid: mr.Status == results.StatusOK}
+			if mr.Dir != "" {
+				p, err := d.Join(mr.Dir)
+				if err != nil {
+					r.warnf("cell %s run %d: %v", mc.ID, mr.Index, err)
+					c.Runs = append(c.Runs, ri)
+					continue
+				}
+				ri.Dir = p
+				ri.Result = r.readResult(mc, mr, p)
+			}
+			if ri.Result != nil && ri.Valid {
+				c.GCs += ri.Result.Runtime.GCCycles
+			}
+			if ri.Valid && ri.Dir != "" && (mc.Kind == "fixed-rate" || mc.Kind == "http") {
+				hp := filepath.Join(ri.Dir, "latency.hlog")
+				l, err := ReadHlog(hp)
+				switch {
+				case errors.Is(err, fs.ErrNotExist):
+					r.warnf("cell %s run %d: no latency.hlog", mc.ID, mr.Index)
+				case err != nil:
+					r.warnf("cell %s run %d: %v", mc.ID, mr.Index, err)
+				case c.Latency == nil:
+					c.Latency = l
+				default:
+					c.Latency.merge(l)
+				}
+			}
+			c.Runs = append(c.Runs, ri)
+		}
+		r.Cells = append(r.Cells, c)
+	}
+	return r, nil
+}
+
+func (r *Run) warnf(format string, args ...any) {
+	r.Warnings = append(r.Warnings, fmt.Sprintf(format, args...))
+}
+
+func (r *Run) readResult(c *results.Cell, run *results.Run, dir string) *driverResult {
+	data, err := os.ReadFile(filepath.Join(dir, "result.json"))
+	if err != nil {
+		if !errors.Is(err, fs.ErrNotExist) || run.Status == results.StatusOK && c.Kind != "gotest" {
+			r.warnf("cell %s run %d: %v", c.ID, run.Index, err)
+		}
+		return nil
+	}
+	var res driverResult
+	if err := json.Unmarshal(data, &res); err != nil {
+		r.warnf("cell %s run %d: result.json: %v", c.ID, run.Index, err)
+		return nil
+	}
+	return &res
+}
+
+// Invalid returns the runs whose figures do not count, with their reasons.
+func (c *Cell) Invalid() []*RunInfo {
+	var out []*RunInfo
+	for _, r := range c.Runs {
+		if !r.Valid && r.Status != results.StatusPlanned {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// ValidRuns counts the runs whose figures count.
+func (c *Cell) ValidRuns() int {
+	n := 0
+	for _, r := range c.Runs {
+		if r.Valid {
+			n++
+		}
+	}
+	return n
+}
+
+// Group names the benchmark a cell measures (workload and op), so cells of
+// one benchmark are plotted together.
+func (c *Cell) Group() string {
+	if c.Op == "" {
+		return c.Workload
+	}
+	return c.Workload + "/" + c.Op
+}
+
+// ConfigValue returns the cell's value for a configuration key.
+func (c *Cell) ConfigValue(key string) string {
+	for _, kv := range c.Config {
+		if kv.Key == key {
+			return kv.Value
+		}
+	}
+	return ""
+}
+
+// Matrix returns, per configuration key, the distinct values the cells
+// take, in first-seen order.
+func (r *Run) Matrix() []compare.KV {
+	var keys []string
+	vals := map[string][]string{}
+	for _, c := range r.Cells {
+		for _, kv := range c.Config {
+			if _, ok := vals[kv.Key]; !ok {
+				keys = append(keys, kv.Key)
+			}
+			if !slices.Contains(vals[kv.Key], kv.Value) {
+				vals[kv.Key] = append(vals[kv.Key], kv.Value)
+			}
+		}
+	}
+	var out []compare.KV
+	for _, k := range keys {
+		out = append(out, compare.KV{Key: k, Value: strings.Join(vals[k], ", ")})
+	}
+	return out
+}

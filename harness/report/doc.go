@@ -1,0 +1,20 @@
+// Package report renders a results folder as a report a person reads:
+// reports/<run-id>/report.md, summary.txt, a self-contained index.html and
+// plots/ (SVG and PNG). It reads only the folder's files (manifest.json,
+// bench.txt, each run's result.json, latency.hlog and *.pprof), so a
+// report can be rendered again later, on another machine.
+//
+// It sits after run and beside gate in the pipeline: compare gives it the
+// benchstat tables, results the folder layout. It owns three third-party
+// libraries: gonum.org/v1/plot (the figures), the HdrHistogram log reader
+// (latency spectra and timelines) and github.com/google/pprof (profile
+// tops, diffs between compared cells, and pprof's own web UI for
+// "harness pprof").
+//
+// The figures: per benchmark, the latency percentile spectrum of its cells
+// (HdrHistogram style, 1/(1-p) axis, intended-start and actual-start
+// latency both drawn) and their P50/P99 per second of the window; a bar
+// chart with 95% CI whiskers per headline table; each cell's achieved
+// against target rate, invalid runs marked. Colours are the Okabe–Ito
+// palette.
+package report

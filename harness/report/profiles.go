@@ -1,0 +1,223 @@
+package report
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/google/pprof/profile"
+)
+
+// ProfileKinds are the profile files a run folder may hold, in the order
+// the report shows them.
+var ProfileKinds = []string{"cpu", "allocs", "heap", "mutex", "block"}
+
+// A Top is the function-level summary of a profile: for each function its
+// flat value (samples whose innermost frame it is) and cumulative value
+// (samples with it anywhere on the stack), as fractions of the total.
+type Top struct {
+	Kind       string // cpu, allocs, ...
+	SampleType string // e.g. "cpu/nanoseconds", "alloc_space/bytes"
+	Total      int64
+	Funcs      []FuncShare // by flat share, descending
+}
+
+// A FuncShare is one function's share of a profile.
+type FuncShare struct {
+	Name      string
+	Flat, Cum float64 // fractions of the total
+}
+
+// A ProfileDiff lists the functions whose share changed most between a
+// base cell's profile and a candidate's, as pprof -diff_base shows them,
+// but in shares of each profile's own total so run lengths do not matter.
+type ProfileDiff struct {
+	Kind       string
+	Base, Cand string // cell labels
+	Funcs      []FuncDelta
+}
+
+// A FuncDelta is the change of one function's share.
+type FuncDelta struct {
+	Name                string
+	BaseFlat, CandFlat  float64
+	BaseCum, CandCum    float64
+	FlatDelta, CumDelta float64 // cand - base, in fractions of the totals
+}
+
+// loadProfile reads and merges the profiles of one kind from run folders.
+func loadProfile(dirs []string, kind string) (*profile.Profile, error) {
+	var ps []*profile.Profile
+	for _, d := range dirs {
+		f, err := os.Open(filepath.Join(d, kind+".pprof"))
+		if err != nil {
+			if os.IsNotExist(err) {
+				continue
+			}
+			return nil, err
+		}
+		p, err := profile.Parse(f)
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", filepath.Join(d, kind+".pprof"), err)
+		}
+		ps = append(ps, p)
+	}
+	if len(ps) == 0 {
+		return nil, nil
+	}
+	if len(ps) == 1 {
+		return ps[0], nil
+	}
+	return profile.Merge(ps)
+}
+
+// sampleIndex picks the value pprof shows by default: the profile's
+// default sample type, else the last.
+func sampleIndex(p *profile.Profile) int {
+	if p.DefaultSampleType != "" {
+		for i, st := range p.SampleType {
+			if st.Type == p.DefaultSampleType {
+				return i
+			}
+		}
+	}
+	return len(p.SampleType) - 1
+}
+
+// shares computes flat and cumulative values per function.
+func shares(p *profile.Profile) (flat, cum map[string]int64, total int64, sampleType string) {
+	idx := sampleIndex(p)
+	if idx < 0 {
+		return nil, nil, 0, ""
+	}
+	st := p.SampleType[idx]
+	sampleType = st.Type + "/" + st.Unit
+	flat, cum = map[string]int64{}, map[string]int64{}
+	for _, s := range p.Sample {
+		v := s.Value[idx]
+		if v == 0 {
+			continue
+		}
+		total += v
+		seen := map[string]bool{}
+		for i, loc := range s.Location {
+			names := funcNames(loc)
+			if i == 0 && len(names) > 0 {
+				flat[names[0]] += v
+			}
+			for _, n := range names {
+				if !seen[n] {
+					seen[n] = true
+					cum[n] += v
+				}
+			}
+		}
+	}
+	return flat, cum, total, sampleType
+}
+
+// funcNames returns a location's functions, innermost (inlined) first.
+func funcNames(loc *profile.Location) []string {
+	if len(loc.Line) == 0 {
+		return []string{fmt.Sprintf("0x%x", loc.Address)}
+	}
+	names := make([]string, 0, len(loc.Line))
+	for _, l := range loc.Line {
+		if l.Function != nil && l.Function.Name != "" {
+			names = append(names, l.Function.Name)
+		}
+	}
+	return names
+}
+
+// TopOf summarizes a profile; n bounds the functions kept (by flat, then
+// by cumulative share, so callers with no own time still show).
+func TopOf(p *profile.Profile, kind string, n int) *Top {
+	flat, cum, total, st := shares(p)
+	t := &Top{Kind: kind, SampleType: st, Total: total}
+	if total == 0 {
+		return t
+	}
+	for name, c := range cum {
+		t.Funcs = append(t.Funcs, FuncShare{Name: name, Flat: float64(flat[name]) / float64(total), Cum: float64(c) / float64(total)})
+	}
+	sort.Slice(t.Funcs, func(i, j int) bool {
+		a, b := t.Funcs[i], t.Funcs[j]
+		if a.Flat != b.Flat {
+			return a.Flat > b.Flat
+		}
+		if a.Cum != b.Cum {
+			return a.Cum > b.Cum
+		}
+		return a.Name < b.Name
+	})
+	if len(t.Funcs) > n {
+		t.Funcs = t.Funcs[:n]
+	}
+	return t
+}
+
+// Diff compares two profiles of one kind: the n functions whose flat or
+// cumulative share moved most.
+func Diff(base, cand *profile.Profile, kind, baseLabel, candLabel string, n int) *ProfileDiff {
+	bf, bc, bt, _ := shares(base)
+	cf, cc, ct, _ := shares(cand)
+	d := &ProfileDiff{Kind: kind, Base: baseLabel, Cand: candLabel}
+	if bt == 0 || ct == 0 {
+		return d
+	}
+	names := map[string]bool{}
+	for k := range bc {
+		names[k] = true
+	}
+	for k := range cc {
+		names[k] = true
+	}
+	for name := range names {
+		fd := FuncDelta{
+			Name:     name,
+			BaseFlat: float64(bf[name]) / float64(bt), CandFlat: float64(cf[name]) / float64(ct),
+			BaseCum: float64(bc[name]) / float64(bt), CandCum: float64(cc[name]) / float64(ct),
+		}
+		fd.FlatDelta, fd.CumDelta = fd.CandFlat-fd.BaseFlat, fd.CandCum-fd.BaseCum
+		if fd.FlatDelta == 0 && fd.CumDelta == 0 {
+			continue
+		}
+		d.Funcs = append(d.Funcs, fd)
+	}
+	score := func(f FuncDelta) float64 { return math.Max(math.Abs(f.FlatDelta), math.Abs(f.CumDelta)/2) }
+	sort.Slice(d.Funcs, func(i, j int) bool {
+		a, b := score(d.Funcs[i]), score(d.Funcs[j])
+		if a != b {
+			return a > b
+		}
+		return d.Funcs[i].Name < d.Funcs[j].Name
+	})
+	if len(d.Funcs) > n {
+		d.Funcs = d.Funcs[:n]
+	}
+	return d
+}
+
+// pct formats a fraction as a percentage.
+func pct(f float64) string {
+	return fmt.Sprintf("%.1f%%", f*100)
+}
+
+// signedPct formats a change of share in percentage points.
+func signedPct(f float64) string {
+	return fmt.Sprintf("%+.1fpp", f*100)
+}
+
+// shortFunc trims a Go symbol's package path for tables (the full name is
+// kept as the title).
+func shortFunc(name string) string {
+	if i := strings.LastIndex(name, "/"); i >= 0 {
+		return name[i+1:]
+	}
+	return name
+}

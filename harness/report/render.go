@@ -1,0 +1,511 @@
+package report
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/pprof/profile"
+	"gonum.org/v1/plot/vg"
+
+	"github.com/perfharness/harness/harness/compare"
+	"github.com/perfharness/harness/harness/host"
+	"github.com/perfharness/harness/harness/results"
+)
+
+// Options configure a report.
+type Options struct {
+	// ReportsDir is the folder reports go in, as reports/<run-id>/
+	// (default "reports"). Nothing is written outside it.
+	ReportsDir string
+	// Compare chooses the tables (benchstat's -col, -row, -filter ...).
+	Compare compare.Options
+	// NoPNG skips the PNG copies of the plots (the HTML page uses SVG).
+	NoPNG bool
+	// TopN bounds the functions listed per profile (default 15).
+	TopN int
+}
+
+// Files written into reports/<run-id>/.
+const (
+	MarkdownFile = "report.md"
+	SummaryFile  = "summary.txt"
+	HTMLFile     = "index.html"
+	PlotsDir     = "plots"
+)
+
+// headlineUnits are the benchmark units that get a bar chart.
+var headlineUnits = []string{"sec/op", "p50-sec", "p99-sec", "ops/s", "B/op", "allocs/op", "peak-rss-B"}
+
+// keyFeatures are the CPU features a reader of a Go benchmark most often
+// needs to know about (crypto, bignum and vector code paths depend on them).
+var keyFeatures = []struct{ name, cpuid string }{
+	{"ADX", "ADX"}, {"BMI2", "BMI2"}, {"AES", "AESNI"}, {"PCLMULQDQ", "CLMUL"}, {"SHA", "SHA"},
+	{"AVX2", "AVX2"}, {"AVX-512", "AVX512F"}, {"VAES", "VAES"}, {"GFNI", "GFNI"},
+}
+
+// A Model is everything a report shows, computed once and rendered as
+// text, Markdown and HTML.
+type Model struct {
+	Run       *Run
+	Generated time.Time
+	Compare   *compare.Report // nil when there are no benchmark results
+	Plots     []*Plot
+	Profiles  []*CellProfiles
+	Diffs     []*DiffSection
+	Warnings  []string
+}
+
+// CellProfiles are the profile tops of one cell.
+type CellProfiles struct {
+	Cell string
+	Tops []*Top
+}
+
+// A DiffSection is a compared pair of cells: the benchmark changes that
+// were significant, next to the functions whose profile share moved.
+type DiffSection struct {
+	Base, Cand string
+	Changes    []compare.Comparison
+	Diffs      []*ProfileDiff
+}
+
+// Render reads the results folder and writes its report to
+// ReportsDir/<run-id>/: report.md, summary.txt, index.html and plots/. It
+// reads only the folder's files, so it runs anywhere, later. The new
+// report replaces an old one only once it is complete.
+func Render(ctx context.Context, resultsDir string, opts Options) (outDir string, err error) {
+	run, err := Load(resultsDir)
+	if err != nil {
+		return "", err
+	}
+	m, err := Build(ctx, run, opts)
+	if err != nil {
+		return "", err
+	}
+	return m.Write(opts.ReportsDir)
+}
+
+var safeRunID = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._=-]*$`)
+
+// Write writes the model's files into reportsDir/<run-id>/, through a
+// temporary folder beside it renamed into place.
+func (m *Model) Write(reportsDir string) (string, error) {
+	if reportsDir == "" {
+		reportsDir = "reports"
+	}
+	id := m.Run.Manifest.RunID
+	if !safeRunID.MatchString(id) || len(id) > 200 {
+		return "", fmt.Errorf("run id %q cannot name a report folder", id)
+	}
+	if err := os.MkdirAll(reportsDir, 0o755); err != nil {
+		return "", err
+	}
+	tmp, err := os.MkdirTemp(reportsDir, "."+id+".tmp")
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(tmp)
+	write := func(name string, data []byte) error {
+		return os.WriteFile(filepath.Join(tmp, name), data, 0o644)
+	}
+	var md, txt, html bytes.Buffer
+	m.WriteMarkdown(&md)
+	m.WriteText(&txt)
+	if err := m.WriteHTML(&html); err != nil {
+		return "", err
+	}
+	if err := errors.Join(write(MarkdownFile, md.Bytes()), write(SummaryFile, txt.Bytes()), write(HTMLFile, html.Bytes())); err != nil {
+		return "", err
+	}
+	if err := os.Mkdir(filepath.Join(tmp, PlotsDir), 0o755); err != nil {
+		return "", err
+	}
+	for _, p := range m.Plots {
+		if err := write(filepath.Join(PlotsDir, p.Name+".svg"), p.SVG); err != nil {
+			return "", err
+		}
+		if p.PNG != nil {
+			if err := write(filepath.Join(PlotsDir, p.Name+".png"), p.PNG); err != nil {
+				return "", err
+			}
+		}
+	}
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		return "", err
+	}
+	out := filepath.Join(reportsDir, id)
+	old := ""
+	if _, err := os.Lstat(out); err == nil {
+		old = filepath.Join(reportsDir, "."+id+".old"+fmt.Sprint(time.Now().UnixNano()))
+		if err := os.Rename(out, old); err != nil {
+			return "", err
+		}
+	}
+	if err := os.Rename(tmp, out); err != nil {
+		if old != "" {
+			os.Rename(old, out)
+		}
+		return "", err
+	}
+	if old != "" {
+		os.RemoveAll(old)
+	}
+	return out, nil
+}
+
+// Build computes the report of a loaded run: tables, plots and profiles.
+func Build(ctx context.Context, run *Run, opts Options) (*Model, error) {
+	if opts.TopN <= 0 {
+		opts.TopN = 15
+	}
+	m := &Model{Run: run, Generated: time.Now().UTC()}
+	m.Warnings = append(m.Warnings, run.Warnings...)
+	if run.Set != nil && run.Set.Len() > 0 {
+		rep, err := run.Set.Compare(opts.Compare)
+		if err != nil {
+			return nil, err
+		}
+		m.Compare = rep
+	}
+	jobs := m.plotJobs()
+	plots := make([]*Plot, len(jobs))
+	errs := make([]error, len(jobs))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for i, j := range jobs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			if ctx.Err() != nil {
+				errs[i] = ctx.Err()
+				return
+			}
+			plots[i], errs[i] = j(!opts.NoPNG)
+		}()
+	}
+	m.profiles(opts.TopN)
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			m.Warnings = append(m.Warnings, fmt.Sprintf("plot %d: %v", i, err))
+			continue
+		}
+		m.Plots = append(m.Plots, plots[i])
+	}
+	return m, nil
+}
+
+type plotJob func(png bool) (*Plot, error)
+
+var unsafeFile = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+
+// plotName makes a file name for a plot: safe characters, unique.
+func plotName(used map[string]bool, parts ...string) string {
+	s := unsafeFile.ReplaceAllString(strings.Join(parts, "-"), "_")
+	s = strings.Trim(s, "._-")
+	if len(s) > 80 {
+		s = s[:80]
+	}
+	if s == "" {
+		s = "plot"
+	}
+	name := s
+	for i := 2; used[name]; i++ {
+		name = fmt.Sprintf("%s-%d", s, i)
+	}
+	used[name] = true
+	return name
+}
+
+const plotW, plotH = 8 * vg.Inch, 4.5 * vg.Inch
+
+// plotJobs lists the figures: per benchmark the latency spectrum and
+// timeline of its cells, a bar chart per headline table, and the rate plot.
+func (m *Model) plotJobs() []plotJob {
+	var jobs []plotJob
+	used := map[string]bool{}
+	var groups []string
+	byGroup := map[string][]*Cell{}
+	for _, c := range m.Run.Cells {
+		if c.Latency == nil {
+			continue
+		}
+		g := c.Group()
+		if byGroup[g] == nil {
+			groups = append(groups, g)
+		}
+		byGroup[g] = append(byGroup[g], c)
+	}
+	for _, g := range groups {
+		cells := byGroup[g]
+		var spec []spectrumSeries
+		var tl []timelineSeries
+		for _, c := range cells {
+			spec = append(spec, spectrumSeries{label: c.Label, intended: Spectrum(c.Latency.Total[TagIntended]), actual: Spectrum(c.Latency.Total[TagActual])})
+			ts := timelineSeries{label: c.Label, gcs: c.GCs}
+			for _, iv := range c.Latency.Intervals[TagIntended] {
+				if iv.Hist.TotalCount() == 0 {
+					continue
+				}
+				ts.at = append(ts.at, (iv.Start + iv.Length/2).Seconds())
+				ts.p50 = append(ts.p50, Quantile(iv.Hist, 0.5).Seconds())
+				ts.p99 = append(ts.p99, Quantile(iv.Hist, 0.99).Seconds())
+			}
+			tl = append(tl, ts)
+		}
+		name := plotName(used, "latency", g)
+		title := g + ": latency percentile spectrum"
+		jobs = append(jobs, func(png bool) (*Plot, error) {
+			p, err := spectrumPlot(title, spec)
+			if err != nil {
+				return nil, err
+			}
+			return render(p, name, title, "Latency by percentile over all valid runs (x: 1/(1-p), log). Solid: from the intended start (coordinated-omission correct); dotted: from the actual start, what a closed-loop tool would report.", plotW, plotH, png)
+		})
+		tname := plotName(used, "timeline", g)
+		ttitle := g + ": latency over time"
+		jobs = append(jobs, func(png bool) (*Plot, error) {
+			p, err := timelinePlot(ttitle, tl)
+			if err != nil {
+				return nil, err
+			}
+			return render(p, tname, ttitle, "P99 (solid) and P50 (dotted) latency of the ops due in each second of the window, valid runs merged. GC cycles are counted per window; their times are not recorded.", plotW, plotH, png)
+		})
+	}
+	if m.Compare != nil {
+		for _, t := range m.Compare.Tables {
+			if !slices.Contains(headlineUnits, t.Unit) {
+				continue
+			}
+			name := plotName(used, "bars", t.ConfigString(), t.Unit)
+			jobs = append(jobs, func(png bool) (*Plot, error) {
+				p, err := barPlot(t, plotW)
+				if err != nil {
+					return nil, err
+				}
+				return render(p, name, t.Title(), fmt.Sprintf("%s per configuration with its 95%% confidence interval (%s).", t.Summary, t.BetterString()), plotW, plotH, png)
+			})
+		}
+	}
+	var rates []rateCell
+	for _, c := range m.Run.Cells {
+		rc := rateCell{label: c.Label}
+		for _, r := range c.Runs {
+			if r.Result == nil || r.Result.TargetRate == 0 {
+				continue
+			}
+			rc.target = r.Result.TargetRate
+			rc.achieved = append(rc.achieved, r.Result.AchievedRate)
+			rc.valid = append(rc.valid, r.Valid)
+		}
+		if rc.target > 0 {
+			rates = append(rates, rc)
+		}
+	}
+	if len(rates) > 0 {
+		name := plotName(used, "rate")
+		h := plotH
+		if len(rates) > 12 {
+			h = 6 * vg.Inch
+		}
+		w := max(plotW, vg.Length(len(rates))*vg.Points(14))
+		jobs = append(jobs, func(png bool) (*Plot, error) {
+			p, err := ratePlot(rates)
+			if err != nil {
+				return nil, err
+			}
+			return render(p, name, "achieved vs target rate", "Target rate (bar) and each run's achieved rate: circles are valid runs, crosses runs that missed their rate (reported, never averaged in).", w, h, png)
+		})
+	}
+	return jobs
+}
+
+// profiles fills in the profile tops per cell and the diffs between each
+// cell and the cell it is compared with.
+func (m *Model) profiles(n int) {
+	loaded := map[string]map[string]*Top{}
+	raw := map[string]map[string]*profile.Profile{}
+	for _, c := range m.Run.Cells {
+		var dirs []string
+		for _, r := range c.Runs {
+			if r.Valid && r.Dir != "" {
+				dirs = append(dirs, r.Dir)
+			}
+		}
+		if len(dirs) == 0 {
+			continue
+		}
+		cp := &CellProfiles{Cell: c.Label}
+		for _, kind := range ProfileKinds {
+			p, err := loadProfile(dirs, kind)
+			if err != nil {
+				m.Warnings = append(m.Warnings, fmt.Sprintf("cell %s: %v", c.ID, err))
+				continue
+			}
+			if p == nil {
+				continue
+			}
+			t := TopOf(p, kind, n)
+			cp.Tops = append(cp.Tops, t)
+			if loaded[c.ID] == nil {
+				loaded[c.ID], raw[c.ID] = map[string]*Top{}, map[string]*profile.Profile{}
+			}
+			loaded[c.ID][kind] = t
+			raw[c.ID][kind] = p
+		}
+		if len(cp.Tops) > 0 {
+			m.Profiles = append(m.Profiles, cp)
+		}
+	}
+	// Pairs: within cells that differ only in the compared keys, the
+	// first is the base, as in the tables.
+	var colKeys []string
+	if m.Compare != nil {
+		for _, k := range strings.Split(m.Compare.Options.Col, ",") {
+			if k = strings.TrimSpace(k); k != "" && !strings.HasPrefix(k, ".") {
+				colKeys = append(colKeys, strings.SplitN(k, "@", 2)[0])
+			}
+		}
+	}
+	if len(colKeys) == 0 {
+		return
+	}
+	groups := map[string][]*Cell{}
+	var order []string
+	for _, c := range m.Run.Cells {
+		if raw[c.ID] == nil {
+			continue
+		}
+		var key []string
+		key = append(key, c.Workload, c.Op)
+		for _, kv := range c.Config {
+			if !slices.Contains(colKeys, kv.Key) {
+				key = append(key, kv.Key+"="+kv.Value)
+			}
+		}
+		k := strings.Join(key, "\x00")
+		if groups[k] == nil {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], c)
+	}
+	for _, k := range order {
+		cells := groups[k]
+		base := cells[0]
+		for _, cand := range cells[1:] {
+			sec := &DiffSection{Base: base.Label, Cand: cand.Label, Changes: m.changes(cand, colKeys)}
+			for _, kind := range ProfileKinds {
+				bp, ok1 := raw[base.ID][kind]
+				cp, ok2 := raw[cand.ID][kind]
+				if !ok1 || !ok2 {
+					continue
+				}
+				sec.Diffs = append(sec.Diffs, Diff(bp, cp, kind, base.Label, cand.Label, n))
+			}
+			if len(sec.Diffs) > 0 {
+				m.Diffs = append(m.Diffs, sec)
+			}
+		}
+	}
+}
+
+// changes returns the significant comparisons that concern a cell: its
+// column, its table configuration and its op.
+func (m *Model) changes(c *Cell, colKeys []string) []compare.Comparison {
+	var label []string
+	for _, k := range colKeys {
+		label = append(label, k+"="+c.ConfigValue(k))
+	}
+	col := strings.Join(label, " ")
+	var out []compare.Comparison
+	for _, t := range m.Compare.Tables {
+		match := true
+		for _, kv := range t.Config {
+			if v := c.ConfigValue(kv.Key); v != "" && v != kv.Value {
+				match = false
+			}
+			if kv.Key == "workload" && kv.Value != c.Workload {
+				match = false
+			}
+		}
+		if !match {
+			continue
+		}
+		for _, r := range t.Rows {
+			if c.Op != "" && !strings.Contains(r.Name, "/op="+c.Op) {
+				continue
+			}
+			if strings.HasPrefix(r.Name, "Build/") {
+				continue
+			}
+			for j, cell := range r.Cells {
+				if cell != nil && cell.Cmp != nil && t.Cols[j] == col && cell.Cmp.Significant {
+					out = append(out, *cell.Cmp)
+				}
+			}
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return abs(out[i].Delta) > abs(out[j].Delta) })
+	return out
+}
+
+func abs(x float64) float64 {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+// Failed lists the cells that did not produce (all) their figures.
+func (m *Model) Failed() []*Cell {
+	var out []*Cell
+	for _, c := range m.Run.Cells {
+		if c.Status != results.StatusOK || len(c.Invalid()) > 0 {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// Features says which of the key CPU features the host has.
+func Features(f host.Fingerprint) []string {
+	var out []string
+	for _, k := range keyFeatures {
+		mark := "no"
+		if slices.Contains(f.Features, k.cpuid) {
+			mark = "yes"
+		}
+		out = append(out, k.name+" "+mark)
+	}
+	return out
+}
+
+// HostWarnings are the noisy-host warnings at the start and, where they
+// differ, at the end of the run.
+func (m *Model) HostWarnings() []string {
+	w := append([]string(nil), m.Run.Manifest.Host.Warnings...)
+	if a := m.Run.Manifest.HostAfter; a != nil {
+		for _, s := range a.Warnings {
+			if !slices.Contains(w, s) {
+				w = append(w, "at the end: "+s)
+			}
+		}
+	}
+	return w
+}

@@ -1,0 +1,222 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/perfharness/harness/harness/compare"
+)
+
+// A headerLine is one "name: value" line of the report header.
+type headerLine struct{ Name, Value string }
+
+// header is the run's identity: what ran, where, with what.
+func (m *Model) header() []headerLine {
+	mf := m.Run.Manifest
+	h := mf.Host
+	cores := fmt.Sprintf("%d logical", h.LogicalCores)
+	if h.PhysicalCores > 0 {
+		cores += fmt.Sprintf(", %d physical", h.PhysicalCores)
+	}
+	level := h.GOAMD64
+	if level != "" {
+		level = "GOAMD64 " + level
+	} else if h.GOARM64 != "" {
+		level = "GOARM64 " + h.GOARM64
+	}
+	hv := "no"
+	if h.Hypervisor {
+		hv = "yes " + h.HypervisorVendor
+	}
+	lines := []headerLine{
+		{"run", mf.RunID},
+		{"spec", fmt.Sprintf("%s (%s)", mf.Name, mf.SpecFile)},
+		{"status", statusLine(mf.Status, mf.Reason)},
+		{"started", mf.Started.UTC().Format(time.RFC3339)},
+	}
+	if !mf.Finished.IsZero() {
+		lines = append(lines, headerLine{"finished", fmt.Sprintf("%s (%s)", mf.Finished.UTC().Format(time.RFC3339), mf.Finished.Sub(mf.Started).Round(time.Second))})
+	}
+	lines = append(lines,
+		headerLine{"harness", mf.Harness},
+		headerLine{"host", fmt.Sprintf("%s, %s/%s, %s cores, %s, hypervisor %s, host id %s", h.Brand, h.OS, h.Arch, cores, level, hv, h.ID)},
+		headerLine{"cpu features", strings.Join(Features(h), ", ")},
+		headerLine{"kernel", fmt.Sprintf("%s, governor %s, boost %s, ASLR %s", h.Kernel, h.Governor, h.Boost, h.ASLR)},
+	)
+	for _, t := range mf.Toolchains {
+		lines = append(lines, headerLine{"toolchain " + t.Name, fmt.Sprintf("%s (%s)", t.Version, t.GOROOT)})
+	}
+	for _, kv := range m.Run.Matrix() {
+		lines = append(lines, headerLine{"matrix " + kv.Key, kv.Value})
+	}
+	ok, failed, skipped, invalid := 0, 0, 0, 0
+	for _, c := range m.Run.Cells {
+		switch {
+		case c.Status == "skipped":
+			skipped++
+		case c.Status == "ok":
+			ok++
+		default:
+			failed++
+		}
+		invalid += len(c.Invalid())
+	}
+	order := "in order"
+	if mf.Interleave {
+		order = "interleaved"
+	}
+	if mf.Shuffle {
+		order += ", shuffled (seed " + fmt.Sprint(mf.Seed) + ")"
+	}
+	lines = append(lines, headerLine{"runs", fmt.Sprintf("%d per cell, %s; %d cells: %d ok, %d failed, %d skipped; %d invalid runs", mf.Count, order, len(m.Run.Cells), ok, failed, skipped, invalid)})
+	return lines
+}
+
+func statusLine(status, reason string) string {
+	if reason == "" {
+		return status
+	}
+	return status + ": " + reason
+}
+
+// WriteText writes summary.txt: the header, the failed cells, and the
+// benchstat tables.
+func (m *Model) WriteText(w io.Writer) {
+	var b strings.Builder
+	for _, l := range m.header() {
+		fmt.Fprintf(&b, "%-16s %s\n", l.Name+":", oneLine(l.Value))
+	}
+	if hw := m.HostWarnings(); len(hw) > 0 {
+		b.WriteString("\nnoisy host:\n")
+		for _, s := range hw {
+			fmt.Fprintf(&b, "  - %s\n", oneLine(s))
+		}
+	}
+	if f := m.Failed(); len(f) > 0 {
+		b.WriteString("\ncells that failed, were skipped or have invalid runs (their invalid runs are not in the tables):\n")
+		for _, c := range f {
+			fmt.Fprintf(&b, "  %-18s %s: %s\n", c.Status, oneLine(c.ID), oneLine(c.Reason))
+			for _, r := range c.Invalid() {
+				fmt.Fprintf(&b, "    run %d %s: %s\n", r.Index, r.Status, oneLine(r.Reason))
+			}
+		}
+	}
+	for _, s := range append(m.Run.Manifest.Warnings, m.Warnings...) {
+		fmt.Fprintf(&b, "warning: %s\n", oneLine(s))
+	}
+	b.WriteString("\n")
+	if m.Compare != nil {
+		m.Compare.WriteText(&b)
+	} else {
+		b.WriteString("no benchmark results\n")
+	}
+	for _, d := range m.Diffs {
+		fmt.Fprintf(&b, "\nprofile diff %s → %s\n", oneLine(d.Base), oneLine(d.Cand))
+		for _, pd := range d.Diffs {
+			fmt.Fprintf(&b, "  %s: functions whose share changed most\n", pd.Kind)
+			for _, f := range limit(pd.Funcs, 8) {
+				fmt.Fprintf(&b, "    %8s flat %8s cum  %s\n", signedPct(f.FlatDelta), signedPct(f.CumDelta), oneLine(f.Name))
+			}
+		}
+	}
+	io.WriteString(w, b.String())
+}
+
+func limit[T any](s []T, n int) []T {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
+// WriteMarkdown writes report.md.
+func (m *Model) WriteMarkdown(w io.Writer) {
+	esc := compare.MarkdownEscape
+	var b strings.Builder
+	fmt.Fprintf(&b, "# %s\n\n", esc(m.Run.Manifest.Name+" — "+m.Run.Manifest.RunID))
+	b.WriteString("| | |\n|:--|:--|\n")
+	for _, l := range m.header() {
+		fmt.Fprintf(&b, "| %s | %s |\n", esc(l.Name), esc(l.Value))
+	}
+	b.WriteString("\n")
+	if hw := m.HostWarnings(); len(hw) > 0 {
+		b.WriteString("**Noisy host:**\n\n")
+		for _, s := range hw {
+			fmt.Fprintf(&b, "- %s\n", esc(s))
+		}
+		b.WriteString("\n")
+	}
+	if f := m.Failed(); len(f) > 0 {
+		b.WriteString("## Failed, skipped and invalid\n\nInvalid runs are reported here and left out of every table and plot figure.\n\n| cell | status | reason |\n|:--|:--|:--|\n")
+		for _, c := range f {
+			fmt.Fprintf(&b, "| %s | %s | %s |\n", esc(c.ID), esc(c.Status), esc(c.Reason))
+			for _, r := range c.Invalid() {
+				fmt.Fprintf(&b, "| %s run %d | %s | %s |\n", esc(c.ID), r.Index, esc(r.Status), esc(r.Reason))
+			}
+		}
+		b.WriteString("\n")
+	}
+	if ws := append(append([]string(nil), m.Run.Manifest.Warnings...), m.Warnings...); len(ws) > 0 {
+		b.WriteString("## Warnings\n\n")
+		for _, s := range ws {
+			fmt.Fprintf(&b, "- %s\n", esc(s))
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString("## Results\n\n")
+	if m.Compare != nil {
+		o := m.Compare.Options
+		fmt.Fprintf(&b, "Columns: `%s`, rows: `%s`, tables: `%s`, filter: `%s`; α = %v, %v%% confidence intervals. `~` means no significant difference.\n\n",
+			strings.ReplaceAll(o.Col, "`", "'"), strings.ReplaceAll(o.Row, "`", "'"), strings.ReplaceAll(o.Table, "`", "'"), strings.ReplaceAll(o.Filter, "`", "'"), o.Alpha, o.Confidence*100)
+		m.Compare.WriteMarkdown(&b)
+	} else {
+		b.WriteString("No benchmark results.\n\n")
+	}
+	if len(m.Plots) > 0 {
+		b.WriteString("## Plots\n\n")
+		for _, p := range m.Plots {
+			fmt.Fprintf(&b, "### %s\n\n![%s](plots/%s.svg)\n\n%s\n\n", esc(p.Title), esc(p.Title), p.Name, esc(p.Caption))
+		}
+	}
+	if len(m.Diffs) > 0 {
+		b.WriteString("## Profile changes\n\n")
+		for _, d := range m.Diffs {
+			fmt.Fprintf(&b, "### %s → %s\n\n", esc(d.Base), esc(d.Cand))
+			for _, c := range limit(d.Changes, 10) {
+				fmt.Fprintf(&b, "- %s %s: %s (%s)\n", esc(c.Row), esc(c.Unit), c.DeltaString(), c.PString())
+			}
+			if len(d.Changes) > 0 {
+				b.WriteString("\n")
+			}
+			for _, pd := range d.Diffs {
+				fmt.Fprintf(&b, "%s profile, functions whose share changed most:\n\n| function | flat | Δ flat | cum | Δ cum |\n|:--|--:|--:|--:|--:|\n", esc(pd.Kind))
+				for _, f := range pd.Funcs {
+					fmt.Fprintf(&b, "| %s | %s → %s | %s | %s → %s | %s |\n", esc(f.Name), pct(f.BaseFlat), pct(f.CandFlat), signedPct(f.FlatDelta), pct(f.BaseCum), pct(f.CandCum), signedPct(f.CumDelta))
+				}
+				b.WriteString("\n")
+			}
+		}
+	}
+	if len(m.Profiles) > 0 {
+		b.WriteString("## Profiles\n\n")
+		for _, cp := range m.Profiles {
+			for _, t := range cp.Tops {
+				fmt.Fprintf(&b, "### %s — %s (%s)\n\n| function | flat | cum |\n|:--|--:|--:|\n", esc(cp.Cell), esc(t.Kind), esc(t.SampleType))
+				for _, f := range t.Funcs {
+					fmt.Fprintf(&b, "| %s | %s | %s |\n", esc(f.Name), pct(f.Flat), pct(f.Cum))
+				}
+				b.WriteString("\n")
+			}
+		}
+	}
+	io.WriteString(w, b.String())
+}
+
+func oneLine(s string) string {
+	if !strings.ContainsAny(s, "\r\n\t") {
+		return s
+	}
+	return strings.Join(strings.Fields(s), " ")
+}
