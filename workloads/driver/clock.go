@@ -27,17 +27,20 @@ type participant interface {
 }
 
 // Note: time.Sleep here wakes on a ~1 ms grid (a 10 µs sleep takes ~1.06 ms,
-// a 1 ms sleep up to ~1.2 ms), so the pacer sleeps until spinWindow before
-// its due time and spins the rest. Spinning costs a core while an op is near
-// due; it is the only way to keep generator lag in microseconds at 100k
-// ops/s. Only the pacer waits on the clock (see runner), so at most one
+// a 1 ms sleep up to ~1.2 ms). So the pacer sleeps with time.Sleep until
+// coarseWindow before its due time; then, where the OS offers a finer sleep
+// (Linux: nanosleep with 1 ns timer slack, overshooting ~25–70 µs), until
+// fineWindow before it; then spins. Spinning costs a core while an op is
+// near due, but it is the only way to keep generator lag in microseconds at
+// 100k ops/s. Only the pacer waits on the clock (see runner), so at most one
 // goroutine spins: with every worker spinning for its own op, 32 HTTP
 // workers at 5k req/s starved the client and server of CPU (P50 3.5 ms
 // against 0.2 ms with one).
 const (
-	spinWindow = 2 * time.Millisecond
-	maxNap     = 20 * time.Millisecond  // bounds how late a sleeper notices stop
-	yieldAbove = 200 * time.Microsecond // spin without yielding only this close to due
+	coarseWindow = 2 * time.Millisecond
+	fineWindow   = 150 * time.Microsecond
+	maxNap       = 20 * time.Millisecond  // bounds how late a sleeper notices stop
+	yieldAbove   = 200 * time.Microsecond // without a fine sleep, spin without yielding only this close to due
 )
 
 // A realClock reads the monotonic clock.
@@ -105,14 +108,16 @@ func (c realClock) SleepUntil(t time.Duration, stop <-chan struct{}) (time.Durat
 		switch {
 		case rem <= 0:
 			return now, true
-		case rem > spinWindow:
+		case rem > coarseWindow:
 			select {
 			case <-stop:
 				return now, false
 			default:
 			}
-			time.Sleep(min(rem-spinWindow, maxNap))
-		case rem > yieldAbove:
+			time.Sleep(min(rem-coarseWindow, maxNap))
+		case haveFineSleep && rem > fineWindow:
+			fineSleep(rem - fineWindow)
+		case !haveFineSleep && rem > yieldAbove:
 			// Let other goroutines of this P (other workers, the interval
 			// writer, the op's own helpers) run while we wait.
 			runtime.Gosched()

@@ -32,9 +32,13 @@
 //  3. The runner plays the plan open loop: op n is due at plan.Due(n) from
 //     the start, whether or not earlier ops have finished. -concurrency
 //     workers take op numbers from one atomic counter, in order; each waits
-//     for its op's due time (sleeping, then spinning for the last 2 ms,
-//     since sleeps here wake on a ~1 ms grid) and runs it. An op that is
-//     already due when a worker takes it was queued behind busy workers.
+//     for its op's due time and runs it; one worker at a time does this
+//     waiting (the pacer), so tickets start in order. The pacer sleeps with
+//     time.Sleep (which wakes on a ~1 ms grid) until 2 ms before the due
+//     time, on Linux with nanosleep at 1 ns timer slack until 150 µs before
+//     it, and spins the rest: at rates above a few thousand ops/s pacing
+//     keeps one core busy. An op that is already due when a worker takes it
+//     was queued behind busy workers.
 //     Nothing is dropped; the backlog (ops due but not started) is bounded
 //     by -max-backlog, and reaching it stops the run as rate-not-achieved.
 //  4. Each op's latency is completion minus intended start (its due time),
