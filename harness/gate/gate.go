@@ -1,0 +1,471 @@
+package gate
+
+import (
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/perfharness/harness/harness/compare"
+	"github.com/perfharness/harness/harness/host"
+	"github.com/perfharness/harness/harness/results"
+)
+
+// ReportFormat is the version of gate.json.
+const ReportFormat = 1
+
+// An Outcome is the gate's answer for a whole comparison.
+type Outcome string
+
+// Outcomes, with the exit codes CI branches on.
+const (
+	Pass      Outcome = "pass"       // exit 0: no significant regression beyond its threshold
+	Regressed Outcome = "regression" // exit 1
+	Invalid   Outcome = "invalid"    // exit 3: the runs cannot be compared as they are
+)
+
+// ExitCode returns the process exit code of an outcome: 0 pass, 1
+// regression, 3 invalid. Invalid wins over regression: the gate cannot
+// vouch for a run it could not fully read (the report still lists the
+// regressions it found).
+func (o Outcome) ExitCode() int {
+	switch o {
+	case Pass:
+		return 0
+	case Regressed:
+		return 1
+	}
+	return 3
+}
+
+// A Verdict is the gate's answer for one benchmark × configuration × metric.
+type Verdict string
+
+// Verdicts.
+const (
+	Regression    Verdict = "regression"       // significant, worse, at least the threshold
+	Improvement   Verdict = "improvement"      // significant, better, at least the threshold
+	Changed       Verdict = "changed"          // significant, at least the threshold, direction unknown
+	Small         Verdict = "within-threshold" // significant but smaller than the threshold
+	Unchanged     Verdict = "unchanged"        // not significant
+	TooFewSamples Verdict = "too-few-samples"  // the test cannot reach alpha with these samples
+)
+
+// A Float is a float64 that encodes in JSON even when infinite or NaN (as
+// the strings "+Inf", "-Inf", "NaN"), as a delta from zero is.
+type Float float64
+
+// MarshalJSON implements json.Marshaler.
+func (f Float) MarshalJSON() ([]byte, error) {
+	v := float64(f)
+	switch {
+	case math.IsInf(v, 1):
+		return []byte(`"+Inf"`), nil
+	case math.IsInf(v, -1):
+		return []byte(`"-Inf"`), nil
+	case math.IsNaN(v):
+		return []byte(`"NaN"`), nil
+	}
+	return strconv.AppendFloat(nil, v, 'g', -1, 64), nil
+}
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (f *Float) UnmarshalJSON(b []byte) error {
+	switch string(b) {
+	case `"+Inf"`:
+		*f = Float(math.Inf(1))
+	case `"-Inf"`:
+		*f = Float(math.Inf(-1))
+	case `"NaN"`:
+		*f = Float(math.NaN())
+	default:
+		var v float64
+		if err := json.Unmarshal(b, &v); err != nil {
+			return err
+		}
+		*f = Float(v)
+	}
+	return nil
+}
+
+// A Stat is one side of a comparison: the center (median) with its
+// confidence interval, and the number of samples.
+type Stat struct {
+	Center Float `json:"center"`
+	Lo     Float `json:"lo"`
+	Hi     Float `json:"hi"`
+	N      int   `json:"n"`
+}
+
+func statOf(s compare.Summary) Stat {
+	return Stat{Center: Float(s.Center), Lo: Float(s.Lo), Hi: Float(s.Hi), N: s.N}
+}
+
+// A Row is the verdict on one benchmark × configuration × metric.
+type Row struct {
+	Workload  string `json:"workload,omitempty"`
+	Cell      string `json:"cell,omitempty"` // the candidate cell it came from, when known
+	Config    string `json:"config"`         // e.g. "workload: json, toolchain: go1.27.3"
+	Benchmark string `json:"benchmark"`      // e.g. "Json/op=decode"
+	Unit      string `json:"unit"`           // tidied: sec/op, p99-sec, B/op
+	Better    int    `json:"better"`         // +1 higher is better, -1 lower, 0 unknown
+	Base      Stat   `json:"baseline"`
+	Cand      Stat   `json:"candidate"`
+	Delta     Float  `json:"delta"` // (cand-base)/base
+	P         Float  `json:"p"`
+	// Threshold is the minimum effect size that applied, and From where it
+	// came from; Gated says whether the row can fail the gate.
+	Threshold float64  `json:"threshold"`
+	From      string   `json:"threshold_from"`
+	Gated     bool     `json:"gated"`
+	Verdict   Verdict  `json:"verdict"`
+	Warnings  []string `json:"warnings,omitempty"`
+}
+
+// Fails reports whether the row fails the gate.
+func (r *Row) Fails() bool { return r.Gated && r.Verdict == Regression }
+
+// A RunInfo identifies one side of the comparison.
+type RunInfo struct {
+	RunID      string    `json:"run_id"`
+	Path       string    `json:"path,omitempty"`
+	Spec       string    `json:"spec"`
+	SpecSHA256 string    `json:"spec_sha256"`
+	Status     string    `json:"status"`
+	Started    time.Time `json:"started"`
+	HostID     string    `json:"host_id"`
+	Host       string    `json:"host"` // CPU brand and host name
+	Toolchains []string  `json:"toolchains"`
+	Shard      string    `json:"shard,omitempty"`
+}
+
+// Info describes a results folder's run for reports.
+func Info(path string, m *results.Manifest) RunInfo {
+	ri := RunInfo{RunID: m.RunID, Path: path, Spec: m.Name, SpecSHA256: m.SpecSHA256, Status: m.Status,
+		Started: m.Started, HostID: m.Host.ID, Host: HostLabel(m.Host), Shard: m.Shard, Toolchains: []string{}}
+	for _, tc := range m.Toolchains {
+		ri.Toolchains = append(ri.Toolchains, tc.Name+"="+tc.Version)
+	}
+	return ri
+}
+
+// HostLabel names a host for people: CPU brand and host name.
+func HostLabel(h host.Fingerprint) string {
+	var parts []string
+	if h.Brand != "" && h.Brand != host.Unknown {
+		parts = append(parts, h.Brand)
+	}
+	if h.Hostname != "" && h.Hostname != host.Unknown {
+		parts = append(parts, h.Hostname)
+	}
+	if len(parts) == 0 {
+		return "host " + h.ID
+	}
+	return strings.Join(parts, ", ")
+}
+
+// A Confirmation records the reruns that confirmed or cleared the first
+// verdict's regressions.
+type Confirmation struct {
+	Runs      int      `json:"runs"`           // reruns per cell
+	Cells     []string `json:"cells"`          // the candidate cells rerun
+	Baseline  bool     `json:"baseline_rerun"` // the baseline's binaries ran interleaved with them
+	Folder    string   `json:"folder,omitempty"`
+	Before    []Row    `json:"before"` // the regressions of the first verdict
+	Confirmed int      `json:"confirmed"`
+	Cleared   int      `json:"cleared"`
+	Notes     []string `json:"notes,omitempty"`
+}
+
+// A Report is the gate's whole answer.
+type Report struct {
+	Format    int     `json:"format"`
+	Outcome   Outcome `json:"outcome"`
+	ExitCode  int     `json:"exit_code"`
+	Baseline  RunInfo `json:"baseline"`
+	Candidate RunInfo `json:"candidate"`
+	Alpha     float64 `json:"alpha"`
+	Threshold float64 `json:"threshold"`
+	// Thresholds names the calibration file used, if any.
+	Thresholds string `json:"thresholds,omitempty"`
+	Rows       []Row  `json:"rows"`
+	// Problems make the comparison invalid; Warnings do not.
+	Problems []string      `json:"problems"`
+	Warnings []string      `json:"warnings"`
+	Confirm  *Confirmation `json:"confirmation,omitempty"`
+}
+
+// Regressions returns the rows that fail the gate.
+func (r *Report) Regressions() []Row {
+	var out []Row
+	for _, row := range r.Rows {
+		if row.Fails() {
+			out = append(out, row)
+		}
+	}
+	return out
+}
+
+// An Input is everything Decide needs: the two manifests and the
+// comparisons of their benchmarks (compare.Pair of their bench.txt).
+type Input struct {
+	Baseline, Candidate         *results.Manifest
+	BaselinePath, CandidatePath string
+	Comparisons                 []compare.Comparison
+	Policy                      Policy
+	ThresholdsFile              string
+}
+
+// Decide gives the verdict. It is pure: everything it reads is in in.
+func Decide(in Input) *Report {
+	p := in.Policy.withDefaults()
+	rep := &Report{Format: ReportFormat, Alpha: p.Alpha, Threshold: p.Threshold, Thresholds: in.ThresholdsFile,
+		Baseline: Info(in.BaselinePath, in.Baseline), Candidate: Info(in.CandidatePath, in.Candidate),
+		Rows: []Row{}, Problems: []string{}, Warnings: []string{}}
+	checkRuns(rep, in.Baseline, in.Candidate, p)
+	if p.Calibrated != nil && p.Calibrated.HostID != "" && p.Calibrated.HostID != in.Candidate.Host.ID {
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf("the thresholds file was calibrated on host %s (%s), not the candidate's host %s: its noise figures may not apply",
+			p.Calibrated.HostID, p.Calibrated.Host, in.Candidate.Host.ID))
+	}
+	for _, c := range in.Comparisons {
+		rep.Rows = append(rep.Rows, decideRow(c, p, in.Candidate))
+	}
+	slices.SortStableFunc(rep.Rows, func(a, b Row) int {
+		return cmp.Or(cmp.Compare(a.Config, b.Config), cmp.Compare(a.Benchmark, b.Benchmark), cmp.Compare(a.Unit, b.Unit))
+	})
+	if len(in.Comparisons) == 0 {
+		rep.Problems = append(rep.Problems, "nothing to compare: no benchmark × configuration × metric is in both runs (different specs, or every candidate cell failed?)")
+	}
+	few := 0
+	for _, r := range rep.Rows {
+		if r.Gated && r.Verdict == TooFewSamples {
+			few++
+			if few <= 5 {
+				rep.Problems = append(rep.Problems, fmt.Sprintf("%s %s (%s): too few samples (%d baseline, %d candidate) for the test to reach alpha %g",
+					r.Benchmark, r.Unit, r.Config, r.Base.N, r.Cand.N, p.Alpha))
+			}
+		}
+	}
+	if few > 5 {
+		rep.Problems = append(rep.Problems, fmt.Sprintf("... and %d more metrics with too few samples", few-5))
+	}
+	rep.settle()
+	return rep
+}
+
+// settle sets the outcome and exit code from problems and rows.
+func (r *Report) settle() {
+	switch {
+	case len(r.Problems) > 0:
+		r.Outcome = Invalid
+	case len(r.Regressions()) > 0:
+		r.Outcome = Regressed
+	default:
+		r.Outcome = Pass
+	}
+	r.ExitCode = r.Outcome.ExitCode()
+}
+
+func decideRow(c compare.Comparison, p Policy, cand *results.Manifest) Row {
+	workload := ConfigValue(c.Table, "workload")
+	lim := p.limit(workload, c.Table, c.Row, c.Unit)
+	r := Row{
+		Workload: workload, Config: c.Table, Benchmark: c.Row, Unit: c.Unit, Better: c.Better,
+		Base: statOf(c.Base), Cand: statOf(c.Cand), Delta: Float(c.Delta), P: Float(c.P),
+		Threshold: lim.Threshold, From: lim.From, Gated: lim.Gated,
+	}
+	if cell := CellFor(cand, c.Table, c.Row); cell != nil {
+		r.Cell = cell.ID
+	}
+	r.Warnings = append(r.Warnings, c.Warnings...)
+	need := p.MinSamples
+	switch {
+	case need > 0 && (c.Base.N < need || c.Cand.N < need),
+		!Reachable(c.Base.N, c.Cand.N, p.Alpha) && !c.Significant:
+		r.Verdict = TooFewSamples
+		return r
+	}
+	sig := c.Significant && c.P <= p.Alpha
+	big := math.Abs(c.Delta) >= lim.Threshold || math.IsNaN(c.Delta)
+	switch {
+	case !sig:
+		r.Verdict = Unchanged
+	case !big:
+		r.Verdict = Small
+	case c.Better == 0:
+		r.Verdict = Changed
+	case c.Delta*float64(c.Better) < 0:
+		r.Verdict = Regression
+	default:
+		r.Verdict = Improvement
+	}
+	return r
+}
+
+// Reachable reports whether a two-sided Mann-Whitney U test of samples of
+// sizes n1 and n2 can reach p ≤ alpha at all: its smallest p-value, when
+// the samples do not overlap, is 2/C(n1+n2, n1). With 3 runs a side it is
+// 0.1, so a gate at 0.05 could never fire: that is a problem, not a pass.
+func Reachable(n1, n2 int, alpha float64) bool {
+	if n1 < 1 || n2 < 1 {
+		return false
+	}
+	// log C(n1+n2, n1)
+	lc := 0.0
+	for i := 1; i <= n1; i++ {
+		lc += math.Log(float64(n2+i)) - math.Log(float64(i))
+	}
+	return math.Log(2)-lc <= math.Log(alpha)+1e-12
+}
+
+// checkRuns adds what makes the two runs incomparable (problems) or worth
+// a caveat (warnings).
+func checkRuns(rep *Report, base, cand *results.Manifest, p Policy) {
+	problem := func(format string, args ...any) { rep.Problems = append(rep.Problems, fmt.Sprintf(format, args...)) }
+	warn := func(format string, args ...any) { rep.Warnings = append(rep.Warnings, fmt.Sprintf(format, args...)) }
+	switch cand.Status {
+	case results.RunRunning, results.RunInterrupted, results.RunAbandoned:
+		problem("candidate run %s is %s%s", cand.RunID, cand.Status, suffix(cand.Reason))
+	}
+	for _, c := range cand.Cells {
+		if results.Failed(c.Status) {
+			problem("candidate cell %s: %s%s", c.ID, c.Status, suffix(firstLine(c.Reason)))
+			continue
+		}
+		// A cell is ok when its finished runs are; runs it never got to
+		// leave it short of samples.
+		for _, r := range c.Runs {
+			if results.Failed(r.Status) {
+				problem("candidate cell %s run %d: %s%s", c.ID, r.Index, r.Status, suffix(firstLine(r.Reason)))
+			}
+		}
+	}
+	switch base.Status {
+	case results.RunRunning, results.RunInterrupted, results.RunAbandoned:
+		warn("baseline run %s is %s: only its finished runs are compared", base.RunID, base.Status)
+	}
+	candCells := map[string]*results.Cell{}
+	for _, c := range cand.Cells {
+		candCells[c.ID] = c
+	}
+	for _, c := range base.Cells {
+		switch {
+		case results.Failed(c.Status):
+			warn("baseline cell %s %s%s: its benchmarks are not compared", c.ID, c.Status, suffix(firstLine(c.Reason)))
+		case c.Status == results.StatusOK && candCells[c.ID] == nil && cand.Shard == "":
+			warn("baseline cell %s is not in the candidate run (spec changed?)", c.ID)
+		case c.Status == results.StatusOK && candCells[c.ID] != nil && candCells[c.ID].Status == results.StatusSkipped:
+			warn("cell %s ran in the baseline but was skipped in the candidate: %s", c.ID, candCells[c.ID].Reason)
+		}
+	}
+	if base.Host.ID != cand.Host.ID {
+		diffs := host.Compare(base.Host, cand.Host)
+		detail := ""
+		if len(diffs) > 0 {
+			detail = ": " + strings.Join(diffs, "; ")
+		}
+		if p.AllowHostMismatch {
+			warn("HOST MISMATCH (allowed): baseline ran on host %s (%s), candidate on %s (%s)%s",
+				base.Host.ID, HostLabel(base.Host), cand.Host.ID, HostLabel(cand.Host), detail)
+		} else {
+			problem("host fingerprint mismatch: baseline ran on host %s (%s), candidate on %s (%s)%s; compare runs from the same kind of host, or pass --allow-host-mismatch",
+				base.Host.ID, HostLabel(base.Host), cand.Host.ID, HostLabel(cand.Host), detail)
+		}
+	} else if diffs := host.Compare(base.Host, cand.Host); len(diffs) > 0 {
+		warn("same CPU, but the hosts differ: %s", strings.Join(diffs, "; "))
+	}
+	if len(cand.Host.Warnings) > 0 {
+		warn("candidate host: %s", strings.Join(cand.Host.Warnings, "; "))
+	}
+}
+
+func suffix(s string) string {
+	if s == "" {
+		return ""
+	}
+	return ": " + s
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}
+
+// ConfigValue returns the value of key in a compare table key ("workload:
+// json, toolchain: go1.27.3"), or "".
+func ConfigValue(table, key string) string {
+	for _, part := range strings.Split(table, ", ") {
+		if v, ok := strings.CutPrefix(part, key+": "); ok {
+			return v
+		}
+	}
+	return ""
+}
+
+// CellFor finds the cell of m a comparison came from: the one whose
+// configuration is exactly the table key and whose op the benchmark names.
+// Nil when none or several match (build rows, say, belong to every cell of
+// a workload).
+func CellFor(m *results.Manifest, table, benchmark string) *results.Cell {
+	var found *results.Cell
+	for _, c := range m.Cells {
+		if !configMatches(c.Config, table) {
+			continue
+		}
+		if c.Op != "" && !namesOp(benchmark, c.Op) {
+			continue
+		}
+		if found != nil {
+			return nil
+		}
+		found = c
+	}
+	return found
+}
+
+// configMatches reports whether table is exactly the cell's non-empty
+// configuration, in any order.
+func configMatches(cfg []results.KV, table string) bool {
+	wrapped := ", " + table + ", "
+	n := 0
+	for _, kv := range cfg {
+		v := strings.Join(strings.Fields(kv.Value), " ")
+		if v == "" {
+			continue
+		}
+		part := kv.Key + ": " + v
+		if !strings.Contains(wrapped, ", "+part+", ") {
+			return false
+		}
+		n += len(part)
+		if n > len(part) {
+			n += 2
+		}
+	}
+	return n == len(table)
+}
+
+// namesOp reports whether a benchmark name has the path element op=NAME
+// (followed by "/", a "-GOMAXPROCS" suffix, or the end).
+func namesOp(benchmark, op string) bool {
+	for rest := benchmark; ; {
+		i := strings.Index(rest, "/op="+op)
+		if i < 0 {
+			return false
+		}
+		after := rest[i+len("/op="+op):]
+		if after == "" || after[0] == '/' {
+			return true
+		}
+		if after[0] == '-' {
+			if _, err := strconv.Atoi(after[1:]); err == nil {
+				return true
+			}
+		}
+		rest = rest[i+1:]
+	}
+}

@@ -1,0 +1,415 @@
+package gate
+
+import (
+	"flag"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/perfharness/harness/harness/compare"
+	"github.com/perfharness/harness/harness/host"
+	"github.com/perfharness/harness/harness/results"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+const cfgJSON = "workload: json, toolchain: go1.27.3, rate: 1000/s"
+
+var t0 = time.Date(2026, 11, 1, 2, 0, 0, 0, time.UTC)
+
+func testHost(id string) host.Fingerprint {
+	return host.Fingerprint{CPU: host.CPU{Arch: "amd64", Brand: "AMD EPYC"}, OS: "linux", Hostname: "ci-1", ID: id, Warnings: []string{}}
+}
+
+func okCell(id, workload, op string, cfg ...string) *results.Cell {
+	c := &results.Cell{ID: id, Workload: workload, Op: op, Kind: "fixed-rate", Status: results.StatusOK}
+	for i := 0; i+1 < len(cfg); i += 2 {
+		c.Config = append(c.Config, results.KV{Key: cfg[i], Value: cfg[i+1]})
+	}
+	for i := 1; i <= 10; i++ {
+		c.Runs = append(c.Runs, &results.Run{Index: i, Status: results.StatusOK})
+	}
+	return c
+}
+
+func jsonCell() *results.Cell {
+	return okCell("json/decode/go1.27.3", "json", "decode", "workload", "json", "toolchain", "go1.27.3", "rate", "1000/s")
+}
+
+func manifest(id string, started time.Time, cells ...*results.Cell) *results.Manifest {
+	return &results.Manifest{Format: 1, RunID: id, Name: "nightly", Status: results.RunComplete, Started: started,
+		Host: testHost("h1"), Cells: cells,
+		Toolchains: []results.Toolchain{{Name: "go1.27.3", Version: "go1.27.3"}}}
+}
+
+// cmpOf builds a comparison the way compare.Pair reports one.
+func cmpOf(table, row, unit string, better int, base, cand float64, n int, p float64) compare.Comparison {
+	sum := func(c float64) compare.Summary {
+		return compare.Summary{Center: c, Lo: c * 0.99, Hi: c * 1.01, N: n}
+	}
+	d := (cand - base) / base
+	if base == 0 {
+		d = math.Inf(1)
+		if cand == 0 {
+			d = 0
+		}
+	}
+	c := compare.Comparison{Table: table, Row: row, Unit: unit, BaseLabel: "base", CandLabel: "cand",
+		Base: sum(base), Cand: sum(cand), Better: better, Delta: d, P: p, Significant: p <= 0.05}
+	c.Regression = c.Significant && better != 0 && d*float64(better) < 0
+	return c
+}
+
+func TestDecideVerdicts(t *testing.T) {
+	const row = "Json/op=decode-2"
+	for _, tc := range []struct {
+		why    string
+		cmp    compare.Comparison
+		policy Policy
+		want   Verdict
+		fails  bool
+	}{
+		{"6% slower, significant, 5% threshold: a regression",
+			cmpOf(cfgJSON, row, "p99-sec", -1, 100, 106, 10, 0.001), Policy{}, Regression, true},
+		{"3% slower, significant, 5% threshold: within it",
+			cmpOf(cfgJSON, row, "p99-sec", -1, 100, 103, 10, 0.001), Policy{}, Small, false},
+		{"10% slower but p = 0.2: not significant",
+			cmpOf(cfgJSON, row, "p99-sec", -1, 100, 110, 10, 0.2), Policy{}, Unchanged, false},
+		{"throughput 10% up is better for a rate",
+			cmpOf(cfgJSON, row, "ops/s", +1, 1000, 1100, 10, 0.001), Policy{}, Improvement, false},
+		{"throughput 10% down is worse for a rate",
+			cmpOf(cfgJSON, row, "ops/s", +1, 1000, 900, 10, 0.001), Policy{}, Regression, true},
+		{"max latency is shown but not gated by default",
+			cmpOf(cfgJSON, row, "max-sec", -1, 100, 150, 10, 0.001), Policy{}, Regression, false},
+		{"naming max latency in the policy gates it (raw unit spelling)",
+			cmpOf(cfgJSON, row, "max-sec", -1, 100, 150, 10, 0.001), Policy{Metrics: map[string]float64{"max-ns": 0.2}}, Regression, true},
+		{"unknown direction: changed, never a failure",
+			cmpOf(cfgJSON, row, "widgets", 0, 100, 150, 10, 0.001), Policy{}, Changed, false},
+		{"3 runs a side cannot reach p 0.05: too few samples",
+			cmpOf(cfgJSON, row, "p99-sec", -1, 100, 150, 3, 0.1), Policy{}, TooFewSamples, false},
+		{"a per-workload threshold of 20% absorbs a 10% change",
+			cmpOf(cfgJSON, row, "p99-sec", -1, 100, 110, 10, 0.001), Policy{Metrics: map[string]float64{"json": 0.2}}, Small, false},
+		{"workload:unit beats the unit key",
+			cmpOf(cfgJSON, row, "p99-sec", -1, 100, 110, 10, 0.001), Policy{Metrics: map[string]float64{"p99-ns": 0.2, "json:p99-ns": 0.05}}, Regression, true},
+		{"a calibrated noise floor of 12% raises the 5% threshold",
+			cmpOf(cfgJSON, row, "p99-sec", -1, 100, 110, 10, 0.001),
+			Policy{Calibrated: &Thresholds{Entries: []Threshold{{Config: cfgJSON, Benchmark: row, Unit: "p99-sec", Threshold: 0.12}}}}, Small, false},
+		{"a calibrated floor below the configured threshold changes nothing",
+			cmpOf(cfgJSON, row, "p99-sec", -1, 100, 110, 10, 0.001),
+			Policy{Calibrated: &Thresholds{Entries: []Threshold{{Config: cfgJSON, Benchmark: row, Unit: "p99-sec", Threshold: 0.01}}}}, Regression, true},
+		{"errors from 0 to 5: an infinite delta, a regression",
+			cmpOf(cfgJSON, row, "errors", -1, 0, 5, 10, 0.001), Policy{}, Regression, true},
+		{"alpha 0.01 makes p 0.03 not significant",
+			cmpOf(cfgJSON, row, "p99-sec", -1, 100, 110, 10, 0.03), Policy{Alpha: 0.01}, Unchanged, false},
+		{"min samples 12 makes 10 too few",
+			cmpOf(cfgJSON, row, "p99-sec", -1, 100, 110, 10, 0.001), Policy{MinSamples: 12}, TooFewSamples, false},
+	} {
+		t.Run(tc.why, func(t *testing.T) {
+			base := manifest("base", t0, jsonCell())
+			cand := manifest("cand", t0.Add(time.Hour), jsonCell())
+			if tc.policy.Threshold == 0 {
+				tc.policy.Threshold = DefaultThreshold
+			}
+			rep := Decide(Input{Baseline: base, Candidate: cand, Comparisons: []compare.Comparison{tc.cmp}, Policy: tc.policy})
+			if len(rep.Rows) != 1 {
+				t.Fatalf("got %d rows", len(rep.Rows))
+			}
+			r := rep.Rows[0]
+			if r.Verdict != tc.want || r.Fails() != tc.fails {
+				t.Errorf("verdict %s (fails %v, threshold %s from %s, gated %v); want %s (fails %v)",
+					r.Verdict, r.Fails(), Percent(r.Threshold), r.From, r.Gated, tc.want, tc.fails)
+			}
+			if r.Cell != "json/decode/go1.27.3" {
+				t.Errorf("row not traced to its cell: %q", r.Cell)
+			}
+			wantExit := 0
+			switch {
+			case r.Gated && r.Verdict == TooFewSamples:
+				wantExit = 3
+			case tc.fails:
+				wantExit = 1
+			}
+			if rep.ExitCode != wantExit {
+				t.Errorf("exit %d, want %d (problems %q)", rep.ExitCode, wantExit, rep.Problems)
+			}
+		})
+	}
+}
+
+func TestDecideValidity(t *testing.T) {
+	regress := cmpOf(cfgJSON, "Json/op=decode-2", "p99-sec", -1, 100, 120, 10, 0.001)
+	fine := cmpOf(cfgJSON, "Json/op=decode-2", "p99-sec", -1, 100, 100, 10, 0.9)
+	for _, tc := range []struct {
+		why      string
+		edit     func(base, cand *results.Manifest)
+		cmps     []compare.Comparison
+		policy   Policy
+		exit     int
+		contains string // in problems (exit 3) or warnings
+	}{
+		{"all well: pass", func(b, c *results.Manifest) {}, []compare.Comparison{fine}, Policy{}, 0, ""},
+		{"a failed candidate cell is invalid, not a pass",
+			func(b, c *results.Manifest) {
+				c.Cells[0].Status, c.Cells[0].Reason = results.StatusFailed, "setup: no such file"
+				c.Status = results.RunIncomplete
+			}, []compare.Comparison{fine}, Policy{}, 3, "candidate cell json/decode/go1.27.3: failed: setup: no such file"},
+		{"a rate-not-achieved candidate cell is invalid",
+			func(b, c *results.Manifest) {
+				c.Cells[0].Status, c.Cells[0].Reason = results.StatusRateNotAchieved, "run 3: achieved 800/s of 1000/s"
+			}, []compare.Comparison{fine}, Policy{}, 3, "rate-not-achieved"},
+		{"a crashed run inside an ok-looking cell is invalid",
+			func(b, c *results.Manifest) { c.Cells[0].Runs[4].Status = results.StatusCrashed }, []compare.Comparison{fine}, Policy{}, 3, "run 5: crashed"},
+		{"an interrupted candidate is invalid",
+			func(b, c *results.Manifest) { c.Status = results.RunInterrupted }, []compare.Comparison{fine}, Policy{}, 3, "is interrupted"},
+		{"invalid wins over a regression",
+			func(b, c *results.Manifest) { c.Cells[0].Status = results.StatusTimeout }, []compare.Comparison{regress}, Policy{}, 3, "timeout"},
+		{"another host is invalid",
+			func(b, c *results.Manifest) { c.Host = testHost("h2") }, []compare.Comparison{fine}, Policy{}, 3, "host fingerprint mismatch"},
+		{"another host, allowed: a loud warning",
+			func(b, c *results.Manifest) { c.Host = testHost("h2") }, []compare.Comparison{fine}, Policy{AllowHostMismatch: true}, 0, "HOST MISMATCH"},
+		{"a failed baseline cell is a warning",
+			func(b, c *results.Manifest) { b.Cells[0].Status = results.StatusCrashed }, []compare.Comparison{fine}, Policy{}, 0, "baseline cell json/decode/go1.27.3 crashed"},
+		{"nothing in common is invalid", func(b, c *results.Manifest) {}, nil, Policy{}, 3, "nothing to compare"},
+		{"a regression exits 1", func(b, c *results.Manifest) {}, []compare.Comparison{regress}, Policy{}, 1, ""},
+	} {
+		t.Run(tc.why, func(t *testing.T) {
+			base := manifest("base", t0, jsonCell())
+			cand := manifest("cand", t0.Add(time.Hour), jsonCell())
+			tc.edit(base, cand)
+			tc.policy.Threshold = DefaultThreshold
+			rep := Decide(Input{Baseline: base, Candidate: cand, Comparisons: tc.cmps, Policy: tc.policy})
+			if rep.ExitCode != tc.exit {
+				t.Errorf("exit %d (%s), want %d; problems %q", rep.ExitCode, rep.Outcome, tc.exit, rep.Problems)
+			}
+			all := strings.Join(append(append([]string{}, rep.Problems...), rep.Warnings...), "\n")
+			if tc.contains != "" && !strings.Contains(all, tc.contains) {
+				t.Errorf("problems and warnings do not mention %q:\n%s", tc.contains, all)
+			}
+			if (rep.ExitCode == 3) != (len(rep.Problems) > 0) {
+				t.Errorf("exit %d with problems %q", rep.ExitCode, rep.Problems)
+			}
+		})
+	}
+}
+
+func TestReachable(t *testing.T) {
+	for _, tc := range []struct {
+		n1, n2 int
+		alpha  float64
+		want   bool
+		why    string
+	}{
+		{3, 3, 0.05, false, "min p = 2/20 = 0.1"},
+		{4, 4, 0.05, true, "min p = 2/70 = 0.029"},
+		{3, 4, 0.05, false, "min p = 2/35 = 0.057"},
+		{5, 5, 0.01, true, "min p = 2/252 = 0.0079"},
+		{4, 4, 0.01, false, "0.029 > 0.01"},
+		{10, 10, 0.001, true, "2/184756"},
+		{1, 100, 0.05, true, "2/101 = 0.0198"},
+		{1, 30, 0.05, false, "2/31 = 0.065"},
+		{0, 10, 0.05, false, "an empty side"},
+	} {
+		if got := Reachable(tc.n1, tc.n2, tc.alpha); got != tc.want {
+			t.Errorf("Reachable(%d, %d, %g) = %v, want %v: %s", tc.n1, tc.n2, tc.alpha, got, tc.want, tc.why)
+		}
+	}
+}
+
+func TestTidyUnit(t *testing.T) {
+	for in, want := range map[string]string{
+		"ns/op": "sec/op", "p99-ns": "p99-sec", "p99.9-ns": "p99.9-sec", "gc-pause-p99-ns": "gc-pause-p99-sec",
+		"MB/s": "B/s", "B/op": "B/op", "allocs/op": "allocs/op", "ops/s": "ops/s", "peak-rss-B": "peak-rss-B",
+		"nsx": "nsx", "sec/op": "sec/op", "ns/ns": "sec/ns",
+	} {
+		if got := TidyUnit(in); got != want {
+			t.Errorf("TidyUnit(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestCellFor(t *testing.T) {
+	m := manifest("m", t0,
+		okCell("json/decode/go1.27.3", "json", "decode", "workload", "json", "toolchain", "go1.27.3", "rate", "1000/s"),
+		okCell("json/decode-any/go1.27.3", "json", "decode-any", "workload", "json", "toolchain", "go1.27.3", "rate", "1000/s"),
+		okCell("json/decode/go1.26.8", "json", "decode", "workload", "json", "toolchain", "go1.26.8", "rate", "1000/s"),
+		okCell("crypto/go1.27.3", "crypto", "", "workload", "crypto", "toolchain", "go1.27.3", "gcflags", ""),
+	)
+	for _, tc := range []struct {
+		table, bench, want, why string
+	}{
+		{cfgJSON, "Json/op=decode-2", "json/decode/go1.27.3", "op and configuration"},
+		{cfgJSON, "Json/op=decode-any-2", "json/decode-any/go1.27.3", "op=decode is not a prefix match of decode-any"},
+		{cfgJSON, "Json/op=decode", "json/decode/go1.27.3", "no GOMAXPROCS suffix"},
+		{"workload: json, toolchain: go1.26.8, rate: 1000/s", "Json/op=decode-2", "json/decode/go1.26.8", "toolchain tells cells apart"},
+		{"rate: 1000/s, workload: json, toolchain: go1.27.3", "Json/op=decode-2", "json/decode/go1.27.3", "order of keys does not matter"},
+		{"workload: crypto, toolchain: go1.27.3", "RSASign-2", "crypto/go1.27.3", "gotest cell, empty values left out"},
+		{cfgJSON, "Build/workload=json", "", "build rows belong to no single cell"},
+		{"workload: json, toolchain: go1.27.3", "Json/op=decode-2", "", "a key missing from the table"},
+	} {
+		got := ""
+		if c := CellFor(m, tc.table, tc.bench); c != nil {
+			got = c.ID
+		}
+		if got != tc.want {
+			t.Errorf("CellFor(%q, %q) = %q, want %q: %s", tc.table, tc.bench, got, tc.want, tc.why)
+		}
+	}
+}
+
+func TestSelectBaseline(t *testing.T) {
+	stored := func(id string, hours int, edit func(m *results.Manifest)) Stored {
+		m := manifest(id, t0.Add(time.Duration(hours)*time.Hour))
+		if edit != nil {
+			edit(m)
+		}
+		return Stored{Path: "results/" + id, Manifest: m}
+	}
+	cand := manifest("cand", t0.Add(100*time.Hour))
+	runs := []Stored{
+		stored("oldest", 1, nil),
+		stored("good", 2, nil),
+		stored("other-host", 5, func(m *results.Manifest) { m.Host = testHost("h9") }),
+		stored("other-spec", 6, func(m *results.Manifest) { m.Name = "other" }),
+		stored("incomplete", 7, func(m *results.Manifest) { m.Status = results.RunIncomplete; m.Reason = "some cells failed" }),
+		stored("shard", 8, func(m *results.Manifest) { m.Shard = "1/3" }),
+		{Path: "results/cand", Manifest: cand},
+		stored("future", 200, nil),
+	}
+	got, skipped := SelectBaseline(cand, "results/cand", runs, false)
+	if got == nil || got.Manifest.RunID != "good" {
+		t.Fatalf("picked %v, want good", got)
+	}
+	var reasons []string
+	for _, s := range skipped {
+		reasons = append(reasons, s.String())
+	}
+	want := []string{
+		"future: newer than the candidate",
+		"shard: a single shard (1/3); merge the shards first",
+		"incomplete: status incomplete: some cells failed",
+		"other-host: another host: h9 (AMD EPYC, ci-1), the candidate ran on h1 (AMD EPYC, ci-1)",
+	}
+	if strings.Join(reasons, "\n") != strings.Join(want, "\n") {
+		t.Errorf("skipped:\n%s\nwant:\n%s", strings.Join(reasons, "\n"), strings.Join(want, "\n"))
+	}
+	got, _ = SelectBaseline(cand, "results/cand", runs, true)
+	if got == nil || got.Manifest.RunID != "other-host" {
+		t.Errorf("with host mismatch allowed picked %v, want other-host", got)
+	}
+	if got, _ := SelectBaseline(cand, "results/cand", runs[2:4], false); got != nil {
+		t.Errorf("picked %s from runs with no usable one", got.Manifest.RunID)
+	}
+}
+
+func TestCalibrate(t *testing.T) {
+	row := "Json/op=decode-2"
+	pairs := [][]compare.Comparison{
+		{cmpOf(cfgJSON, row, "p99-sec", -1, 100, 102, 10, 0.2), cmpOf(cfgJSON, row, "errors", -1, 0, 0, 10, 1)},
+		{cmpOf(cfgJSON, row, "p99-sec", -1, 100, 97, 10, 0.01)},
+		{cmpOf(cfgJSON, row, "p99-sec", -1, 100, 101, 10, 0.5), cmpOf(cfgJSON, row, "errors", -1, 0, 3, 10, 0.01)},
+	}
+	got := Calibrate(pairs, 2, 0.01)
+	if len(got) != 2 {
+		t.Fatalf("got %d thresholds: %+v", len(got), got)
+	}
+	errs, p99 := got[0], got[1]
+	if p99.Unit != "p99-sec" || math.Abs(p99.MaxDelta-0.03) > 1e-9 || math.Abs(p99.Threshold-0.06) > 1e-9 || p99.Pairs != 3 || p99.Significant != 1 {
+		t.Errorf("p99: %+v; want max delta 3%%, threshold 2 × 3%% = 6%%, 3 pairs, 1 significant", p99)
+	}
+	if errs.Unit != "errors" || errs.Threshold != 20 {
+		t.Errorf("errors: %+v; want a threshold that never fires on a metric that was zero in one A/A run", errs)
+	}
+	quiet := Calibrate([][]compare.Comparison{{cmpOf(cfgJSON, row, "ns/op", -1, 100, 100.1, 10, 0.5)}}, 2, 0.01)
+	if quiet[0].Threshold != 0.01 || quiet[0].Unit != "sec/op" {
+		t.Errorf("quiet metric: %+v; want the 1%% floor and a tidied unit", quiet[0])
+	}
+}
+
+func TestParseThresholds(t *testing.T) {
+	th := &Thresholds{Format: 1, Spec: "s", HostID: "h1", Entries: []Threshold{{Config: cfgJSON, Benchmark: "B", Unit: "p99-sec", Threshold: 0.07}}}
+	data, err := th.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := ParseThresholds("t.json", data)
+	if err != nil || back.Entries[0].Threshold != 0.07 {
+		t.Fatalf("round trip: %+v, %v", back, err)
+	}
+	for _, tc := range []struct{ data, want string }{
+		{`{"format": 2}`, "newer than this harness"},
+		{`{}`, "not a thresholds file"},
+		{`{"format": 1, "bogus": 1}`, "unknown field"},
+		{`{"format": 1, "thresholds": [{"benchmark": "B", "unit": "u", "threshold": -1}]}`, "out of range"},
+		{`{"format": 1, "thresholds": [{"unit": "u"}]}`, "missing benchmark"},
+	} {
+		if _, err := ParseThresholds("t.json", []byte(tc.data)); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("ParseThresholds(%s) = %v, want an error with %q", tc.data, err, tc.want)
+		}
+	}
+}
+
+func TestPolicyValidate(t *testing.T) {
+	for _, tc := range []struct {
+		p    Policy
+		want string
+	}{
+		{Policy{Alpha: 0.05, Threshold: 0.05}, ""},
+		{Policy{Alpha: 0.6, Threshold: 0.05}, "alpha"},
+		{Policy{Alpha: 0.05, Threshold: 12}, "threshold"},
+		{Policy{Alpha: 0.05, Threshold: 0.05, Metrics: map[string]float64{"p99-ns": -1}}, "p99-ns"},
+	} {
+		err := tc.p.Validate()
+		if (err == nil) != (tc.want == "") || err != nil && !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Validate(%+v) = %v, want %q", tc.p, err, tc.want)
+		}
+	}
+}
+
+func TestFloatJSON(t *testing.T) {
+	for _, f := range []float64{0, 1.5, math.Inf(1), math.Inf(-1)} {
+		data, err := Float(f).MarshalJSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back Float
+		if err := back.UnmarshalJSON(data); err != nil || float64(back) != f {
+			t.Errorf("%v: %s back to %v, %v", f, data, back, err)
+		}
+	}
+}
+
+// golden compares got with testdata/name, rewriting it with -update.
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if got != string(want) {
+		gl, wl := strings.Split(got, "\n"), strings.Split(string(want), "\n")
+		for i := 0; i < max(len(gl), len(wl)); i++ {
+			var g, w string
+			if i < len(gl) {
+				g = gl[i]
+			}
+			if i < len(wl) {
+				w = wl[i]
+			}
+			if g != w {
+				t.Fatalf("%s differs at line %d:\n got: %s\nwant: %s\n(run with -update to accept)", path, i+1, g, w)
+			}
+		}
+	}
+}

@@ -1,0 +1,163 @@
+package gate
+
+import (
+	"encoding/xml"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// JUnit XML in the shape CI systems read (Jenkins, GitLab, GitHub test
+// reporters): <testsuites> holding one <testsuite> with <properties> and a
+// <testcase> per benchmark × configuration × metric. A regression that
+// fails the gate is a <failure> whose body is the comparison row; a
+// problem that makes the comparison invalid is a test case with an
+// <error>; a metric with too few samples is an <error> too.
+
+type junitSuites struct {
+	XMLName  xml.Name     `xml:"testsuites"`
+	Name     string       `xml:"name,attr"`
+	Tests    int          `xml:"tests,attr"`
+	Failures int          `xml:"failures,attr"`
+	Errors   int          `xml:"errors,attr"`
+	Skipped  int          `xml:"skipped,attr"`
+	Time     string       `xml:"time,attr"`
+	Suites   []junitSuite `xml:"testsuite"`
+}
+
+type junitSuite struct {
+	Name       string          `xml:"name,attr"`
+	Tests      int             `xml:"tests,attr"`
+	Failures   int             `xml:"failures,attr"`
+	Errors     int             `xml:"errors,attr"`
+	Skipped    int             `xml:"skipped,attr"`
+	Time       string          `xml:"time,attr"`
+	Timestamp  string          `xml:"timestamp,attr,omitempty"`
+	Hostname   string          `xml:"hostname,attr,omitempty"`
+	Properties []junitProperty `xml:"properties>property"`
+	Cases      []junitCase     `xml:"testcase"`
+	SystemOut  string          `xml:"system-out,omitempty"`
+}
+
+type junitProperty struct {
+	Name  string `xml:"name,attr"`
+	Value string `xml:"value,attr"`
+}
+
+type junitCase struct {
+	Name      string        `xml:"name,attr"`
+	Classname string        `xml:"classname,attr"`
+	Time      string        `xml:"time,attr"`
+	Failure   *junitProblem `xml:"failure,omitempty"`
+	Error     *junitProblem `xml:"error,omitempty"`
+	Skipped   *junitProblem `xml:"skipped,omitempty"`
+}
+
+type junitProblem struct {
+	Message string `xml:"message,attr"`
+	Type    string `xml:"type,attr,omitempty"`
+	Body    string `xml:",cdata"`
+}
+
+// xmlSafe drops the characters XML 1.0 cannot hold (a workload's stderr
+// may carry any byte), which CDATA sections do not escape.
+func xmlSafe(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '\t' || r == '\n' || r == '\r',
+			r >= 0x20 && r <= 0xD7FF, r >= 0xE000 && r <= 0xFFFD, r >= 0x10000 && r <= 0x10FFFF:
+			return r
+		}
+		return '\uFFFD'
+	}, s)
+}
+
+// WriteJUnit renders the report as JUnit XML.
+func WriteJUnit(w io.Writer, r *Report) error {
+	s := junitSuite{
+		Name: fmt.Sprintf("harness gate %s vs %s", r.Candidate.RunID, r.Baseline.RunID),
+		Time: "0", Hostname: r.Candidate.Host,
+	}
+	if !r.Candidate.Started.IsZero() {
+		s.Timestamp = r.Candidate.Started.UTC().Format("2006-01-02T15:04:05")
+	}
+	prop := func(name, value string) { s.Properties = append(s.Properties, junitProperty{name, value}) }
+	prop("outcome", string(r.Outcome))
+	prop("alpha", fmt.Sprint(r.Alpha))
+	prop("threshold", Percent(r.Threshold))
+	if r.Thresholds != "" {
+		prop("thresholds", r.Thresholds)
+	}
+	for _, side := range []struct {
+		name string
+		ri   RunInfo
+	}{{"candidate", r.Candidate}, {"baseline", r.Baseline}} {
+		prop(side.name+".run", side.ri.RunID)
+		prop(side.name+".spec", side.ri.Spec)
+		prop(side.name+".host", side.ri.Host)
+		prop(side.name+".host-id", side.ri.HostID)
+		for _, tc := range side.ri.Toolchains {
+			name, version, _ := strings.Cut(tc, "=")
+			prop(side.name+".toolchain."+name, version)
+		}
+	}
+	for _, p := range r.Problems {
+		s.Cases = append(s.Cases, junitCase{Name: firstLine(p), Classname: "harness.gate.validity", Time: "0",
+			Error: &junitProblem{Message: firstLine(p), Type: "invalid", Body: xmlSafe(p)}})
+		s.Errors++
+	}
+	for _, row := range r.Rows {
+		c := junitCase{Name: row.Benchmark + " " + row.Unit, Classname: classname(row), Time: "0"}
+		text := xmlSafe(rowText(row))
+		switch {
+		case row.Fails():
+			c.Failure = &junitProblem{Message: fmt.Sprintf("%s regressed %s (p=%s, threshold %s)", row.Unit,
+				SignedPercent(float64(row.Delta)), formatP(float64(row.P)), Percent(row.Threshold)), Type: "regression", Body: text}
+			s.Failures++
+		case row.Gated && row.Verdict == TooFewSamples:
+			c.Error = &junitProblem{Message: "too few samples to test", Type: "too-few-samples", Body: text}
+			s.Errors++
+		case !row.Gated:
+			c.Skipped = &junitProblem{Message: "not gated: " + rowVerdict(row), Body: text}
+			s.Skipped++
+		}
+		s.Cases = append(s.Cases, c)
+	}
+	s.Tests = len(s.Cases)
+	doc := junitSuites{Name: "harness gate", Tests: s.Tests, Failures: s.Failures, Errors: s.Errors, Skipped: s.Skipped,
+		Time: "0", Suites: []junitSuite{s}}
+	if _, err := io.WriteString(w, xml.Header); err != nil {
+		return err
+	}
+	enc := xml.NewEncoder(w)
+	enc.Indent("", "  ")
+	if err := enc.Encode(doc); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, "\n")
+	return err
+}
+
+// classname groups test cases the way test reporters show them: the
+// configuration, dotted.
+func classname(r Row) string {
+	if r.Config == "" {
+		return "harness"
+	}
+	var parts []string
+	for _, kv := range strings.Split(r.Config, ", ") {
+		_, v, ok := strings.Cut(kv, ": ")
+		if !ok {
+			v = kv
+		}
+		parts = append(parts, strings.ReplaceAll(v, ".", "_"))
+	}
+	return strings.Join(parts, ".")
+}
+
+// rowText is a comparison row as plain text, the body of a failure.
+func rowText(r Row) string {
+	return fmt.Sprintf("benchmark: %s\nconfig: %s\nmetric: %s\nbaseline: %s\ncandidate: %s\ndelta: %s\np: %s\nthreshold: %s (%s)\nverdict: %s\n",
+		r.Benchmark, r.Config, r.Unit, formatStat(r.Base, r.Unit), formatStat(r.Cand, r.Unit),
+		SignedPercent(float64(r.Delta)), formatP(float64(r.P)), Percent(r.Threshold), r.From, r.Verdict)
+}

@@ -1,0 +1,203 @@
+package gate
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/perfharness/harness/harness/results"
+)
+
+// Defaults, the same as the spec's.
+const (
+	DefaultAlpha     = 0.05
+	DefaultThreshold = 0.05
+)
+
+// A Policy says what the gate counts as a regression.
+type Policy struct {
+	// Alpha is the significance level of the Mann-Whitney U test.
+	Alpha float64
+	// Threshold is the minimum effect size, a fraction (0.05 = 5%), for
+	// metrics Metrics does not name.
+	Threshold float64
+	// Metrics are thresholds by key. A key is a unit as the workload
+	// writes it or as benchstat tidies it ("p99-ns" or "p99-sec"), a
+	// workload name ("json"), or both ("json:p99-ns"); the most specific
+	// key that matches wins. Naming a unit gates it even when it is not
+	// gated by default.
+	Metrics map[string]float64
+	// Calibrated are per-benchmark noise thresholds measured on the host;
+	// each acts as a floor under the configured threshold. Nil: none.
+	Calibrated *Thresholds
+	// MinSamples is the fewest samples per side a gated metric needs;
+	// 0 means what the test needs to reach Alpha at all.
+	MinSamples int
+	// AllowHostMismatch turns a host fingerprint mismatch from a problem
+	// (invalid) into a warning.
+	AllowHostMismatch bool
+}
+
+// PolicyFrom returns the policy a manifest's gate section asks for, with
+// the defaults filled in.
+func PolicyFrom(g results.Gate) Policy {
+	p := Policy{Alpha: g.Alpha, Threshold: g.Threshold}
+	if len(g.Metrics) > 0 {
+		p.Metrics = map[string]float64{}
+		for k, v := range g.Metrics {
+			p.Metrics[k] = v
+		}
+	}
+	return p.withDefaults()
+}
+
+func (p Policy) withDefaults() Policy {
+	if p.Alpha <= 0 {
+		p.Alpha = DefaultAlpha
+	}
+	if p.Threshold < 0 || math.IsNaN(p.Threshold) {
+		p.Threshold = DefaultThreshold
+	}
+	return p
+}
+
+// Validate reports the first setting out of range.
+func (p Policy) Validate() error {
+	if !(p.Alpha > 0 && p.Alpha <= 0.5) {
+		return fmt.Errorf("alpha must be in (0, 0.5] (got %g)", p.Alpha)
+	}
+	if !(p.Threshold >= 0 && p.Threshold < 10) {
+		return fmt.Errorf("threshold must be between 0%% and 1000%% (got %s)", Percent(p.Threshold))
+	}
+	for k, v := range p.Metrics {
+		if strings.TrimSpace(k) == "" {
+			return fmt.Errorf("empty metric key")
+		}
+		if !(v >= 0 && v < 10) {
+			return fmt.Errorf("threshold of %s must be between 0%% and 1000%% (got %s)", k, Percent(v))
+		}
+	}
+	if p.MinSamples < 0 {
+		return fmt.Errorf("min samples must be >= 0 (got %d)", p.MinSamples)
+	}
+	return nil
+}
+
+// notGatedByDefault are the tidied units shown but not gated unless the
+// policy names them: single extreme samples, the harness's own generator,
+// build figures (one sample per run), and GC pause tails (a handful of
+// cycles per run). See the package doc.
+var notGatedByDefault = []string{
+	"max-sec", "p99.9-sec", "p99.99-sec", "lag-p99-sec",
+	"build-sec", "binary-B", "gc-pause-p99-sec",
+}
+
+// TidyUnit normalizes a unit as benchstat does before comparing: "ns"
+// becomes "sec" and "MB" becomes "B" in the numerator ("ns/op" → "sec/op",
+// "p99-ns" → "p99-sec", "MB/s" → "B/s"), so thresholds may name a unit
+// either way.
+func TidyUnit(unit string) string {
+	num, den, hasDen := strings.Cut(unit, "/")
+	var b strings.Builder
+	word := func(w string) {
+		switch w {
+		case "ns":
+			b.WriteString("sec")
+		case "MB":
+			b.WriteString("B")
+		default:
+			b.WriteString(w)
+		}
+	}
+	start := 0
+	for i, r := range num {
+		if isWordRune(r) {
+			continue
+		}
+		word(num[start:i])
+		b.WriteRune(r)
+		start = i + len(string(r))
+	}
+	word(num[start:])
+	if hasDen {
+		b.WriteString("/" + den)
+	}
+	return b.String()
+}
+
+func isWordRune(r rune) bool {
+	return r == '.' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z'
+}
+
+// A Limit is the threshold that applies to one comparison and where it
+// came from.
+type Limit struct {
+	Threshold float64
+	From      string // e.g. "gate.threshold", "metric p99-ns", "calibrated noise"
+	Gated     bool
+}
+
+// limit resolves the threshold of a workload's benchmark × unit.
+func (p Policy) limit(workload, table, benchmark, unit string) Limit {
+	tidy := TidyUnit(unit)
+	l := Limit{Threshold: p.Threshold, From: "threshold", Gated: !slices.Contains(notGatedByDefault, tidy)}
+	named := false
+	best := 0 // 1 workload, 2 unit, 3 workload:unit
+	keys := make([]string, 0, len(p.Metrics))
+	for k := range p.Metrics {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys) // "p99-ns" and "p99-sec" may both be given: the first wins
+	for _, k := range keys {
+		rank := 0
+		w, u, both := strings.Cut(k, ":")
+		switch {
+		case both && w == workload && TidyUnit(u) == tidy:
+			rank = 3
+		case !both && TidyUnit(k) == tidy:
+			rank = 2
+		case !both && k == workload:
+			rank = 1
+		}
+		if rank > best {
+			best, l.Threshold, l.From = rank, p.Metrics[k], k
+		}
+		if rank >= 2 {
+			named = true
+		}
+	}
+	if best > 0 {
+		l.From = "metrics[" + l.From + "]"
+	}
+	if named {
+		l.Gated = true
+	}
+	if t, ok := p.Calibrated.lookup(table, benchmark, tidy); ok && t > l.Threshold {
+		l.Threshold, l.From = t, "calibrated noise"
+	}
+	return l
+}
+
+// Percent formats a fraction as a percentage with up to three significant
+// digits: 0.05 → "5%", 0.0123 → "1.23%".
+func Percent(f float64) string {
+	switch {
+	case math.IsInf(f, 1):
+		return "+∞%"
+	case math.IsInf(f, -1):
+		return "-∞%"
+	case math.IsNaN(f):
+		return "?"
+	}
+	return strconv.FormatFloat(f*100, 'g', 3, 64) + "%"
+}
+
+// SignedPercent is Percent with a sign: "+5.1%", "-0.3%".
+func SignedPercent(f float64) string {
+	if f >= 0 && !math.IsInf(f, 1) {
+		return "+" + Percent(f)
+	}
+	return Percent(f)
+}

@@ -1,0 +1,158 @@
+package gate
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/perfharness/harness/harness/compare"
+	"github.com/perfharness/harness/harness/results"
+)
+
+// benchText writes a bench.txt like AssembleBench does: run keys first,
+// then the cell's configuration and its result lines.
+func benchText(run string, p50 []float64) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "goos: linux\ngoarch: amd64\nhost-id: h1\nharness-run: %s\n\nworkload: json\ntoolchain: go1.27.3\nrate: 1000/s\n", run)
+	b.WriteString("Unit p50-ns better=lower assume=nothing\nUnit max-ns better=lower assume=nothing\n")
+	for _, v := range p50 {
+		fmt.Fprintf(&b, "BenchmarkJson/op=decode-2 1000 %g p50-ns %g max-ns\n", v, v*10)
+	}
+	return b.String()
+}
+
+func series(base float64, n int) []float64 {
+	var out []float64
+	for i := range n {
+		out = append(out, base*(1+0.002*float64(i%5)))
+	}
+	return out
+}
+
+func TestTrend(t *testing.T) {
+	dir := t.TempDir()
+	var runs []TrendRun
+	add := func(id string, day int, status string, p50 []float64) {
+		m := manifest(id, t0.Add(time.Duration(day)*24*time.Hour), jsonCell())
+		m.Cells[0].Status = status
+		if status != results.StatusOK {
+			m.Cells[0].Reason = "run 1: exit status 2"
+		}
+		path := filepath.Join(dir, id+".txt")
+		if err := os.WriteFile(path, []byte(benchText(id, p50)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if p50 == nil { // the cell failed: only the header and unit lines
+			os.WriteFile(path, []byte("goos: linux\nharness-run: "+id+"\n"), 0o644)
+		}
+		set, err := compare.LoadFiles(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		runs = append(runs, TrendRun{Path: path, Manifest: m, Set: set})
+	}
+	// Out of order on purpose: Trend sorts by start time.
+	add("r3", 3, results.StatusOK, series(110, 10)) // +10%: a change point
+	add("r1", 1, results.StatusOK, series(100, 10))
+	add("r2", 2, results.StatusOK, series(100.1, 10))
+	add("r4", 4, results.StatusCrashed, nil) // stopped producing data
+	add("r5", 5, results.StatusOK, series(110.2, 10))
+	add("r6", 6, results.StatusCrashed, nil)
+	tr, err := Trend(runs, Policy{Alpha: 0.05, Threshold: 0.05})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p50 *Series
+	for _, s := range tr.Series {
+		if s.Unit == "p50-sec" {
+			p50 = s
+		}
+	}
+	if p50 == nil || len(p50.Points) != 6 {
+		t.Fatalf("no p50 series over 6 runs: %+v", tr.Series)
+	}
+	var flags []string
+	for _, p := range p50.Points {
+		switch {
+		case p.Change:
+			flags = append(flags, p.RunID+":change")
+		case p.Gap != "":
+			flags = append(flags, p.RunID+":gap("+p.Gap+")")
+		default:
+			flags = append(flags, p.RunID)
+		}
+	}
+	want := "r1 r2 r3:change r4:gap(crashed: run 1: exit status 2) r5 r6:gap(crashed: run 1: exit status 2)"
+	if got := strings.Join(flags, " "); got != want {
+		t.Errorf("points:\n got %s\nwant %s", got, want)
+	}
+	if p50.Changes != 1 || p50.Gaps != 2 || !p50.Gated {
+		t.Errorf("changes %d gaps %d gated %v; want 1, 2, true", p50.Changes, p50.Gaps, p50.Gated)
+	}
+	if got := p50.Sparkline(); got != "▁▁█·█·" {
+		t.Errorf("sparkline %q", got)
+	}
+	var md bytes.Buffer
+	if err := tr.WriteMarkdown(&md, nil, 0); err != nil {
+		t.Fatal(err)
+	}
+	checkTables(t, md.String())
+	for _, s := range []string{"◆ `r3` +9.89% regression", "2 (stopped: crashed: run 1: exit status 2)", "<details><summary>Json/op=decode-2 p50-sec"} {
+		if !strings.Contains(md.String(), s) {
+			t.Errorf("Markdown lacks %q:\n%s", s, md.String())
+		}
+	}
+	if strings.Contains(md.String(), "max-sec") {
+		t.Errorf("max latency is not gated, so not shown by default")
+	}
+	md.Reset()
+	tr.WriteMarkdown(&md, []string{"max-ns"}, 0)
+	if !strings.Contains(md.String(), "max-sec") || strings.Contains(md.String(), "| p50-sec |") {
+		t.Errorf("asking for max-ns should show only max latency")
+	}
+	var csv bytes.Buffer
+	if err := tr.WriteCSV(&csv); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(csv.String()), "\n")
+	if len(lines) != 1+2*6 || !strings.HasPrefix(lines[0], "run_id,started,config") {
+		t.Errorf("CSV: %d lines, want a header and 6 points for each of 2 series:\n%s", len(lines), csv.String())
+	}
+}
+
+func TestSelectHistory(t *testing.T) {
+	var stored []Stored
+	for i, edit := range []func(m *results.Manifest){
+		nil, nil,
+		func(m *results.Manifest) { m.Host = testHost("h2") },
+		func(m *results.Manifest) { m.Name = "other" },
+		func(m *results.Manifest) { m.Status = results.RunRunning },
+		nil,
+	} {
+		m := manifest(fmt.Sprintf("r%d", i), t0.Add(time.Duration(i)*time.Hour))
+		if edit != nil {
+			edit(m)
+		}
+		stored = append(stored, Stored{Path: m.RunID, Manifest: m})
+	}
+	got, skipped := SelectHistory(stored, "", "", 2)
+	var ids []string
+	for _, s := range got {
+		ids = append(ids, s.Manifest.RunID)
+	}
+	if strings.Join(ids, " ") != "r1 r5" {
+		t.Errorf("history %v, want the last two usable runs oldest first: r1 r5", ids)
+	}
+	var why []string
+	for _, s := range skipped {
+		why = append(why, s.String())
+	}
+	want := "r4: still running (or its harness died)|r2: another host: h2 (AMD EPYC, ci-1)|r0: older than the last 2 runs"
+	if strings.Join(why, "|") != want {
+		t.Errorf("skipped %q\nwant    %q", strings.Join(why, "|"), want)
+	}
+}
