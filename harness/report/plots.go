@@ -295,7 +295,23 @@ func barPlot(t *compare.Table, width vg.Length) (*plot.Plot, error) {
 	// axis spans the rows, about plotWidth less the margins.
 	ppu := float64(width-vg.Points(80)) / float64(len(t.Rows))
 	slot := 0.8 / float64(n)
-	w := vg.Length(math.Max(1, slot*ppu*0.9))
+	w := vg.Length(math.Max(1, math.Min(slot*ppu*0.85, 48)))
+	p.X.Min, p.X.Max = -0.5, float64(len(t.Rows))-0.5
+	maxAll := maxV
+	for _, r := range t.Rows {
+		for _, c := range r.Cells {
+			if c != nil {
+				for _, v := range c.Values {
+					maxAll = math.Max(maxAll, v)
+				}
+				if !math.IsInf(c.Hi, 0) {
+					maxAll = math.Max(maxAll, c.Hi)
+				}
+			}
+		}
+	}
+	p.Y.Max = maxAll * f * 1.25
+	var dots plotter.XYs
 	for j, col := range t.Cols {
 		vals := make(plotter.Values, len(t.Rows))
 		x0 := -0.4 + (float64(j)+0.5)*slot
@@ -306,6 +322,9 @@ func barPlot(t *compare.Table, width vg.Length) (*plot.Plot, error) {
 				continue
 			}
 			vals[i] = c.Center * f
+			for _, v := range c.Values {
+				dots = append(dots, plotter.XY{X: float64(i) + x0, Y: v * f})
+			}
 			if !math.IsInf(c.Lo, 0) && !math.IsInf(c.Hi, 0) {
 				eb.XYs = append(eb.XYs, plotter.XY{X: float64(i) + x0, Y: c.Center * f})
 				eb.YErrors = append(eb.YErrors, struct{ Low, High float64 }{(c.Center - c.Lo) * f, (c.Hi - c.Center) * f})
@@ -329,6 +348,15 @@ func barPlot(t *compare.Table, width vg.Length) (*plot.Plot, error) {
 			e.CapWidth = w / 2
 			p.Add(e)
 		}
+	}
+	if len(dots) > 0 {
+		sc, err := plotter.NewScatter(dots)
+		if err != nil {
+			return nil, err
+		}
+		sc.GlyphStyle = draw.GlyphStyle{Color: color.Gray{Y: 0x30}, Radius: vg.Points(1.5), Shape: draw.CircleGlyph{}}
+		p.Add(sc)
+		p.Legend.Add("each run", sc)
 	}
 	p.Legend.Top, p.Legend.Left = true, false
 	return p, nil
@@ -356,7 +384,7 @@ func ratePlot(cells []rateCell) (*plot.Plot, error) {
 	}
 	f, unit := scaleFor("ops/s", maxV)
 	p.Y.Label.Text = unit
-	p.Y.Min = 0
+	p.Y.Min, p.Y.Max = 0, maxV*f*1.35
 	names := make([]string, len(cells))
 	targets := make(plotter.Values, len(cells))
 	var ok, bad plotter.XYs
@@ -405,6 +433,6 @@ func ratePlot(cells []rateCell) (*plot.Plot, error) {
 		p.Add(s)
 		p.Legend.Add("achieved (rate not achieved: invalid)", s)
 	}
-	p.Legend.Top, p.Legend.Left = false, false
+	p.Legend.Top, p.Legend.Left = true, false
 	return p, nil
 }

@@ -299,7 +299,7 @@ func (m *Model) plotJobs() []plotJob {
 				if err != nil {
 					return nil, err
 				}
-				return render(p, name, t.Title(), fmt.Sprintf("%s per configuration with its 95%% confidence interval (%s).", t.Summary, t.BetterString()), plotW, plotH, png)
+				return render(p, name, t.Title(), fmt.Sprintf("%s per configuration (bar) with its 95%% confidence interval (whiskers; none with fewer than 6 runs) and each run (dots); %s.", t.Summary, t.BetterString()), plotW, plotH, png)
 			})
 		}
 	}

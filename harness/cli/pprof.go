@@ -1,0 +1,35 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/perfharness/harness/harness/report"
+)
+
+func cmdPprof(ctx context.Context, e *env, args []string) int {
+	fs := e.flags()
+	diffBase := fs.String("diff-base", "", "subtract this `cell`'s profile (pprof -diff_base)")
+	kind := fs.String("profile", "cpu", "profile `kind`: cpu, allocs, heap, mutex or block")
+	addr := fs.String("http", "127.0.0.1:0", "listen `address` (a free loopback port by default)")
+	remote := fs.Bool("allow-remote", false, "allow a non-loopback --http address: anyone who can connect sees the profile")
+	pos, code, ok := e.parse(fs, args, 2, 2)
+	if !ok {
+		return code
+	}
+	if *remote {
+		fmt.Fprintf(e.stderr, "harness: warning: --allow-remote: the profile (function names, source paths) is served to anyone who can reach %s\n", *addr)
+	}
+	err := report.ServePprof(ctx, pos[0], pos[1], report.PprofOptions{
+		Profile: *kind, DiffBase: *diffBase, Addr: *addr, AllowRemote: *remote, Log: e.stderr,
+		Ready: func(url string) {
+			fmt.Fprintf(e.stdout, "%s\n", url)
+			fmt.Fprintf(e.stderr, "harness: pprof web UI at %s (flame graph: %sflamegraph); interrupt to stop\n", url, url)
+		},
+	})
+	if err != nil {
+		e.errorf("pprof: %v", err)
+		return ExitUsage
+	}
+	return ExitOK
+}

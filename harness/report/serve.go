@@ -1,0 +1,243 @@
+package report
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/pprof/driver"
+	"github.com/google/pprof/profile"
+
+	"github.com/perfharness/harness/harness/results"
+)
+
+// PprofOptions configure ServePprof.
+type PprofOptions struct {
+	Profile  string // profile kind: cpu (default), allocs, heap, mutex, block
+	DiffBase string // another cell of the run to subtract (pprof -diff_base); "" for none
+	// Addr is where to listen (default 127.0.0.1:0, a free port). A
+	// non-loopback address is refused unless AllowRemote is set: the UI
+	// shows source paths and function names to anyone who connects.
+	Addr        string
+	AllowRemote bool
+	// Ready is called with the UI's URL once it listens.
+	Ready func(url string)
+	// Log receives pprof's own messages (default: discarded).
+	Log io.Writer
+}
+
+// ServePprof serves pprof's web UI (graph, top, source, flame graph) for a
+// cell's profile, merged over its valid runs, until ctx is done.
+func ServePprof(ctx context.Context, resultsDir, cellID string, o PprofOptions) error {
+	if o.Profile == "" {
+		o.Profile = "cpu"
+	}
+	if !slices.Contains(ProfileKinds, o.Profile) {
+		return fmt.Errorf("unknown profile %q (want one of %s)", o.Profile, strings.Join(ProfileKinds, ", "))
+	}
+	if o.Addr == "" {
+		o.Addr = "127.0.0.1:0"
+	}
+	if o.Log == nil {
+		o.Log = io.Discard
+	}
+	host, _, err := net.SplitHostPort(o.Addr)
+	if err != nil {
+		return fmt.Errorf("address %q: %w", o.Addr, err)
+	}
+	if !isLoopback(host) && !o.AllowRemote {
+		return fmt.Errorf("refusing to serve on %s: not a loopback address (pass the allow-remote option to expose profiles on the network)", o.Addr)
+	}
+	d, err := results.Open(resultsDir)
+	if err != nil {
+		return err
+	}
+	m, err := d.ReadManifest()
+	if err != nil {
+		return err
+	}
+	cand, err := cellProfile(d, m, cellID, o.Profile)
+	if err != nil {
+		return err
+	}
+	sources := map[string]*profile.Profile{"cand": cand}
+	args := []string{"-http=" + o.Addr, "-no_browser", "-symbolize=none"}
+	if o.DiffBase != "" {
+		base, err := cellProfile(d, m, o.DiffBase, o.Profile)
+		if err != nil {
+			return err
+		}
+		sources["base"] = base
+		args = append(args, "-diff_base=base")
+	}
+	args = append(args, "cand")
+
+	ln, err := net.Listen("tcp", o.Addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	url := "http://" + ln.Addr().String() + "/ui/"
+	local := !o.AllowRemote
+	server := func(a *driver.HTTPServerArgs) error {
+		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if local {
+				h, _, err := net.SplitHostPort(r.RemoteAddr)
+				if err != nil || !isLoopback(h) {
+					http.Error(w, "permission denied", http.StatusForbidden)
+					return
+				}
+			}
+			handler := a.Handlers[r.URL.Path]
+			if handler == nil {
+				http.NotFound(w, r)
+				return
+			}
+			handler.ServeHTTP(w, r)
+		})
+		mux := http.NewServeMux()
+		mux.Handle("/ui/", http.StripPrefix("/ui", h))
+		mux.Handle("/", http.RedirectHandler("/ui/", http.StatusTemporaryRedirect))
+		s := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		go func() {
+			<-ctx.Done()
+			sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			s.Shutdown(sctx)
+		}()
+		if o.Ready != nil {
+			o.Ready(url)
+		}
+		if err := s.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+		return nil
+	}
+	return driver.PProf(&driver.Options{
+		Flagset:    &pprofFlags{args: args},
+		Fetch:      fetcher(sources),
+		UI:         &pprofUI{w: o.Log},
+		HTTPServer: server,
+		Writer:     noWriter{},
+	})
+}
+
+// cellProfile finds a cell by id (or its folder name) and merges the
+// profile of its valid runs.
+func cellProfile(d *results.Dir, m *results.Manifest, id, kind string) (*profile.Profile, error) {
+	var c *results.Cell
+	for _, mc := range m.Cells {
+		if mc.ID == id || mc.Dir == id || filepath.Base(mc.Dir) == id {
+			c = mc
+			break
+		}
+	}
+	if c == nil {
+		var ids []string
+		for _, mc := range m.Cells {
+			ids = append(ids, mc.ID)
+		}
+		return nil, fmt.Errorf("no cell %q in %s (cells: %s)", id, d.Path, strings.Join(ids, ", "))
+	}
+	var dirs []string
+	for _, r := range c.Runs {
+		if r.Status == results.StatusOK && r.Dir != "" {
+			p, err := d.Join(r.Dir)
+			if err != nil {
+				return nil, err
+			}
+			dirs = append(dirs, p)
+		}
+	}
+	if len(dirs) == 0 {
+		return nil, fmt.Errorf("cell %s has no valid run (status %s)", c.ID, c.Status)
+	}
+	p, err := loadProfile(dirs, kind)
+	if err != nil {
+		return nil, err
+	}
+	if p == nil {
+		return nil, fmt.Errorf("cell %s has no %s profile (add %q to the spec's profiles)", c.ID, kind, kind)
+	}
+	return p, nil
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// fetcher hands pprof the profiles already loaded: nothing is fetched.
+type fetcher map[string]*profile.Profile
+
+func (f fetcher) Fetch(src string, _, _ time.Duration) (*profile.Profile, string, error) {
+	p, ok := f[src]
+	if !ok {
+		return nil, "", fmt.Errorf("unknown profile source %q", src)
+	}
+	// No source URL: pprof then treats the profile as local and does
+	// not save a copy of it under $HOME/pprof.
+	return p.Copy(), "", nil
+}
+
+// pprofFlags gives pprof a fixed command line.
+type pprofFlags struct {
+	fs    *flag.FlagSet
+	args  []string
+	extra string
+}
+
+func (f *pprofFlags) set() *flag.FlagSet {
+	if f.fs == nil {
+		f.fs = flag.NewFlagSet("pprof", flag.ContinueOnError)
+		f.fs.SetOutput(io.Discard)
+	}
+	return f.fs
+}
+
+func (f *pprofFlags) Bool(n string, d bool, u string) *bool { return f.set().Bool(n, d, u) }
+func (f *pprofFlags) Int(n string, d int, u string) *int    { return f.set().Int(n, d, u) }
+func (f *pprofFlags) Float64(n string, d float64, u string) *float64 {
+	return f.set().Float64(n, d, u)
+}
+func (f *pprofFlags) String(n, d, u string) *string { return f.set().String(n, d, u) }
+func (f *pprofFlags) StringList(n, d, u string) *[]*string {
+	return &[]*string{f.set().String(n, d, u)}
+}
+func (f *pprofFlags) ExtraUsage() string     { return f.extra }
+func (f *pprofFlags) AddExtraUsage(s string) { f.extra += s }
+func (f *pprofFlags) Parse(usage func()) []string {
+	if err := f.set().Parse(f.args); err != nil {
+		usage()
+		return nil
+	}
+	return f.set().Args()
+}
+
+// pprofUI sends pprof's messages to a writer and never reads input.
+type pprofUI struct{ w io.Writer }
+
+func (u *pprofUI) ReadLine(string) (string, error)     { return "", io.EOF }
+func (u *pprofUI) Print(a ...any)                      { fmt.Fprintln(u.w, a...) }
+func (u *pprofUI) PrintErr(a ...any)                   { fmt.Fprintln(u.w, a...) }
+func (u *pprofUI) IsTerminal() bool                    { return false }
+func (u *pprofUI) WantBrowser() bool                   { return false }
+func (u *pprofUI) SetAutoComplete(func(string) string) {}
+
+// noWriter refuses pprof's file output: the UI needs none.
+type noWriter struct{}
+
+func (noWriter) Open(name string) (io.WriteCloser, error) {
+	return nil, fmt.Errorf("writing %s: not allowed here", name)
+}
