@@ -92,11 +92,19 @@ func (durationTicks) Ticks(min, max float64) []plot.Tick {
 	if min <= 0 {
 		min = 1e-9
 	}
+	// Label 2× and 5× too when the axis spans few decades, so that it
+	// always has a few labels.
+	dense := math.Log10(max/min) < 2.5
 	for e := math.Floor(math.Log10(min)); e <= math.Ceil(math.Log10(max)); e++ {
 		v := math.Pow(10, e)
-		ticks = append(ticks, plot.Tick{Value: v, Label: formatSeconds(v)})
-		for k := 2.0; k < 10; k++ {
-			ticks = append(ticks, plot.Tick{Value: k * v})
+		for k := 1.0; k < 10; k++ {
+			t := plot.Tick{Value: k * v}
+			if k == 1 || dense && (k == 2 || k == 5) {
+				t.Label = formatSeconds(k * v)
+			}
+			if t.Value >= min*0.999 && t.Value <= max*1.001 {
+				ticks = append(ticks, t)
+			}
 		}
 	}
 	return ticks
@@ -183,6 +191,15 @@ func spectrumPlot(title string, series []spectrumSeries) (*plot.Plot, error) {
 		}
 	}
 	p.X.Min, p.X.Max = 1, math.Max(10, maxX)
+	ymin, ymax := math.Inf(1), math.Inf(-1)
+	for _, s := range series {
+		for _, pts := range [][]SpectrumPoint{s.intended, s.actual} {
+			for _, xy := range spectrumXY(pts) {
+				ymin, ymax = math.Min(ymin, xy.Y), math.Max(ymax, xy.Y)
+			}
+		}
+	}
+	logHeadroom(p, ymin, ymax, len(series)*2)
 	return p, nil
 }
 
@@ -225,6 +242,16 @@ func timelinePlot(title string, series []timelineSeries) (*plot.Plot, error) {
 			p.Legend.Add(name, l)
 		}
 	}
+	ymin, ymax := math.Inf(1), math.Inf(-1)
+	for _, s := range series {
+		for _, ys := range [][]float64{s.p50, s.p99} {
+			for _, y := range ys {
+				y = math.Max(y, 1e-9)
+				ymin, ymax = math.Min(ymin, y), math.Max(ymax, y)
+			}
+		}
+	}
+	logHeadroom(p, ymin, ymax, len(series)*2)
 	return p, nil
 }
 
@@ -435,4 +462,15 @@ func ratePlot(cells []rateCell) (*plot.Plot, error) {
 	}
 	p.Legend.Top, p.Legend.Left = true, false
 	return p, nil
+}
+
+// logHeadroom raises the top of a log y axis so that a legend of n
+// entries at the top does not cover the data.
+func logHeadroom(p *plot.Plot, ymin, ymax float64, n int) {
+	if ymin <= 0 || ymax <= 0 || math.IsInf(ymin, 0) || math.IsInf(ymax, 0) {
+		return
+	}
+	decades := math.Max(math.Log10(ymax/ymin), 0.5)
+	p.Y.Min = ymin / 1.2
+	p.Y.Max = ymax * math.Pow(10, decades*0.06*float64(n+1))
 }
