@@ -50,7 +50,8 @@
 //     generator lag (how much later the op started than it would have with
 //     a perfect generator, that is than the later of its due time and the
 //     ideal end of the worker's previous op: how late the driver itself
-//     was; waiting behind slow ops is queueing, not lag).
+//     was; waiting behind slow ops is queueing, not lag, but while every
+//     worker is saturated the driver's own per-op cost accumulates in it).
 //  5. Ops due during warm-up are excluded from every figure. Profiles,
 //     runtime metrics and peak RSS cover the measured window: from its start
 //     (their instruments start 5 ms early, and no op due in the window
