@@ -98,9 +98,6 @@ func (p *profiler) path(name string) string { return filepath.Join(p.dir, profil
 // start begins the window's profiles.
 func (p *profiler) start() {
 	p.started = true
-	if p.want["heap"] || p.want["allocs"] {
-		runtime.MemProfileRate = p.memRate
-	}
 	if p.want["mutex"] {
 		runtime.SetMutexProfileFraction(mutexFraction)
 	}
@@ -132,6 +129,10 @@ func (p *profiler) start() {
 		} else {
 			p.tr = f
 		}
+	}
+	// Last, so that the profilers' own buffers are not in the heap profile.
+	if p.want["heap"] || p.want["allocs"] {
+		runtime.MemProfileRate = p.memRate
 	}
 }
 
