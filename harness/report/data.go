@@ -7,8 +7,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/perfharness/harness/harness/compare"
 	"github.com/perfharness/harness/harness/results"
@@ -92,42 +94,65 @@ func Load(dir string) (*Run, error) {
 	} else {
 		r.warnf("%s: no %s: no benchmark results to compare", dir, results.BenchFile)
 	}
-	for _, mc := range m.Cells {
-		c := &Cell{Cell: mc, Label: mc.ID}
-		for _, mr := range mc.Runs {
-			ri := &RunInfo{Run: mr, Valid: mr.Status == results.StatusOK}
-			if mr.Dir != "" {
-				p, err := d.Join(mr.Dir)
-				if err != nil {
-					r.warnf("cell %s run %d: %v", mc.ID, mr.Index, err)
-					c.Runs = append(c.Runs, ri)
-					continue
-				}
-				ri.Dir = p
-				ri.Result = r.readResult(mc, mr, p)
-			}
-			if ri.Result != nil && ri.Valid {
-				c.GCs += ri.Result.Runtime.GCCycles
-			}
-			if ri.Valid && ri.Dir != "" && (mc.Kind == "fixed-rate" || mc.Kind == "http") {
-				hp := filepath.Join(ri.Dir, "latency.hlog")
-				l, err := ReadHlog(hp)
-				switch {
-				case errors.Is(err, fs.ErrNotExist):
-					r.warnf("cell %s run %d: no latency.hlog", mc.ID, mr.Index)
-				case err != nil:
-					r.warnf("cell %s run %d: %v", mc.ID, mr.Index, err)
-				case c.Latency == nil:
-					c.Latency = l
-				default:
-					c.Latency.merge(l)
-				}
-			}
-			c.Runs = append(c.Runs, ri)
-		}
-		r.Cells = append(r.Cells, c)
+	// Cells are independent: read them in parallel (decoding the
+	// histogram logs is most of the work), report in manifest order.
+	r.Cells = make([]*Cell, len(m.Cells))
+	warns := make([][]string, len(m.Cells))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for i, mc := range m.Cells {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			cr := &Run{}
+			r.Cells[i] = cr.loadCell(d, mc)
+			warns[i] = cr.Warnings
+		}()
+	}
+	wg.Wait()
+	for _, w := range warns {
+		r.Warnings = append(r.Warnings, w...)
 	}
 	return r, nil
+}
+
+// loadCell reads the run folders of one cell; problems go to r.Warnings.
+func (r *Run) loadCell(d *results.Dir, mc *results.Cell) *Cell {
+	c := &Cell{Cell: mc, Label: mc.ID}
+	for _, mr := range mc.Runs {
+		ri := &RunInfo{Run: mr, Valid: mr.Status == results.StatusOK}
+		if mr.Dir != "" {
+			p, err := d.Join(mr.Dir)
+			if err != nil {
+				r.warnf("cell %s run %d: %v", mc.ID, mr.Index, err)
+				c.Runs = append(c.Runs, ri)
+				continue
+			}
+			ri.Dir = p
+			ri.Result = r.readResult(mc, mr, p)
+		}
+		if ri.Result != nil && ri.Valid {
+			c.GCs += ri.Result.Runtime.GCCycles
+		}
+		if ri.Valid && ri.Dir != "" && (mc.Kind == "fixed-rate" || mc.Kind == "http") {
+			hp := filepath.Join(ri.Dir, "latency.hlog")
+			l, err := ReadHlog(hp)
+			switch {
+			case errors.Is(err, fs.ErrNotExist):
+				r.warnf("cell %s run %d: no latency.hlog", mc.ID, mr.Index)
+			case err != nil:
+				r.warnf("cell %s run %d: %v", mc.ID, mr.Index, err)
+			case c.Latency == nil:
+				c.Latency = l
+			default:
+				c.Latency.merge(l)
+			}
+		}
+		c.Runs = append(c.Runs, ri)
+	}
+	return c
 }
 
 func (r *Run) warnf(format string, args ...any) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"image/color"
+	imgpng "image/png"
 	"math"
 	"strings"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
 
 	"github.com/perfharness/harness/harness/compare"
 )
@@ -59,12 +61,13 @@ func render(p *plot.Plot, name, title, caption string, w, h vg.Length, png bool)
 	}
 	out.SVG = b.Bytes()
 	if png {
-		wt, err := p.WriterTo(w, h, "png")
-		if err != nil {
-			return nil, err
-		}
+		// Draw and encode here rather than through p.WriterTo: the
+		// default compression level costs more than the drawing.
+		c := vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(96))
+		p.Draw(draw.New(c))
 		var b bytes.Buffer
-		if _, err := wt.WriteTo(&b); err != nil {
+		enc := imgpng.Encoder{CompressionLevel: imgpng.BestSpeed}
+		if err := enc.Encode(&b, c.Image()); err != nil {
 			return nil, err
 		}
 		out.PNG = b.Bytes()
