@@ -221,3 +221,15 @@ func shortFunc(name string) string {
 	}
 	return name
 }
+
+// profileDir is where a run keeps the profiles worth reading: for an http
+// cell the server's (the load generator's own profile says little about
+// the code under test), else the run folder itself.
+func profileDir(cellKind, runDir string) string {
+	if cellKind == "http" {
+		if fi, err := os.Stat(filepath.Join(runDir, "server")); err == nil && fi.IsDir() {
+			return filepath.Join(runDir, "server")
+		}
+	}
+	return runDir
+}

@@ -345,7 +345,7 @@ func (m *Model) profiles(n int) {
 		var dirs []string
 		for _, r := range c.Runs {
 			if r.Valid && r.Dir != "" {
-				dirs = append(dirs, r.Dir)
+				dirs = append(dirs, profileDir(c.Kind, r.Dir))
 			}
 		}
 		if len(dirs) == 0 {

@@ -154,7 +154,7 @@ func cellProfile(d *results.Dir, m *results.Manifest, id, kind string) (*profile
 			if err != nil {
 				return nil, err
 			}
-			dirs = append(dirs, p)
+			dirs = append(dirs, profileDir(c.Kind, p))
 		}
 	}
 	if len(dirs) == 0 {
