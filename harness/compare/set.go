@@ -151,16 +151,25 @@ func (s *Set) parse(r *benchfmt.Reader, name, label string, data []byte) []error
 	return errs
 }
 
-// LoadResults reads the combined bench.txt of a results folder.
+// LoadResults reads the combined bench.txt of a results folder. Its
+// results' .file key is the folder's name (the run id), so a column of
+// them is labelled by run rather than by path.
 func LoadResults(dir string) (*Set, error) {
 	p := filepath.Join(dir, "bench.txt")
-	if _, err := os.Stat(p); err != nil {
+	data, err := os.ReadFile(p)
+	if err != nil {
 		if _, merr := os.Stat(filepath.Join(dir, "manifest.json")); merr != nil {
 			return nil, fmt.Errorf("%s is not a results folder (no manifest.json)", dir)
 		}
 		return nil, fmt.Errorf("%s: no bench.txt: the run recorded no benchmark results yet", dir)
 	}
-	return LoadFiles(p)
+	s := &Set{units: benchfmt.UnitMetadataMap{}}
+	var r benchfmt.Reader
+	label := filepath.Base(filepath.Clean(dir))
+	if errs := s.parse(&r, p, label, data); len(errs) > 0 {
+		return nil, joinErrors(errs)
+	}
+	return s, nil
 }
 
 // Len returns the number of result lines in s.
