@@ -2,6 +2,7 @@ package report
 
 import (
 	"context"
+	"flag"
 	"io"
 	"net/http"
 	"os"
@@ -278,5 +279,45 @@ func TestRenderOptions(t *testing.T) {
 	}
 	if _, err := Render(context.Background(), t.TempDir(), Options{ReportsDir: t.TempDir()}); err == nil {
 		t.Error("not a results folder: no error")
+	}
+}
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// TestMarkdownGolden pins report.md of a synthetic run: header, failures,
+// tables (the compare package checks them against benchstat), plot list and
+// profile sections.
+func TestMarkdownGolden(t *testing.T) {
+	res := synth(t, SynthOptions{Ops: 2, Runs: 6, Label: xss, Failures: true, Seed: 7})
+	run, err := Load(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := Build(context.Background(), run, Options{NoPNG: true, TopN: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	m.WriteMarkdown(&b)
+	got := strings.ReplaceAll(b.String(), res, "RESULTS")
+	path := filepath.Join("testdata", "synthetic.md.golden")
+	if *update {
+		os.MkdirAll("testdata", 0o755)
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (go test -update creates it)", err)
+	}
+	if got != string(want) {
+		gl, wl := strings.Split(got, "\n"), strings.Split(string(want), "\n")
+		for i := range max(len(gl), len(wl)) {
+			if i >= len(gl) || i >= len(wl) || gl[i] != wl[i] {
+				t.Fatalf("report.md differs from %s at line %d (go test -update rewrites it)", path, i+1)
+			}
+		}
 	}
 }
