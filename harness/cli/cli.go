@@ -58,6 +58,10 @@ func commands() []*command {
 		{name: "gate", summary: "fail (exit 1) when a candidate run regressed significantly against a baseline", run: cmdGate},
 		{name: "pprof", args: "results/<run> <cell>", summary: "open pprof's web UI (flame graph) on a cell's profile, bound to 127.0.0.1", run: cmdPprof},
 		{name: "merge", args: "-o results/M results/s1 results/s2 ...", summary: "combine sharded results folders into one", run: cmdMerge},
+		{name: "calibrate", args: "bench.yaml", summary: "measure each benchmark's run-to-run noise on this host (A/A runs) and write gate thresholds", run: cmdCalibrate},
+		{name: "results", args: "list", summary: "list the runs stored in a results folder (date, spec, host, status)", run: cmdResults},
+		{name: "trend", args: "results/ | results/<run>...", summary: "render each benchmark's history across stored runs: medians, bands, change points, gaps", run: cmdTrend},
+		{name: "export", args: "results/<run>", summary: "export a run's per-cell figures as OpenMetrics (for a Pushgateway) or JSON", run: cmdExport},
 		{name: "version", summary: "print the harness version", run: cmdVersion},
 	}
 }

@@ -24,6 +24,8 @@ func cmdRun(ctx context.Context, e *env, args []string) int {
 	cache := fs.String("cache", "", "build cache folder (default: the user cache folder)")
 	noWait := fs.Bool("no-wait", false, "fail instead of waiting when another harness run holds the host lock")
 	grace := fs.Duration("grace", 0, "time a workload gets between SIGTERM and SIGKILL (default 5s)")
+	metricsAddr := fs.String("metrics-addr", "", "serve live progress and per-cell figures for Prometheus at `HOST:PORT`/metrics (loopback only unless --metrics-allow-remote)")
+	metricsRemote := fs.Bool("metrics-allow-remote", false, "let --metrics-addr bind a non-loopback address and answer other hosts")
 	lockPath := fs.String("lock", "", "host lock file shared by every harness run on this machine (default "+run.DefaultLockPath()+")")
 	pos, code, ok := e.parse(fs, args, 0, 1)
 	if !ok {
@@ -80,6 +82,12 @@ func cmdRun(ctx context.Context, e *env, args []string) int {
 		e.errorf("%v", err)
 		return ExitUsage
 	}
+	afterRun, stopMetrics, err := e.liveMetricsHook(*metricsAddr, *metricsRemote, p.Spec.Name, h.ID)
+	if err != nil {
+		e.errorf("%v", err)
+		return ExitUsage
+	}
+	defer stopMetrics()
 	soft := SoftStop(ctx)
 	go func() {
 		select {
@@ -91,6 +99,7 @@ func cmdRun(ctx context.Context, e *env, args []string) int {
 	d, m, err := run.Execute(ctx, p, run.Options{
 		ResultsRoot: *resultsRoot, Resume: *resume, Count: *count, Shard: *shard, Builder: builder,
 		LockPath: *lockPath, Wait: !*noWait, Soft: soft, Progress: e.stderr, TTY: isTerminal(e.stderr), Harness: Version(), Grace: *grace,
+		AfterRun: afterRun,
 	})
 	if err != nil {
 		e.errorf("%v", err)

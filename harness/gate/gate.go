@@ -257,6 +257,13 @@ func Decide(in Input) *Report {
 	return rep
 }
 
+// AddProblem records a problem found after Decide (a confirmation run
+// that failed, say): the report becomes invalid.
+func (r *Report) AddProblem(msg string) {
+	r.Problems = append(r.Problems, msg)
+	r.settle()
+}
+
 // settle sets the outcome and exit code from problems and rows.
 func (r *Report) settle() {
 	switch {

@@ -84,6 +84,10 @@ type Options struct {
 	Grace time.Duration
 	// Host overrides the detected host fingerprint (tests).
 	Host *host.Fingerprint
+	// AfterRun, when set, is called after each run is recorded (manifest
+	// saved), from the goroutine running the schedule, with done of total
+	// runs finished. c and run belong to the runner: copy what is needed.
+	AfterRun func(d *results.Dir, c *results.Cell, run *results.Run, done, total int)
 }
 
 // A Runner is one execution of a plan.
@@ -604,6 +608,9 @@ func (r *Runner) runAll(ctx context.Context) {
 		r.saveOrWarn()
 		if err := results.AssembleBench(r.dir, r.m); err != nil {
 			r.prog.Printf("harness: warning: assembling bench.txt: %v", err)
+		}
+		if r.opts.AfterRun != nil {
+			r.opts.AfterRun(r.dir, rc, run, n+1, len(todo))
 		}
 	}
 }

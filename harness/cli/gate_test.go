@@ -1,0 +1,347 @@
+package cli
+
+import (
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/perfharness/harness/harness/host"
+	"github.com/perfharness/harness/harness/results"
+)
+
+// fakeSpec is the spec the fake runs claim: two ops of one workload.
+const fakeSpec = `name: fake
+toolchains: [local]
+workloads:
+  - name: synthetic
+    kind: fixed-rate
+    package: ./workloads/synthetic
+    ops: [spin, other]
+    rate: 1000/s
+    duration: 1s
+runs: {count: 10}
+gate: {threshold: 3%}
+`
+
+// A fakeCell describes one cell of a fake run: its op, status, and the
+// median p50 latency its runs scatter around.
+type fakeCell struct {
+	op      string
+	status  string
+	p50     float64 // ns
+	runs    int
+	noise   float64 // relative spread of the runs
+	runStat string  // status of the last run, when not ok
+}
+
+// fakeRun writes a results folder as harness run would leave it: spec
+// copy, manifest, run folders with bench.txt, and the combined bench.txt.
+func fakeRun(t *testing.T, root, id string, started time.Time, hostID string, seed uint64, cells ...fakeCell) string {
+	t.Helper()
+	d, err := results.Create(root, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := host.Fingerprint{CPU: host.CPU{Arch: "amd64", Brand: "Test CPU"}, OS: "linux", Hostname: "ci", ID: hostID, Warnings: []string{}}
+	m := &results.Manifest{Format: results.FormatVersion, RunID: id, Name: "fake", SpecFile: "bench.yaml",
+		SpecSHA256: results.SHA256([]byte(fakeSpec)), Status: results.RunComplete, Started: started, Host: h,
+		Toolchains: []results.Toolchain{{Name: "local", Version: "go1.26.8"}}, Count: 10,
+		Gate: results.Gate{Threshold: 0.03, Alpha: 0.05}, Profiles: []string{}, Warnings: []string{}}
+	rng := rand.New(rand.NewPCG(seed, 7))
+	for _, fc := range cells {
+		cid := "synthetic/" + fc.op + "/local"
+		c := &results.Cell{ID: cid, Dir: filepath.Join("cells", results.CellDir(cid)), Workload: "synthetic", Op: fc.op,
+			Kind: "fixed-rate", Status: fc.status, Config: []results.KV{{Key: "workload", Value: "synthetic"},
+				{Key: "toolchain", Value: "go1.26.8"}}}
+		if fc.status != results.StatusOK {
+			c.Reason = "run 1: " + fc.status
+			m.Status, m.Reason = results.RunIncomplete, "some cells failed; see their reasons"
+		}
+		n := fc.runs
+		if n == 0 {
+			n = 10
+		}
+		for i := 1; i <= n; i++ {
+			r := &results.Run{Index: i, Status: results.StatusOK, Dir: filepath.Join(c.Dir, fmt.Sprintf("run-%d", i)), Order: i}
+			if i == n && fc.runStat != "" {
+				r.Status, r.Reason = fc.runStat, "generator lag P99 2ms > -max-lag-p99 1ms"
+			}
+			c.Runs = append(c.Runs, r)
+			if fc.status != results.StatusOK && fc.runStat == "" {
+				r.Status, r.Reason = fc.status, fc.status
+				continue // a failed run leaves no results
+			}
+			noise := fc.noise
+			if noise == 0 {
+				noise = 0.01
+			}
+			p50 := fc.p50 * (1 + noise*(rng.Float64()-0.5))
+			bench := fmt.Sprintf("Unit p50-ns better=lower assume=nothing\nUnit ops/s better=higher assume=nothing\n"+
+				"BenchmarkSynthetic/op=%s-2 1000 %.1f ns/op %.0f p50-ns %.0f p99-ns 1000 ops/s %.0f max-ns\n",
+				fc.op, p50*1.1, p50, p50*1.5, p50*(5+10*rng.Float64()))
+			if _, err := d.MkdirAll(r.Dir); err != nil {
+				t.Fatal(err)
+			}
+			if err := d.WriteFile(filepath.Join(r.Dir, "bench.txt"), []byte(bench)); err != nil {
+				t.Fatal(err)
+			}
+			res := fmt.Sprintf(`{"format": 1, "status": "ok", "target_rate": 1000, "achieved_rate": 999.5, "latency": {"p50_ns": %.0f, "p90_ns": %.0f, "p99_ns": %.0f, "p999_ns": %.0f, "max_ns": %.0f}, "runtime": {"gc_pause_p99_ns": 40960, "peak_rss_B": 8388608}}`,
+				p50, p50*1.2, p50*1.5, p50*3, p50*5)
+			if err := d.WriteFile(filepath.Join(r.Dir, "result.json"), []byte(res)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		m.Cells = append(m.Cells, c)
+	}
+	if err := d.WriteFile(results.SpecFile, []byte(fakeSpec)); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.WriteManifest(m); err != nil {
+		t.Fatal(err)
+	}
+	if err := results.AssembleBench(d, m); err != nil {
+		t.Fatal(err)
+	}
+	return d.Path
+}
+
+var day0 = time.Date(2026, 11, 1, 2, 0, 0, 0, time.UTC)
+
+func ok(op string, p50 float64) fakeCell { return fakeCell{op: op, status: results.StatusOK, p50: p50} }
+
+func TestGateExitCodes(t *testing.T) {
+	root := t.TempDir()
+	base := fakeRun(t, root, "base", day0, "h1", 1, ok("spin", 70000), ok("other", 5000))
+	same := fakeRun(t, root, "same", day0.Add(time.Hour), "h1", 2, ok("spin", 70000), ok("other", 5000))
+	slow := fakeRun(t, root, "slow", day0.Add(2*time.Hour), "h1", 3, ok("spin", 73500), ok("other", 5000))
+	failed := fakeRun(t, root, "failed", day0.Add(3*time.Hour), "h1", 4, ok("spin", 70000), fakeCell{op: "other", status: results.StatusFailed, p50: 5000})
+	rna := fakeRun(t, root, "rna", day0.Add(4*time.Hour), "h1", 5, ok("spin", 70000),
+		fakeCell{op: "other", status: results.StatusRateNotAchieved, p50: 5000, runStat: results.StatusRateNotAchieved})
+	otherHost := fakeRun(t, root, "otherhost", day0.Add(5*time.Hour), "h2", 6, ok("spin", 70000), ok("other", 5000))
+	few := fakeRun(t, root, "few", day0.Add(6*time.Hour), "h1", 7, fakeCell{op: "spin", status: results.StatusOK, p50: 70000, runs: 3}, ok("other", 5000))
+	fewBase := filepath.Join(t.TempDir(), "fewbase")
+	fewBase = fakeRun(t, filepath.Dir(fewBase), "fewbase", day0, "h1", 8, fakeCell{op: "spin", status: results.StatusOK, p50: 70000, runs: 3}, ok("other", 5000))
+	for _, tc := range []struct {
+		why    string
+		args   []string
+		code   int
+		stdout string
+		stderr string
+	}{
+		{"A/A: pass", []string{"--baseline", base, "--candidate", same}, ExitOK, "PASS (exit 0)", ""},
+		{"5% slower p50 beyond the spec's 3% threshold: regression",
+			[]string{"--baseline", base, "--candidate", slow}, ExitRegression, "regression: Synthetic/op=spin-2 p50-sec", ""},
+		{"a --threshold of 10% absorbs it", []string{"--baseline", base, "--candidate", slow, "--threshold", "10%"}, ExitOK, "PASS", ""},
+		{"a per-metric threshold absorbs it", []string{"--baseline", base, "--candidate", slow, "--metric", "p50-ns=8%", "--metric", "sec/op=8%", "--metric", "p99-ns=8%"}, ExitOK, "PASS", ""},
+		{"a failed candidate cell is invalid", []string{"--baseline", base, "--candidate", failed}, ExitIncomplete, "problem: candidate cell synthetic/other/local: failed", ""},
+		{"a rate-not-achieved candidate cell is invalid", []string{"--baseline", base, "--candidate", rna}, ExitIncomplete, "rate-not-achieved", ""},
+		{"another host is invalid", []string{"--baseline", base, "--candidate", otherHost}, ExitIncomplete, "host fingerprint mismatch", ""},
+		{"another host, allowed", []string{"--baseline", base, "--candidate", otherHost, "--allow-host-mismatch"}, ExitOK, "HOST MISMATCH", ""},
+		{"3 runs a side cannot reach alpha: invalid", []string{"--baseline", fewBase, "--candidate", few}, ExitIncomplete, "too few samples", ""},
+		{"10 runs against 3 can (2/C(13,3) < 0.05)", []string{"--baseline", base, "--candidate", few}, ExitOK, "", ""},
+		{"the candidate as a run id under --results", []string{"--baseline", "base", "--candidate", "slow", "--results", root}, ExitRegression, "", ""},
+		{"latest picks the newest same-host complete run older than the candidate",
+			[]string{"--baseline", "latest", "--candidate", slow}, ExitRegression, "", "baseline: same"},
+		{"latest says what it skipped", []string{"--baseline", "latest", "--candidate", few}, ExitOK, "",
+			"skipped otherhost: another host: h2 (Test CPU, ci), the candidate ran on h1 (Test CPU, ci)"},
+		{"no flags", nil, ExitUsage, "", "want --baseline and --candidate"},
+		{"bad threshold", []string{"--baseline", base, "--candidate", slow, "--threshold", "five"}, ExitUsage, "", "invalid percentage"},
+		{"bad alpha", []string{"--baseline", base, "--candidate", slow, "--alpha", "0.9"}, ExitUsage, "", "alpha must be in"},
+		{"same run twice", []string{"--baseline", base, "--candidate", base}, ExitUsage, "", "same run"},
+		{"no such run", []string{"--baseline", base, "--candidate", filepath.Join(root, "nope")}, ExitUsage, "", "no such results folder"},
+	} {
+		t.Run(tc.why, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "reports")
+			code, stdout, stderr := harness(t, append([]string{"gate", "--out", out}, tc.args...)...)
+			if code != tc.code || !strings.Contains(stdout, tc.stdout) || !strings.Contains(stderr, tc.stderr) {
+				t.Errorf("exit %d, want %d\nstdout: %s\nstderr: %s\nwant stdout containing %q, stderr containing %q", code, tc.code, stdout, stderr, tc.stdout, tc.stderr)
+			}
+			if code == ExitUsage {
+				return
+			}
+			var rep struct {
+				Outcome  string `json:"outcome"`
+				ExitCode int    `json:"exit_code"`
+			}
+			data, err := os.ReadFile(filepath.Join(out, "gate.json"))
+			if err != nil {
+				t.Fatalf("gate.json: %v", err)
+			}
+			if err := json.Unmarshal(data, &rep); err != nil || rep.ExitCode != code {
+				t.Errorf("gate.json says exit %d (%v), the command exited %d", rep.ExitCode, err, code)
+			}
+			for _, f := range []string{"summary.md", "junit.xml"} {
+				if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+					t.Errorf("%s not written: %v", f, err)
+				}
+			}
+		})
+	}
+}
+
+func TestGateOutputs(t *testing.T) {
+	root := t.TempDir()
+	base := fakeRun(t, root, "20261101-020000-fake", day0, "h1", 1, ok("spin", 70000), ok("other", 5000))
+	slow := fakeRun(t, root, "20261102-020000-fake", day0.Add(24*time.Hour), "h1", 3, ok("spin", 73500), ok("other", 5000))
+	work := t.TempDir()
+	t.Chdir(work)
+	summary := filepath.Join(work, "step-summary.md")
+	os.WriteFile(summary, []byte("earlier step\n"), 0o644)
+	t.Setenv("GITHUB_STEP_SUMMARY", summary)
+	code, stdout, stderr := harness(t, "gate", "--baseline", base, "--candidate", slow)
+	if code != ExitRegression {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	dir := filepath.Join("reports", "gate-20261102-020000-fake")
+	md, err := os.ReadFile(filepath.Join(dir, "summary.md"))
+	if err != nil {
+		t.Fatalf("default output folder: %v", err)
+	}
+	step, _ := os.ReadFile(summary)
+	if string(step) != "earlier step\n"+string(md) {
+		t.Errorf("$GITHUB_STEP_SUMMARY should get the summary appended")
+	}
+	if !strings.Contains(string(md), "## ❌ harness gate: regression") || !strings.Contains(string(md), "<details>") {
+		t.Errorf("summary.md:\n%s", md)
+	}
+	var doc struct {
+		XMLName xml.Name `xml:"testsuites"`
+		Failures int     `xml:"failures,attr"`
+	}
+	data, _ := os.ReadFile(filepath.Join(dir, "junit.xml"))
+	if err := xml.Unmarshal(data, &doc); err != nil || doc.Failures < 1 {
+		t.Errorf("junit.xml: %d failures, %v", doc.Failures, err)
+	}
+	// A link planted in the output folder must not lead a write outside.
+	outside := t.TempDir()
+	os.Remove(filepath.Join(dir, "gate.json"))
+	if err := os.Symlink(filepath.Join(outside, "gate.json"), filepath.Join(dir, "gate.json")); err != nil {
+		t.Fatal(err)
+	}
+	harness(t, "gate", "--baseline", base, "--candidate", slow)
+	if _, err := os.Stat(filepath.Join(outside, "gate.json")); err == nil {
+		t.Errorf("a report was written through a symlink outside the output folder")
+	}
+}
+
+func TestGateNoBaseline(t *testing.T) {
+	root := t.TempDir()
+	first := fakeRun(t, root, "first", day0, "h1", 1, ok("spin", 70000))
+	out := t.TempDir()
+	code, _, stderr := harness(t, "gate", "--baseline", "latest", "--candidate", first, "--out", out)
+	if code != ExitIncomplete || !strings.Contains(stderr, "no usable baseline for spec fake on host h1") {
+		t.Errorf("exit %d: %s", code, stderr)
+	}
+	code, _, stderr = harness(t, "gate", "--baseline", "latest", "--candidate", first, "--out", out, "--allow-no-baseline")
+	if code != ExitOK {
+		t.Errorf("with --allow-no-baseline: exit %d: %s", code, stderr)
+	}
+}
+
+func TestResultsList(t *testing.T) {
+	root := t.TempDir()
+	fakeRun(t, root, "older", day0, "h1", 1, ok("spin", 70000))
+	fakeRun(t, root, "newer", day0.Add(time.Hour), "h2", 1, fakeCell{op: "spin", status: results.StatusCrashed, p50: 1})
+	os.MkdirAll(filepath.Join(root, "broken"), 0o755)
+	os.WriteFile(filepath.Join(root, "broken", "manifest.json"), []byte("{"), 0o644)
+	code, stdout, stderr := harness(t, "results", "list", "--results", root)
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	if len(lines) != 3 || !strings.HasPrefix(lines[1], "newer") || !strings.Contains(lines[1], "h2 (Test CPU, ci)") ||
+		!strings.Contains(lines[1], "incomplete") || !strings.HasPrefix(lines[2], "older") || !strings.Contains(lines[2], "1/1") {
+		t.Errorf("list:\n%s", stdout)
+	}
+	if !strings.Contains(stderr, "skipping") || !strings.Contains(stderr, "broken") {
+		t.Errorf("an unreadable manifest should be a warning: %s", stderr)
+	}
+	code, stdout, _ = harness(t, "results", "list", "--results", root, "--json")
+	var list []map[string]any
+	if code != ExitOK || json.Unmarshal([]byte(stdout), &list) != nil || len(list) != 2 || list[0]["run_id"] != "newer" {
+		t.Errorf("--json: %s", stdout)
+	}
+	if code, _, stderr := harness(t, "results", "show"); code != ExitUsage || !strings.Contains(stderr, "want list") {
+		t.Errorf("unknown subcommand: %d %s", code, stderr)
+	}
+}
+
+func TestCalibrateFrom(t *testing.T) {
+	root := t.TempDir()
+	var dirs []string
+	for i := range 3 {
+		c := ok("spin", 70000)
+		c.noise = 0.06
+		dirs = append(dirs, fakeRun(t, root, fmt.Sprintf("aa%d", i), day0.Add(time.Duration(i)*time.Hour), "h1", uint64(i+10), c))
+	}
+	file := filepath.Join(t.TempDir(), "th.json")
+	code, stdout, stderr := harness(t, append([]string{"calibrate", "--from", "-o", file}, dirs...)...)
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stdout, "from 3 A/A runs (3 pairs) on host h1") {
+		t.Errorf("stdout: %s", stdout)
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var th struct {
+		HostID  string `json:"host_id"`
+		Entries []struct {
+			Unit      string  `json:"unit"`
+			Threshold float64 `json:"threshold"`
+		} `json:"thresholds"`
+	}
+	json.Unmarshal(data, &th)
+	if th.HostID != "h1" || len(th.Entries) < 4 {
+		t.Fatalf("thresholds: %s", data)
+	}
+	// The thresholds make the gate quieter, never louder: a 5% shift in
+	// a metric whose A/A runs differ by up to a few percent is absorbed.
+	base := fakeRun(t, root, "base", day0.Add(10*time.Hour), "h1", 30, ok("spin", 70000))
+	slow := fakeRun(t, root, "slow", day0.Add(11*time.Hour), "h1", 31, ok("spin", 71500))
+	code, stdout, _ = harness(t, "gate", "--baseline", base, "--candidate", slow, "--out", t.TempDir(), "--threshold", "1%")
+	if code != ExitRegression {
+		t.Errorf("without thresholds a 2%% shift beyond a 1%% threshold should regress: %d %s", code, stdout)
+	}
+	code, stdout, _ = harness(t, "gate", "--baseline", base, "--candidate", slow, "--out", t.TempDir(), "--threshold", "1%", "--thresholds", file)
+	if code != ExitOK {
+		t.Errorf("with calibrated thresholds the 2%% shift is within the host's noise: %d %s", code, stdout)
+	}
+	if code, _, stderr := harness(t, "calibrate", "--from", dirs[0]); code != ExitUsage || !strings.Contains(stderr, "at least two") {
+		t.Errorf("one folder: %d %s", code, stderr)
+	}
+}
+
+func TestTrendCommand(t *testing.T) {
+	root := t.TempDir()
+	fakeRun(t, root, "d1", day0, "h1", 1, ok("spin", 70000), ok("other", 5000))
+	fakeRun(t, root, "d2", day0.Add(24*time.Hour), "h1", 2, ok("spin", 70000), ok("other", 5000))
+	fakeRun(t, root, "d3", day0.Add(48*time.Hour), "h1", 3, ok("spin", 77000), ok("other", 5000))
+	fakeRun(t, root, "d3b", day0.Add(50*time.Hour), "h9", 3, ok("spin", 10), ok("other", 10))
+	fakeRun(t, root, "d4", day0.Add(72*time.Hour), "h1", 4, ok("spin", 77000), fakeCell{op: "other", status: results.StatusCrashed, p50: 1})
+	out := filepath.Join(t.TempDir(), "trend")
+	code, stdout, stderr := harness(t, "trend", root, "--host", "h1", "--out", out)
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stdout, "4 runs") || !strings.Contains(stdout, "1 stored runs left out") {
+		t.Errorf("stdout: %s", stdout)
+	}
+	md, _ := os.ReadFile(filepath.Join(out, "trend.md"))
+	for _, want := range []string{"◆ `d3` +10", "(stopped: crashed: run 1: crashed)", "`d3b`: another host: h9"} {
+		if !strings.Contains(string(md), want) {
+			t.Errorf("trend.md lacks %q:\n%s", want, md)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(out, "trend.csv")); err != nil {
+		t.Error(err)
+	}
+}
