@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"slices"
 	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
@@ -18,19 +19,22 @@ const (
 )
 
 // A Latency is the latency record of one or more runs of a cell, read from
-// latency.hlog: per tag the whole-window histogram and the per-interval
-// ones (one per second of the window, merged across runs by offset).
+// latency.hlog: the whole-window histograms of the intended-start and
+// actual-start series, and per interval (one per second of the window) the
+// P50 and P99 of each run. Interval histograms are not kept: a long window
+// has many, and each takes a quarter megabyte.
 type Latency struct {
-	Total     map[string]*hdrhistogram.Histogram
-	Intervals map[string][]Interval
-	Runs      int
+	Total map[string]*hdrhistogram.Histogram // TagIntended and TagActual
+	Runs  int
+	runs  [][]Interval // per run, the intended-start intervals
 }
 
-// An Interval is one line of the interval log: the ops due in
+// An Interval summarizes one line of the interval log: the ops due in
 // [Start, Start+Length) of the measured window.
 type Interval struct {
 	Start, Length time.Duration
-	Hist          *hdrhistogram.Histogram
+	Count         int64
+	P50, P99      time.Duration
 }
 
 // ReadHlog reads an HdrHistogram interval log (format 1.3) as the driver
@@ -43,6 +47,8 @@ func ReadHlog(path string) (*Latency, error) {
 	return parseHlog(path, data)
 }
 
+var lagLine = []byte("\nTag=" + TagLag + ",")
+
 func parseHlog(path string, data []byte) (l *Latency, err error) {
 	defer func() {
 		// The reader decodes compressed payloads from the file; a
@@ -54,8 +60,20 @@ func parseHlog(path string, data []byte) (l *Latency, err error) {
 	if len(data) > 0 && data[len(data)-1] != '\n' {
 		return nil, fmt.Errorf("%s: truncated histogram log (last line has no newline)", path)
 	}
+	// The report does not use the generator-lag series: drop its lines
+	// before they are decoded.
+	if bytes.Contains(data, lagLine) {
+		var b bytes.Buffer
+		for _, line := range bytes.SplitAfter(data, []byte("\n")) {
+			if !bytes.HasPrefix(line, lagLine[1:]) {
+				b.Write(line)
+			}
+		}
+		data = b.Bytes()
+	}
 	r := hdrhistogram.NewHistogramLogReader(bytes.NewReader(data))
-	l = &Latency{Total: map[string]*hdrhistogram.Histogram{}, Intervals: map[string][]Interval{}, Runs: 1}
+	l = &Latency{Total: map[string]*hdrhistogram.Histogram{}, Runs: 1}
+	var ivs []Interval
 	var first int64 = math.MinInt64
 	for {
 		h, err := r.NextIntervalHistogram()
@@ -69,14 +87,23 @@ func parseHlog(path string, data []byte) (l *Latency, err error) {
 		if tag == "" {
 			tag = TagIntended
 		}
+		if tag != TagIntended && tag != TagActual {
+			continue
+		}
 		if first == math.MinInt64 {
 			first = h.StartTimeMs()
 		}
-		start := time.Duration(h.StartTimeMs()-first) * time.Millisecond
-		length := time.Duration(h.EndTimeMs()-h.StartTimeMs()) * time.Millisecond
-		l.Intervals[tag] = append(l.Intervals[tag], Interval{Start: start, Length: length, Hist: h})
+		if tag == TagIntended {
+			ivs = append(ivs, Interval{
+				Start:  time.Duration(h.StartTimeMs()-first) * time.Millisecond,
+				Length: time.Duration(h.EndTimeMs()-h.StartTimeMs()) * time.Millisecond,
+				Count:  h.TotalCount(),
+				P50:    time.Duration(h.ValueAtQuantile(50)),
+				P99:    time.Duration(h.ValueAtQuantile(99)),
+			})
+		}
 		if t := l.Total[tag]; t == nil {
-			l.Total[tag] = h.Clone()
+			l.Total[tag] = h
 		} else if dropped := t.Merge(h); dropped > 0 {
 			return nil, fmt.Errorf("%s: %d values out of the histogram's range", path, dropped)
 		}
@@ -84,31 +111,57 @@ func parseHlog(path string, data []byte) (l *Latency, err error) {
 	if len(l.Total) == 0 {
 		return nil, fmt.Errorf("%s: no intervals", path)
 	}
+	l.runs = [][]Interval{ivs}
 	return l, nil
 }
 
-// merge adds the runs of o to l: totals merged, intervals merged by their
-// position in the window.
+// merge adds the runs of o to l.
 func (l *Latency) merge(o *Latency) {
 	for tag, h := range o.Total {
 		if t := l.Total[tag]; t == nil {
-			l.Total[tag] = h.Clone()
+			l.Total[tag] = h
 		} else {
 			t.Merge(h)
 		}
 	}
-	for tag, ivs := range o.Intervals {
-		mine := l.Intervals[tag]
-		for i, iv := range ivs {
-			if i < len(mine) {
-				mine[i].Hist.Merge(iv.Hist)
-			} else {
-				mine = append(mine, Interval{Start: iv.Start, Length: iv.Length, Hist: iv.Hist.Clone()})
+	l.runs = append(l.runs, o.runs...)
+	l.Runs += o.Runs
+}
+
+// Timeline returns, per interval of the window, the median over runs of
+// each run's P50 and P99 (and the ops counted), so one run's hiccup shows
+// without being averaged away by the others, and a steady shift shows too.
+func (l *Latency) Timeline() []Interval {
+	n := 0
+	for _, r := range l.runs {
+		n = max(n, len(r))
+	}
+	out := make([]Interval, 0, n)
+	for i := 0; i < n; i++ {
+		var p50, p99 []time.Duration
+		iv := Interval{}
+		for _, r := range l.runs {
+			if i < len(r) && r[i].Count > 0 {
+				iv.Start, iv.Length = r[i].Start, r[i].Length
+				iv.Count += r[i].Count
+				p50, p99 = append(p50, r[i].P50), append(p99, r[i].P99)
 			}
 		}
-		l.Intervals[tag] = mine
+		if len(p50) == 0 {
+			continue
+		}
+		iv.P50, iv.P99 = median(p50), median(p99)
+		out = append(out, iv)
 	}
-	l.Runs += o.Runs
+	return out
+}
+
+func median(ds []time.Duration) time.Duration {
+	slices.Sort(ds)
+	if len(ds)%2 == 1 {
+		return ds[len(ds)/2]
+	}
+	return (ds[len(ds)/2-1] + ds[len(ds)/2]) / 2
 }
 
 // A SpectrumPoint is one point of a percentile spectrum: the latency at

@@ -259,13 +259,10 @@ func (m *Model) plotJobs() []plotJob {
 		for _, c := range cells {
 			spec = append(spec, spectrumSeries{label: c.Label, intended: Spectrum(c.Latency.Total[TagIntended]), actual: Spectrum(c.Latency.Total[TagActual])})
 			ts := timelineSeries{label: c.Label, gcs: c.GCs}
-			for _, iv := range c.Latency.Intervals[TagIntended] {
-				if iv.Hist.TotalCount() == 0 {
-					continue
-				}
+			for _, iv := range c.Latency.Timeline() {
 				ts.at = append(ts.at, (iv.Start + iv.Length/2).Seconds())
-				ts.p50 = append(ts.p50, Quantile(iv.Hist, 0.5).Seconds())
-				ts.p99 = append(ts.p99, Quantile(iv.Hist, 0.99).Seconds())
+				ts.p50 = append(ts.p50, iv.P50.Seconds())
+				ts.p99 = append(ts.p99, iv.P99.Seconds())
 			}
 			tl = append(tl, ts)
 		}
@@ -285,7 +282,7 @@ func (m *Model) plotJobs() []plotJob {
 			if err != nil {
 				return nil, err
 			}
-			return render(p, tname, ttitle, "P99 (solid) and P50 (dotted) latency of the ops due in each second of the window, valid runs merged. GC cycles are counted per window; their times are not recorded.", plotW, plotH, png)
+			return render(p, tname, ttitle, "P99 (solid) and P50 (dotted) latency from the intended start of the ops due in each second of the window: the median over valid runs of each run's figure. GC cycles are counted per window; their times are not recorded.", plotW, plotH, png)
 		})
 	}
 	if m.Compare != nil {

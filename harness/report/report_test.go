@@ -184,11 +184,15 @@ func TestHlog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := len(l.Intervals[TagIntended]); n != 2 {
-		t.Errorf("%d intended intervals, want 2", n)
+	tl := l.Timeline()
+	if len(tl) != 2 {
+		t.Fatalf("%d intended intervals, want 2", len(tl))
 	}
-	if l.Intervals[TagIntended][1].Start != time.Second {
-		t.Errorf("second interval starts at %v", l.Intervals[TagIntended][1].Start)
+	if tl[1].Start != time.Second || tl[1].Length != time.Second || tl[1].P99 < tl[1].P50 || tl[1].Count < 900 {
+		t.Errorf("second interval %+v", tl[1])
+	}
+	if _, ok := l.Total[TagLag]; ok {
+		t.Error("the lag series was decoded")
 	}
 	if l.Total[TagIntended].TotalCount() < 1900 {
 		t.Errorf("total count %d", l.Total[TagIntended].TotalCount())
