@@ -316,7 +316,13 @@ func barPlot(t *compare.Table, width vg.Length) (*plot.Plot, error) {
 		names[i] = r.Name
 	}
 	p.NominalX(names...)
-	if len(names) > 3 {
+	switch {
+	case len(names) > 12:
+		p.X.Tick.Label.Rotation = math.Pi / 2
+		p.X.Tick.Label.XAlign = draw.XRight
+		p.X.Tick.Label.YAlign = draw.YCenter
+		p.X.Tick.Label.Font.Size = vg.Points(8)
+	case len(names) > 3:
 		p.X.Tick.Label.Rotation = math.Pi / 8
 		p.X.Tick.Label.XAlign = draw.XRight
 	}
@@ -433,7 +439,14 @@ func ratePlot(cells []rateCell) (*plot.Plot, error) {
 		}
 	}
 	p.NominalX(names...)
-	if len(names) > 2 {
+	switch {
+	case len(names) > 12:
+		// Many cells: vertical labels, one per bar, never overlapping.
+		p.X.Tick.Label.Rotation = math.Pi / 2
+		p.X.Tick.Label.XAlign = draw.XRight
+		p.X.Tick.Label.YAlign = draw.YCenter
+		p.X.Tick.Label.Font.Size = vg.Points(8)
+	case len(names) > 2:
 		p.X.Tick.Label.Rotation = math.Pi / 6
 		p.X.Tick.Label.XAlign = draw.XRight
 	}

@@ -291,12 +291,17 @@ func (m *Model) plotJobs() []plotJob {
 				continue
 			}
 			name := plotName(used, "bars", t.ConfigString(), t.Unit)
+			w, h := plotW, plotH
+			if len(t.Rows) > 12 {
+				w = max(plotW, vg.Length(len(t.Rows)*len(t.Cols))*vg.Points(8)+vg.Points(100))
+				h = 7 * vg.Inch
+			}
 			jobs = append(jobs, func(png bool) (*Plot, error) {
-				p, err := barPlot(t, plotW)
+				p, err := barPlot(t, w)
 				if err != nil {
 					return nil, err
 				}
-				return render(p, name, t.Title(), fmt.Sprintf("%s per configuration (bar) with its 95%% confidence interval (whiskers; none with fewer than 6 runs) and each run (dots); %s.", t.Summary, t.BetterString()), plotW, plotH, png)
+				return render(p, name, t.Title(), fmt.Sprintf("%s per configuration (bar) with its 95%% confidence interval (whiskers; none with fewer than 6 runs) and each run (dots); %s.", t.Summary, t.BetterString()), w, h, png)
 			})
 		}
 	}
@@ -319,7 +324,7 @@ func (m *Model) plotJobs() []plotJob {
 		name := plotName(used, "rate")
 		h := plotH
 		if len(rates) > 12 {
-			h = 6 * vg.Inch
+			h = 7 * vg.Inch // room for vertical labels
 		}
 		w := max(plotW, vg.Length(len(rates))*vg.Points(14))
 		jobs = append(jobs, func(png bool) (*Plot, error) {
