@@ -319,7 +319,7 @@ func TestCalibrate(t *testing.T) {
 	if p99.Unit != "p99-sec" || math.Abs(p99.MaxDelta-0.03) > 1e-9 || math.Abs(p99.Threshold-0.06) > 1e-9 || p99.Pairs != 3 || p99.Significant != 1 {
 		t.Errorf("p99: %+v; want max delta 3%%, threshold 2 × 3%% = 6%%, 3 pairs, 1 significant", p99)
 	}
-	if errs.Unit != "errors" || errs.Threshold != 20 {
+	if errs.Unit != "errors" || errs.Threshold != 10 {
 		t.Errorf("errors: %+v; want a threshold that never fires on a metric that was zero in one A/A run", errs)
 	}
 	quiet := Calibrate([][]compare.Comparison{{cmpOf(cfgJSON, row, "ns/op", -1, 100, 100.1, 10, 0.5)}}, 2, 0.01)

@@ -74,7 +74,7 @@ func Calibrate(pairs [][]compare.Comparison, margin, floor float64) []Threshold 
 			}
 			d := math.Abs(c.Delta)
 			if math.IsInf(d, 0) || math.IsNaN(d) {
-				d = 10 // a metric that is zero in one run and not in another: never gate it on noise alone
+				d = maxThreshold // zero in one run and not in another: never gate it on noise alone
 			}
 			t.MaxDelta = max(t.MaxDelta, d)
 		}
@@ -82,7 +82,7 @@ func Calibrate(pairs [][]compare.Comparison, margin, floor float64) []Threshold 
 	out := make([]Threshold, 0, len(order))
 	for _, k := range order {
 		t := acc[k]
-		t.Threshold = max(floor, margin*t.MaxDelta)
+		t.Threshold = min(maxThreshold, max(floor, margin*t.MaxDelta))
 		out = append(out, *t)
 	}
 	sort.SliceStable(out, func(i, j int) bool {
@@ -97,6 +97,10 @@ func Calibrate(pairs [][]compare.Comparison, margin, floor float64) []Threshold 
 	})
 	return out
 }
+
+// maxThreshold (1000%) is the largest threshold a thresholds file holds:
+// a metric that noisy is, in effect, not gated.
+const maxThreshold = 10
 
 // lookup finds the threshold of a benchmark × configuration × tidied unit;
 // when the configuration differs (a toolchain upgraded since calibration),
@@ -149,7 +153,7 @@ func ParseThresholds(file string, data []byte) (*Thresholds, error) {
 		if e.Benchmark == "" || e.Unit == "" {
 			return nil, fmt.Errorf("%s: thresholds[%d]: missing benchmark or unit", file, i)
 		}
-		if !(e.Threshold >= 0 && e.Threshold <= 10) {
+		if !(e.Threshold >= 0 && e.Threshold <= maxThreshold) {
 			return nil, fmt.Errorf("%s: thresholds[%d] (%s %s): threshold %g out of range [0, 10]", file, i, e.Benchmark, e.Unit, e.Threshold)
 		}
 	}
