@@ -286,7 +286,7 @@ func (v *validator) checkPath(p string) string {
 	full := filepath.Join(v.s.Dir, p)
 	rel, err := filepath.Rel(root, full)
 	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-		return fmt.Sprintf("path escapes the repository %s (use an absolute path to point outside it)", root)
+		return "path escapes the repository holding the spec (use an absolute path to point outside it)"
 	}
 	return ""
 }
