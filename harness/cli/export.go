@@ -72,6 +72,8 @@ type export struct {
 	Started  string       `json:"started"`
 	Cells    []cellExport `json:"cells"`
 	Warnings []string     `json:"warnings,omitempty"`
+
+	startUnix float64
 }
 
 // A cellExport is one cell's figures: the median over its ok runs of each
@@ -175,7 +177,8 @@ func readRunFigures(dir string) (runFigures, error) {
 // exportRun gathers a results folder's figures: per cell, the median over
 // its ok runs.
 func exportRun(path string, m *results.Manifest) *export {
-	ex := &export{RunID: m.RunID, Spec: m.Name, Status: m.Status, HostID: m.Host.ID, Started: m.Started.UTC().Format("2006-01-02T15:04:05Z"), Cells: []cellExport{}}
+	ex := &export{RunID: m.RunID, Spec: m.Name, Status: m.Status, HostID: m.Host.ID, Started: m.Started.UTC().Format("2006-01-02T15:04:05Z"),
+		Cells: []cellExport{}, startUnix: float64(m.Started.UnixNano()) / 1e9}
 	for _, c := range m.Cells {
 		ce := newCellExport(c)
 		var figs []runFigures
@@ -306,11 +309,13 @@ func writeOpenMetrics(w io.Writer, ex *export, live *liveProgress) {
 		return f
 	}
 	runLabels := [][2]string{{"run_id", ex.RunID}, {"spec", ex.Spec}}
-	info := fam("harness_run_info", "", "The run: its spec, host and status (value 1).")
-	info.samples = append(info.samples, sample{labelString(append(slices.Clone(runLabels), [2]string{"host_id", ex.HostID}, [2]string{"status", ex.Status})), 1})
+	// Not "_info" nor "_total": OpenMetrics reserves those suffixes for
+	// other metric types.
+	started := fam("harness_run_start_time_seconds", "seconds", "When the run started (Unix time), labelled with its host and status.")
+	started.samples = append(started.samples, sample{labelString(append(slices.Clone(runLabels), [2]string{"host_id", ex.HostID}, [2]string{"status", ex.Status})), ex.startUnix})
 	if live != nil {
 		fam("harness_progress_runs_done", "", "Runs finished so far.").samples = []sample{{labelString(runLabels), float64(live.Done)}}
-		fam("harness_progress_runs_total", "", "Runs scheduled.").samples = []sample{{labelString(runLabels), float64(live.Total)}}
+		fam("harness_progress_runs_scheduled", "", "Runs the schedule holds.").samples = []sample{{labelString(runLabels), float64(live.Total)}}
 		fam("harness_progress_elapsed_seconds", "seconds", "Time since the run started.").samples = []sample{{labelString(runLabels), live.Elapsed}}
 	}
 	runs := fam("harness_cell_runs", "", "Runs of a cell by status.")

@@ -57,6 +57,7 @@ func isLoopbackHost(h string) bool {
 // serveLiveMetrics starts serving on ln; stop shuts the server down.
 func serveLiveMetrics(ln net.Listener, allowRemote bool, warn io.Writer) (l *liveMetrics, stop func()) {
 	l = &liveMetrics{allowRemote: allowRemote, start: time.Now(), cells: map[string]int{}}
+	l.ex.startUnix = float64(l.start.UnixNano()) / 1e9
 	mux := http.NewServeMux()
 	mux.HandleFunc("/metrics", l.serveMetrics)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

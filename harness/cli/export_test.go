@@ -57,7 +57,7 @@ func TestExportOpenMetrics(t *testing.T) {
 	}
 	fams := parseMetrics(t, stdout)
 	for name, typ := range map[string]dto.MetricType{
-		"harness_run_info": dto.MetricType_GAUGE, "harness_latency_seconds": dto.MetricType_GAUGE,
+		"harness_run_start_time_seconds": dto.MetricType_GAUGE, "harness_latency_seconds": dto.MetricType_GAUGE,
 		"harness_throughput_ops_per_second": dto.MetricType_GAUGE, "harness_gc_pause_p99_seconds": dto.MetricType_GAUGE,
 		"harness_peak_rss_bytes": dto.MetricType_GAUGE, "harness_cell_runs": dto.MetricType_GAUGE, "harness_benchmark_value": dto.MetricType_GAUGE,
 	} {
@@ -95,6 +95,9 @@ func TestExportOpenMetrics(t *testing.T) {
 		t.Errorf("peak RSS: only the cell with ok runs, 8 MiB: %v", got)
 	}
 	for _, line := range strings.Split(stdout, "\n") {
+		if f := strings.Fields(line); len(f) > 2 && f[1] == "TYPE" && (strings.HasSuffix(f[2], "_total") || strings.HasSuffix(f[2], "_info")) {
+			t.Errorf("OpenMetrics reserves _total and _info for counters and info metrics: %s", line)
+		}
 		if strings.HasPrefix(line, "# UNIT ") {
 			f := strings.Fields(line)
 			if !strings.HasSuffix(f[2], "_"+f[3]) {
@@ -161,7 +164,7 @@ func TestLiveMetrics(t *testing.T) {
 	if v := fams["harness_progress_runs_done"].GetMetric()[0].GetGauge().GetValue(); v != 2 {
 		t.Errorf("runs done %v, want 2", v)
 	}
-	if v := fams["harness_progress_runs_total"].GetMetric()[0].GetGauge().GetValue(); v != 20 {
+	if v := fams["harness_progress_runs_scheduled"].GetMetric()[0].GetGauge().GetValue(); v != 20 {
 		t.Errorf("runs total %v, want 20", v)
 	}
 	if l := labels(fams["harness_latency_seconds"].GetMetric()[0]); l["run_id"] != "live" || l["spec"] != "fake" {

@@ -211,8 +211,8 @@ func TestGateOutputs(t *testing.T) {
 		t.Errorf("summary.md:\n%s", md)
 	}
 	var doc struct {
-		XMLName xml.Name `xml:"testsuites"`
-		Failures int     `xml:"failures,attr"`
+		XMLName  xml.Name `xml:"testsuites"`
+		Failures int      `xml:"failures,attr"`
 	}
 	data, _ := os.ReadFile(filepath.Join(dir, "junit.xml"))
 	if err := xml.Unmarshal(data, &doc); err != nil || doc.Failures < 1 {

@@ -56,7 +56,7 @@ func fakeShard(t *testing.T, root string, i, n int, hostID string, edit func(m *
 	}
 	m := &results.Manifest{Format: 1, RunID: id, Name: "sharded", SpecFile: "bench.yaml", SpecSHA256: results.SHA256([]byte(mergeSpec)),
 		Status: results.RunComplete, Started: day0.Add(time.Duration(i) * time.Minute), Finished: day0.Add(time.Hour),
-		Host: host.Fingerprint{CPU: host.CPU{Brand: "Test CPU", Arch: "amd64"}, OS: "linux", Hostname: fmt.Sprintf("runner-%d", i), ID: hostID, Warnings: []string{}},
+		Host:  host.Fingerprint{CPU: host.CPU{Brand: "Test CPU", Arch: "amd64"}, OS: "linux", Hostname: fmt.Sprintf("runner-%d", i), ID: hostID, Warnings: []string{}},
 		Count: 4, Shard: fmt.Sprintf("%d/%d", i, n), Profiles: []string{}, Warnings: []string{},
 		Builds: []*results.Build{{Key: "synthetic@local", Status: results.StatusOK, BuildNs: 1e9, SizeB: 1 << 20}}}
 	if edit != nil {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/perfharness/harness/harness/compare"
@@ -51,6 +52,12 @@ func cmdTrend(ctx context.Context, e *env, args []string) int {
 		}
 		stored = append(stored, found...)
 	}
+	seen := map[string]bool{}
+	stored = slices.DeleteFunc(stored, func(s gate.Stored) bool { // a run given twice (history and tonight's)
+		dup := seen[s.Manifest.RunID]
+		seen[s.Manifest.RunID] = true
+		return dup
+	})
 	if len(stored) == 0 {
 		e.errorf("no stored runs in %s", strings.Join(pos, ", "))
 		return ExitUsage

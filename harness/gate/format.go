@@ -70,7 +70,10 @@ func formatStat(s Stat, unit string) string {
 	c := float64(s.Center)
 	if c != 0 && s.N > 1 {
 		hw := math.Max(float64(s.Hi)-c, c-float64(s.Lo)) / math.Abs(c)
-		if hw > 0 && !math.IsInf(hw, 0) && !math.IsNaN(hw) {
+		switch {
+		case hw > 10, math.IsInf(hw, 0):
+			out += " ±>1000%"
+		case hw > 0:
 			out += " ±" + Percent(hw)
 		}
 	}
