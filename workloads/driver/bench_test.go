@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"math"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -15,7 +16,7 @@ import (
 // can sustain.
 func BenchmarkDispatch(b *testing.B) {
 	for _, conc := range []int{1, 4} {
-		b.Run("concurrency="+itoa(conc), func(b *testing.B) {
+		b.Run("concurrency="+strconv.Itoa(conc), func(b *testing.B) {
 			plan, err := Constant(1e9, time.Duration(b.N)) // b.N ops, all due within b.N ns
 			if err != nil {
 				b.Fatal(err)
@@ -82,4 +83,3 @@ func BenchmarkPlanDue(b *testing.B) {
 	}
 }
 
-func itoa(i int) string { return string(rune('0' + i)) }
