@@ -82,4 +82,3 @@ func BenchmarkPlanDue(b *testing.B) {
 		})
 	}
 }
-
