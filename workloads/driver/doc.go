@@ -30,15 +30,16 @@
 //  2. The op's Setup runs. If it fails, result.json says status "failed"
 //     with the reason, and the process exits 1.
 //  3. The runner plays the plan open loop: op n is due at plan.Due(n) from
-//     the start, whether or not earlier ops have finished. -concurrency
-//     workers take op numbers from one atomic counter, in order; each waits
-//     for its op's due time and runs it; one worker at a time does this
-//     waiting (the pacer), so tickets start in order. The pacer sleeps with
-//     time.Sleep (which wakes on a ~1 ms grid) until 2 ms before the due
-//     time, on Linux with nanosleep at 1 ns timer slack until 150 µs before
-//     it, and spins the rest: at rates above a few thousand ops/s pacing
-//     keeps one core busy. An op that is already due when a worker takes it
-//     was queued behind busy workers.
+//     the start, whether or not earlier ops have finished. The
+//     -concurrency workers take turns as the pacer: the pacer takes the next
+//     op number, waits for its due time, hands the role to the worker that
+//     became idle last and runs the op. So ops start in order and only one
+//     goroutine waits on the clock. The pacer sleeps with time.Sleep (which
+//     wakes on a ~1 ms grid) until 2 ms before the due time, on Linux with
+//     nanosleep at 1 ns timer slack until 150 µs before it, and spins the
+//     rest: at rates above a few thousand ops/s pacing keeps one core busy.
+//     An op that is already due when a worker takes it was queued behind
+//     busy workers.
 //     Nothing is dropped; the backlog (ops due but not started) is bounded
 //     by -max-backlog, and reaching it stops the run as rate-not-achieved.
 //  4. Each op's latency is completion minus intended start (its due time),
