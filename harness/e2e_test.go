@@ -47,7 +47,7 @@ func TestFaultMatrix(t *testing.T) {
 	bin := harnessBinary(t)
 	work := t.TempDir()
 	cmd := exec.Command(bin, "run", "testdata/faults.yaml", "--results", filepath.Join(work, "results"),
-		"--cache", filepath.Join(work, "cache"), "--grace", "500ms")
+		"--cache", filepath.Join(work, "cache"), "--grace", "500ms", "--reports", filepath.Join(work, "reports"))
 	cmd.Env = append(os.Environ(), "CI=true")
 	start := time.Now()
 	out, err := cmd.CombinedOutput()
@@ -125,6 +125,26 @@ func TestFaultMatrix(t *testing.T) {
 	if strays := strayProcesses(t, filepath.Join(work, "cache")); len(strays) > 0 {
 		t.Errorf("processes outlived the harness: %q", strays)
 	}
+	// The report renders from a folder full of failures and names them.
+	runID := filepath.Base(mustEval(t, filepath.Join(work, "results", "latest")))
+	md, err := os.ReadFile(filepath.Join(work, "reports", runID, "report.md"))
+	if err != nil {
+		t.Fatalf("no report: %v\n%s", err, out)
+	}
+	for _, want := range []string{"crashes/oom/local", "out of memory", "hangs/hang/local", "host CPU lacks SVE", "build-failed"} {
+		if !strings.Contains(string(md), want) {
+			t.Errorf("report.md does not mention %q", want)
+		}
+	}
+}
+
+func mustEval(t *testing.T, p string) string {
+	t.Helper()
+	r, err := filepath.EvalSymlinks(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
 }
 
 // strayProcesses lists live processes started from the build cache, or the
@@ -250,7 +270,7 @@ func TestInterruptResumeAndAbandon(t *testing.T) {
 	bin := harnessBinary(t)
 	work := t.TempDir()
 	root := filepath.Join(work, "results")
-	common := []string{"--results", root, "--cache", filepath.Join(work, "cache"), "--lock", filepath.Join(work, "lock"), "--grace", "300ms"}
+	common := []string{"--results", root, "--cache", filepath.Join(work, "cache"), "--lock", filepath.Join(work, "lock"), "--grace", "300ms", "--no-report"}
 	run := func(args ...string) *bg { return startHarness(t, bin, append(args, common...)...) }
 	finished := func() int { return countRuns(readManifest(t, root), "ok") }
 
@@ -331,7 +351,7 @@ func TestHostLock(t *testing.T) {
 	work := t.TempDir()
 	args := func(results string) []string {
 		return []string{"run", "testdata/interrupt.yaml", "--count", "2", "--results", filepath.Join(work, results),
-			"--cache", filepath.Join(work, "cache"), "--lock", filepath.Join(work, "lock")}
+			"--cache", filepath.Join(work, "cache"), "--lock", filepath.Join(work, "lock"), "--no-report"}
 	}
 	a := startHarness(t, bin, args("a")...)
 	waitFor(t, 60*time.Second, "the first run to start", func() bool { return readManifest(t, filepath.Join(work, "a")) != nil })

@@ -9,6 +9,7 @@ import (
 
 	"github.com/perfharness/harness/harness/host"
 	"github.com/perfharness/harness/harness/plan"
+	"github.com/perfharness/harness/harness/report"
 	"github.com/perfharness/harness/harness/results"
 	"github.com/perfharness/harness/harness/run"
 	"github.com/perfharness/harness/harness/spec"
@@ -26,6 +27,8 @@ func cmdRun(ctx context.Context, e *env, args []string) int {
 	grace := fs.Duration("grace", 0, "time a workload gets between SIGTERM and SIGKILL (default 5s)")
 	metricsAddr := fs.String("metrics-addr", "", "serve live progress and per-cell figures for Prometheus at `HOST:PORT`/metrics (loopback only unless --metrics-allow-remote)")
 	metricsRemote := fs.Bool("metrics-allow-remote", false, "let --metrics-addr bind a non-loopback address and answer other hosts")
+	reportsDir := fs.String("reports", "reports", "folder for the rendered report, reports/<run-id>/")
+	noReport := fs.Bool("no-report", false, "do not render the report at the end (harness report renders it later)")
 	lockPath := fs.String("lock", "", "host lock file shared by every harness run on this machine (default "+run.DefaultLockPath()+")")
 	pos, code, ok := e.parse(fs, args, 0, 1)
 	if !ok {
@@ -109,6 +112,16 @@ func cmdRun(ctx context.Context, e *env, args []string) int {
 		return ExitIncomplete
 	}
 	run.Summary(e.stdout, d, m)
+	if !*noReport {
+		// The results folder is complete without the report; a report
+		// that fails to render is a warning, and harness report retries.
+		fmt.Fprintf(e.stderr, "harness: rendering the report\n")
+		if out, err := report.Render(context.WithoutCancel(ctx), d.Path, report.Options{ReportsDir: *reportsDir}); err != nil {
+			fmt.Fprintf(e.stderr, "harness: warning: rendering the report: %v (retry with harness report %s)\n", err, d.Path)
+		} else {
+			fmt.Fprintf(e.stdout, "report:  %s (index.html, report.md, summary.txt)\n", out)
+		}
+	}
 	if run.Failed(m) {
 		return ExitIncomplete
 	}
