@@ -52,7 +52,13 @@ func TestCoordinatedOmissionKnownAnswer(t *testing.T) {
 	var froze atomic.Bool
 	op := func(context.Context) error {
 		if clk.Now() >= 5*time.Second && froze.CompareAndSwap(false, true) {
+			// Freeze half-way through the op due at 5 s, an instant at which
+			// nothing else is due, so the result does not depend on which
+			// goroutine the runtime runs first.
+			clk.Sleep(500 * time.Microsecond)
 			clk.Freeze(time.Second)
+			clk.Sleep(500 * time.Microsecond)
+			return nil
 		}
 		clk.Sleep(time.Millisecond)
 		return nil
@@ -70,6 +76,9 @@ func TestCoordinatedOmissionKnownAnswer(t *testing.T) {
 		name      string
 		got, want time.Duration
 	}{
+		// Ops due at 5 s + k ms (k = 1..999) start when the freeze ends, at
+		// 6.0005 s, and finish 1 ms later: 1001.5 - k ms. The one caught in
+		// the freeze took 1001 ms.
 		{"intended P50", time.Duration(intended.P50Ns), ms},
 		{"intended P99", time.Duration(intended.P99Ns), 901 * ms},
 		{"intended P99.9", time.Duration(intended.P999Ns), 991 * ms},
