@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -374,3 +375,79 @@ func TestHostLock(t *testing.T) {
 		t.Errorf("runs did not both complete")
 	}
 }
+
+// TestMatrixEndToEnd runs a matrix across both toolchains, two experiments,
+// two gcflags and two workload kinds; checks the combined bench.txt projects
+// on toolchain and goexperiment; and checks a second identical run builds
+// nothing.
+func TestMatrixEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end: builds 16 configurations with two toolchains")
+	}
+	bin := harnessBinary(t)
+	work := t.TempDir()
+	args := []string{"run", "testdata/matrix.yaml", "--results", filepath.Join(work, "results"),
+		"--cache", filepath.Join(work, "cache"), "--lock", filepath.Join(work, "lock"), "--no-report"}
+	first := startHarness(t, bin, args...)
+	if code := first.wait(t, 15*time.Minute); code != 0 && code != 3 {
+		t.Fatalf("first run: exit %d\n%s", code, first.out)
+	}
+	m := readManifest(t, filepath.Join(work, "results"))
+	if len(m.Cells) != 16 {
+		t.Fatalf("%d cells, want 16", len(m.Cells))
+	}
+	for _, c := range m.Cells {
+		if c.Status != "ok" && c.Status != "rate-not-achieved" {
+			t.Errorf("%s: %s %s", c.ID, c.Status, c.Reason)
+		}
+	}
+	dir := mustEval(t, filepath.Join(work, "results", "latest"))
+	// The real benchstat command projects the combined bench.txt.
+	benchstat := filepath.Join(work, "benchstat")
+	if out, err := exec.Command("go", "build", "-o", benchstat, "golang.org/x/perf/cmd/benchstat").CombinedOutput(); err != nil {
+		t.Fatalf("building benchstat: %v\n%s", err, out)
+	}
+	for _, col := range []string{"toolchain", "goexperiment", "gcflags"} {
+		out, err := exec.Command(benchstat, "-col", col, filepath.Join(dir, "bench.txt")).CombinedOutput()
+		if err != nil {
+			t.Errorf("benchstat -col %s: %v\n%s", col, err, out)
+			continue
+		}
+		if !strings.Contains(string(out), "vs base") || !strings.Contains(string(out), "Json/op=decode") || !strings.Contains(string(out), "SHA256") {
+			t.Errorf("benchstat -col %s printed no comparison of both workloads:\n%s", col, out)
+		}
+	}
+	firstBuild := buildTime(first.out.String())
+
+	second := startHarness(t, bin, args...)
+	second.wait(t, 15*time.Minute)
+	out := second.out.String()
+	if n := strings.Count(out, ": built in "); n != 0 {
+		t.Errorf("second run built %d configurations, want 0:\n%s", n, out)
+	}
+	if n := strings.Count(out, ": cache hit"); n != 16 {
+		t.Errorf("second run: %d cache hits, want 16 (8 json + 8 crypto builds):\n%s", n, out)
+	}
+	check := checkTime(out)
+	t.Logf("build time: first run %s, second run's cache checks %s", firstBuild, check)
+	if check*20 > firstBuild {
+		t.Errorf("second run spent %s checking the cache, over 5%% of the first run's %s of building", check, firstBuild)
+	}
+}
+
+var (
+	builtRE = regexp.MustCompile(`: built in ([0-9.]+[a-zµ]+)`)
+	checkRE = regexp.MustCompile(`cache hit \(checked in ([0-9.]+[a-zµ]+)`)
+)
+
+func sumDurations(re *regexp.Regexp, s string) time.Duration {
+	var total time.Duration
+	for _, m := range re.FindAllStringSubmatch(s, -1) {
+		d, _ := time.ParseDuration(m[1])
+		total += d
+	}
+	return total
+}
+
+func buildTime(out string) time.Duration { return sumDurations(builtRE, out) }
+func checkTime(out string) time.Duration { return sumDurations(checkRE, out) }
