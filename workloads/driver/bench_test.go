@@ -22,7 +22,7 @@ func BenchmarkDispatch(b *testing.B) {
 				b.Fatal(err)
 			}
 			rec := newRecorder(plan, 0, plan.Len(), io.Discard, time.Now())
-			r := &runner{clk: newRealClock(), sched: plan, do: func(context.Context) error { return nil },
+			r := &runner{clk: newRealClock(DefaultSpin), sched: plan, do: func(context.Context) error { return nil },
 				conc: conc, ws: 0, we: plan.Len(), maxBacklog: math.MaxUint32, rec: rec}
 			b.ResetTimer()
 			st := r.run(context.Background())
@@ -44,7 +44,7 @@ func BenchmarkLatencyFloor(b *testing.B) {
 		b.Fatal(err)
 	}
 	rec := newRecorder(plan, 0, plan.Len(), io.Discard, time.Now())
-	r := &runner{clk: newRealClock(), sched: plan, do: func(context.Context) error { return nil },
+	r := &runner{clk: newRealClock(DefaultSpin), sched: plan, do: func(context.Context) error { return nil },
 		conc: 1, ws: 0, we: plan.Len(), maxBacklog: math.MaxUint32, rec: rec}
 	b.ResetTimer()
 	r.run(context.Background())

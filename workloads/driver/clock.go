@@ -30,7 +30,7 @@ type participant interface {
 // a 1 ms sleep up to ~1.2 ms). So the pacer sleeps with time.Sleep until
 // coarseWindow before its due time; then, where the OS offers a finer sleep
 // (Linux: nanosleep with 1 ns timer slack, overshooting ~25–70 µs), until
-// fineWindow before it; then spins. Spinning costs a core while an op is
+// the spin window (Config.Spin, -spin) before it; then spins. Spinning costs a core while an op is
 // near due, but it is the only way to keep generator lag in microseconds at
 // 100k ops/s. Only the pacer waits on the clock (see runner), so at most one
 // goroutine spins: with every worker spinning for its own op, 32 HTTP
@@ -38,15 +38,20 @@ type participant interface {
 // against 0.2 ms with one).
 const (
 	coarseWindow = 2 * time.Millisecond
-	fineWindow   = 150 * time.Microsecond
-	maxNap       = 20 * time.Millisecond  // bounds how late a sleeper notices stop
-	yieldAbove   = 200 * time.Microsecond // without a fine sleep, spin without yielding only this close to due
+	// DefaultSpin is the default spin window (Config.Spin): how close to
+	// due the pacer stops the fine sleep and spins.
+	DefaultSpin = 150 * time.Microsecond
+	maxNap      = 20 * time.Millisecond  // bounds how late a sleeper notices stop
+	yieldAbove  = 200 * time.Microsecond // without a fine sleep, spin without yielding only this close to due
 )
 
 // A realClock reads the monotonic clock.
-type realClock struct{ origin time.Time }
+type realClock struct {
+	origin time.Time
+	spin   time.Duration // fine-sleep until this close to due, then spin
+}
 
-func newRealClock() realClock { return realClock{origin: time.Now()} }
+func newRealClock(spin time.Duration) realClock { return realClock{origin: time.Now(), spin: spin} }
 
 func (c realClock) Now() time.Duration { return time.Since(c.origin) }
 
@@ -115,8 +120,8 @@ func (c realClock) SleepUntil(t time.Duration, stop <-chan struct{}) (time.Durat
 			default:
 			}
 			time.Sleep(min(rem-coarseWindow, maxNap))
-		case haveFineSleep && rem > fineWindow:
-			fineSleep(rem - fineWindow)
+		case haveFineSleep && rem > c.spin:
+			fineSleep(rem - c.spin)
 		case !haveFineSleep && rem > yieldAbove:
 			// Let other goroutines of this P (other workers, the interval
 			// writer, the op's own helpers) run while we wait.

@@ -36,8 +36,11 @@
 //     became idle last and runs the op. So ops start in order and only one
 //     goroutine waits on the clock. The pacer sleeps with time.Sleep (which
 //     wakes on a ~1 ms grid) until 2 ms before the due time, on Linux with
-//     nanosleep at 1 ns timer slack until 150 µs before it, and spins the
-//     rest: at rates above a few thousand ops/s pacing keeps one core busy.
+//     nanosleep at 1 ns timer slack until the spin window (-spin, default
+//     150 µs) before it, and spins the rest: at rates above a few thousand
+//     ops/s pacing keeps one core busy. httpload does not spin by default
+//     (-spin 0): its lag grows by the fine sleep's 25–70 µs overshoot, and
+//     the server under test keeps the core.
 //     An op that is already due when a worker takes it was queued behind
 //     busy workers.
 //     Nothing is dropped; the backlog (ops due but not started) is bounded
@@ -79,6 +82,8 @@
 //	-seed N             seed for the op, Params.Seed (default 1)
 //	-max-backlog N      backlog bound in ops (default 0: 10 s of the peak
 //	                    rate, at least 1000)
+//	-spin D             stop sleeping and spin this close to each op's due
+//	                    time (default 150µs; httpload 0: never spin)
 //	-rate-tolerance F   achieved may fall short of target by this fraction
 //	                    (default 0.01)
 //	-max-lag-p99 D      generator lag P99 above this invalidates the run
