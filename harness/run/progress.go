@@ -1,8 +1,10 @@
 package run
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -25,6 +27,9 @@ type progress struct {
 	current             string
 	currentStart        time.Time
 	currentExpected     time.Duration
+	// watch is the progress.json of the run in progress, whose latest
+	// second (rate, P99) the live line shows.
+	watch string
 }
 
 func newProgress(w io.Writer, tty bool) *progress {
@@ -82,11 +87,12 @@ func (p *progress) Printf(format string, args ...any) {
 	}
 }
 
-// status sets the live line's subject (tty only).
-func (p *progress) status(s string, expected time.Duration) {
+// status sets the live line's subject (tty only), and the progress file of
+// the run it is about ("" for none).
+func (p *progress) status(s string, expected time.Duration, watch string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.current, p.currentStart, p.currentExpected = s, time.Now(), expected
+	p.current, p.currentStart, p.currentExpected, p.watch = s, time.Now(), expected, watch
 	if p.tty {
 		p.redraw()
 	}
@@ -97,7 +103,11 @@ func (p *progress) redraw() {
 		return
 	}
 	elapsed := time.Since(p.start).Round(time.Second)
-	line := fmt.Sprintf("%s  [%s", p.current, elapsed)
+	line := p.current
+	if live := readLive(p.watch); live != "" {
+		line += "  " + live
+	}
+	line += fmt.Sprintf("  [%s", elapsed)
 	if eta := p.eta(); eta > 0 {
 		line += fmt.Sprintf(", ETA %s", eta.Round(time.Second))
 	}
@@ -138,6 +148,28 @@ func (p *progress) setTotal(n int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.runsTotal = n
+}
+
+// readLive summarizes a workload's progress.json: the last complete
+// second's rate and P99.
+func readLive(path string) string {
+	if path == "" {
+		return ""
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	var pr struct {
+		Interval  int     `json:"interval"`
+		Completed uint64  `json:"completed"`
+		Rate      float64 `json:"rate"`
+		P99Ns     int64   `json:"p99_ns"`
+	}
+	if json.Unmarshal(data, &pr) != nil || pr.Interval == 0 {
+		return ""
+	}
+	return fmt.Sprintf("t=%ds %.6g ops/s p99 %s", pr.Interval, pr.Rate, time.Duration(pr.P99Ns).Round(time.Microsecond))
 }
 
 // shorten keeps the end of a long cell id readable in a status line.

@@ -383,7 +383,7 @@ func (r *Runner) buildAll(ctx context.Context) {
 		return
 	}
 	r.prog.Printf("building %s", plural(len(builds), "configuration"))
-	r.prog.status(fmt.Sprintf("building %s", plural(len(builds), "configuration")), 0)
+	r.prog.status(fmt.Sprintf("building %s", plural(len(builds), "configuration")), 0, "")
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, max(1, numCPU()))
 	for _, b := range builds {
@@ -600,7 +600,8 @@ func (r *Runner) runAll(ctx context.Context) {
 		c, rc := r.cells[i], r.m.Cells[i]
 		run := rc.Runs[sl.Rep-1]
 		run.Order = n + 1
-		r.prog.status(fmt.Sprintf("run %d/%d %s #%d/%d", n+1, len(todo), shorten(c.ID, 70), sl.Rep, r.m.Count), expectedDuration(c))
+		r.prog.status(fmt.Sprintf("run %d/%d %s #%d/%d", n+1, len(todo), shorten(c.ID, 70), sl.Rep, r.m.Count), expectedDuration(c),
+			filepath.Join(r.dir.Path, run.Dir, "progress.json"))
 		r.execute(ctx, c, rc, run, r.built[c.Build.Key], r.m.Profiles)
 		r.prog.runFinished(time.Duration(run.Duration))
 		r.prog.Printf("%s", runLine(n+1, len(todo), c.ID, run, r.m.Count))

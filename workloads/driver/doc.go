@@ -100,6 +100,11 @@
 // a reader never sees a partial file. result.json is written last and lists
 // the others in "files".
 //
+// progress.json: rewritten after each complete second of the window while
+// the run goes on — {"interval", "completed", "rate", "p50_ns", "p99_ns",
+// "max_ns"} for that second — so a live display can show the current rate
+// and P99. It is not a result; result.json is.
+//
 // result.json ([Result]; format 1): format, name, op, status ("ok",
 // "rate-not-achieved" or "failed"), reason (why not ok; several reasons are
 // joined with "; "), interrupted, go_version, goos, goarch, goexperiment,

@@ -70,6 +70,11 @@ type recorder struct {
 	nWritten int
 	werr     error
 	finished chan struct{}
+
+	// onInterval, if set, sees each complete interval (its index, the ops
+	// completed so far in the window, and its intended-start histogram)
+	// before the histogram is recycled. Set it before recording starts.
+	onInterval func(index int, doneTotal, done uint64, intended *hdr.Histogram)
 }
 
 func newHist() *hdr.Histogram { return hdr.New(histLowest, histHighest, histSigFigs) }
@@ -238,6 +243,9 @@ func (r *recorder) write(w io.Writer, wallStart time.Time) {
 		r.done += iv.done
 		r.errors += iv.errors
 		r.nWritten++
+		if r.onInterval != nil {
+			r.onInterval(iv.index, r.done, iv.done, iv.hist[seriesIntend])
+		}
 		for s, h := range iv.hist {
 			h.Reset()
 			iv.overflow[s] = 0

@@ -194,6 +194,7 @@ func run(ctx context.Context, cfg Config, rateSet bool, op Op) (*Result, error) 
 	}
 	clk := newRealClock(max(cfg.Spin, 0))
 	rec := newRecorder(plan, ws, we, hlog, clk.origin.Add(ws))
+	rec.onInterval = progressWriter(cfg.Out)
 	win, _ := op.(Windowed)
 	var (
 		mu      sync.Mutex // guards the window's start figures

@@ -79,7 +79,7 @@ var sink [][]byte
 
 func main() {
 	driver.Main(driver.Ops{
-		"ok":    driver.Func(func(context.Context) error { return nil }),
+		"ok": driver.Func(func(context.Context) error { return nil }),
 		// panic crashes the process: the panic happens on a goroutine of
 		// its own, where no recover in the driver can catch it.
 		"panic": &fault{fire: func(*fault) {
