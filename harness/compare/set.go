@@ -227,3 +227,22 @@ func better(units benchfmt.UnitMetadataMap, unit string) int {
 	}
 	return 0
 }
+
+// Split divides s by the value of a configuration key, in the order values
+// first appear; results without the key form the subset for "". Each subset
+// keeps the files, labels and unit metadata of s.
+func (s *Set) Split(key string) (values []string, subsets []*Set) {
+	idx := map[string]int{}
+	for _, r := range s.results {
+		v := r.GetConfig(key)
+		i, ok := idx[v]
+		if !ok {
+			i = len(values)
+			idx[v] = i
+			values = append(values, v)
+			subsets = append(subsets, &Set{files: s.files, labels: s.labels, units: s.units})
+		}
+		subsets[i].results = append(subsets[i].results, r)
+	}
+	return values, subsets
+}

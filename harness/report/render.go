@@ -164,6 +164,41 @@ func (m *Model) Write(reportsDir string) (string, error) {
 	return out, nil
 }
 
+// compareTables compares a run's results. Without an explicit column
+// projection, each workload gets its own: the dimensions that vary within
+// it (allocators for one workload, toolchains and experiments for another),
+// since one projection for a whole tour of questions fits none of them.
+func compareTables(set *compare.Set, opts compare.Options) (*compare.Report, error) {
+	if opts.Col != "" {
+		return set.Compare(opts)
+	}
+	_, subsets := set.Split("workload")
+	if len(subsets) <= 1 {
+		return set.Compare(opts)
+	}
+	var merged *compare.Report
+	var cols []string
+	for _, sub := range subsets {
+		rep, err := sub.Compare(opts)
+		if err != nil {
+			return nil, err
+		}
+		for _, k := range strings.Split(rep.Options.Col, ",") {
+			if k != "" && !slices.Contains(cols, k) {
+				cols = append(cols, k)
+			}
+		}
+		if merged == nil {
+			merged = rep
+			continue
+		}
+		merged.Tables = append(merged.Tables, rep.Tables...)
+		merged.Warnings = append(merged.Warnings, rep.Warnings...)
+	}
+	merged.Options.Col = strings.Join(cols, ",")
+	return merged, nil
+}
+
 // Build computes the report of a loaded run: tables, plots and profiles.
 func Build(ctx context.Context, run *Run, opts Options) (*Model, error) {
 	if opts.TopN <= 0 {
@@ -172,7 +207,7 @@ func Build(ctx context.Context, run *Run, opts Options) (*Model, error) {
 	m := &Model{Run: run, Generated: time.Now().UTC()}
 	m.Warnings = append(m.Warnings, run.Warnings...)
 	if run.Set != nil && run.Set.Len() > 0 {
-		rep, err := run.Set.Compare(opts.Compare)
+		rep, err := compareTables(run.Set, opts.Compare)
 		if err != nil {
 			return nil, err
 		}

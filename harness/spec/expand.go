@@ -128,6 +128,14 @@ func makeID(c *Cell) string {
 	return strings.Join(parts, "/")
 }
 
+// toolchainsOf returns the toolchains a workload builds with.
+func (s *Spec) toolchainsOf(w *Workload) []string {
+	if len(w.Toolchains) > 0 {
+		return w.Toolchains
+	}
+	return s.Toolchains
+}
+
 // effective returns the workload's matrix: the spec's, with each dimension
 // the workload lists replacing the global one.
 func (s *Spec) effective(w *Workload) Matrix {
@@ -171,7 +179,7 @@ func orDefault(vals []string) []string {
 // product is the number of cells a workload expands to before exclusions.
 func (s *Spec) product(w *Workload) float64 {
 	m := s.effective(w)
-	n := float64(len(s.Toolchains))
+	n := float64(len(s.toolchainsOf(w)))
 	for _, l := range [][]string{m.GOEXPERIMENT, m.GCFlags, m.LDFlags, m.Tags, m.GOAMD64, m.GOARM64, m.PGO, m.GODEBUG, m.GOGC, m.GOMEMLIMIT} {
 		n *= float64(len(orDefault(l)))
 	}
@@ -238,7 +246,7 @@ func (s *Spec) Cells() []Cell {
 		axes := []axis{
 			{len(ops), func(c *Cell, i int) { c.Op, c.OpSpec, c.Request = ops[i].name, ops[i].op, ops[i].req }},
 			{len(rates), func(c *Cell, i int) { c.Rate = rates[i] }},
-			str(s.Toolchains, func(c *Cell, v string) { c.Toolchain = v }),
+			str(s.toolchainsOf(w), func(c *Cell, v string) { c.Toolchain = v }),
 			str(m.GOEXPERIMENT, func(c *Cell, v string) { c.GOEXPERIMENT = v }),
 			str(m.GCFlags, func(c *Cell, v string) { c.GCFlags = v }),
 			str(m.LDFlags, func(c *Cell, v string) { c.LDFlags = v }),

@@ -160,9 +160,11 @@ const (
 
 // A Workload is one program to build and run across the matrix.
 type Workload struct {
-	Name        string   `yaml:"name"`
-	Kind        string   `yaml:"kind"`
-	Package     string   `yaml:"package"`
+	Name    string `yaml:"name"`
+	Kind    string `yaml:"kind"`
+	Package string `yaml:"package"`
+	// Toolchains, when set, narrows the spec's toolchains for this workload.
+	Toolchains  []string `yaml:"toolchains"`
 	Ops         []Op     `yaml:"ops"`
 	Requests    Requests `yaml:"requests"`
 	Rate        Rates    `yaml:"rate"`

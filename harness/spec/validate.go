@@ -351,6 +351,14 @@ func (v *validator) workloads() {
 		if w.Matrix != nil {
 			v.matrix(w.Matrix, join(p, "matrix"))
 		}
+		if w.Toolchains != nil && len(w.Toolchains) == 0 {
+			v.errorf(join(p, "toolchains"), "empty list: leave it out to use the spec's toolchains")
+		}
+		for j, tc := range w.Toolchains {
+			if !contains(s.Toolchains, tc) {
+				v.errorf(index(join(p, "toolchains"), j), "toolchain %q is not in the spec's toolchains %v", tc, s.Toolchains)
+			}
+		}
 		if w.Timeout < 0 {
 			v.errorf(join(p, "timeout"), "must be > 0 (got %s)", w.Timeout)
 		}
