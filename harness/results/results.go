@@ -177,6 +177,9 @@ type Run struct {
 	P99Ns        int64   `json:"p99_ns,omitempty"`
 	MaxNs        int64   `json:"max_ns,omitempty"`
 	Errors       int64   `json:"errors,omitempty"`
+	// Warnings are the workload's own (result.json) and the harness's
+	// findings about this run.
+	Warnings []string `json:"warnings,omitempty"`
 	// Order is the position of this run in the whole schedule, to show
 	// how runs were interleaved.
 	Order int `json:"order"`

@@ -33,7 +33,7 @@ func (r *Runner) execute(ctx context.Context, c *plan.Cell, rc *results.Cell, ru
 	// from an earlier attempt may be read as this run's.
 	clearDir(dir)
 	run.Started = time.Now()
-	run.Status, run.Reason, run.Signal, run.ExitCode = results.StatusPlanned, "", "", 0
+	run.Status, run.Reason, run.Signal, run.ExitCode, run.Warnings = results.StatusPlanned, "", "", 0, nil
 	r.saveOrWarn() // a crash now leaves "started, not finished" for --resume
 	switch c.Workload.Kind {
 	case spec.KindGoTest:
@@ -119,13 +119,14 @@ func (r *Runner) runFixedRate(ctx context.Context, c *plan.Cell, run *results.Ru
 
 // driverResult is the part of a workload's result.json the harness reads.
 type driverResult struct {
-	Format       int     `json:"format"`
-	Status       string  `json:"status"`
-	Reason       string  `json:"reason"`
-	Interrupted  bool    `json:"interrupted"`
-	TargetRate   float64 `json:"target_rate"`
-	AchievedRate float64 `json:"achieved_rate"`
-	Errors       int64   `json:"errors"`
+	Format       int      `json:"format"`
+	Status       string   `json:"status"`
+	Reason       string   `json:"reason"`
+	Interrupted  bool     `json:"interrupted"`
+	TargetRate   float64  `json:"target_rate"`
+	AchievedRate float64  `json:"achieved_rate"`
+	Errors       int64    `json:"errors"`
+	Warnings     []string `json:"warnings"`
 	Latency      struct {
 		P50Ns int64 `json:"p50_ns"`
 		P99Ns int64 `json:"p99_ns"`
@@ -178,6 +179,7 @@ func classify(run *results.Run, exit Exit, p Proc, dir string, driver bool) {
 		res, resErr = readDriverResult(dir)
 		if res != nil {
 			run.TargetRate, run.AchievedRate, run.Errors = res.TargetRate, res.AchievedRate, res.Errors
+			run.Warnings = append(run.Warnings, res.Warnings...)
 			run.P50Ns, run.P99Ns, run.MaxNs = res.Latency.P50Ns, res.Latency.P99Ns, res.Latency.MaxNs
 		}
 	}
@@ -355,7 +357,7 @@ func (r *Runner) runHTTP(ctx context.Context, c *plan.Cell, run *results.Run, bt
 		u.Path, u.RawQuery = p, q
 	}
 	args = append(args, "-url", u.String(), "-method", orString(req.Method, "GET"),
-		"-control", "http://"+addr+"/.harness/")
+		"-control", "http://"+addr)
 	for _, h := range req.Headers {
 		args = append(args, "-header", h.Key+": "+h.Value)
 	}
@@ -387,6 +389,67 @@ func (r *Runner) runHTTP(ctx context.Context, c *plan.Cell, run *results.Run, bt
 	default:
 	}
 	srv.terminate(r.opts.Grace)
+	if run.Status == results.StatusOK {
+		if err := useServerMetrics(dir, serverDir); err != nil {
+			run.Warnings = append(run.Warnings, err.Error())
+		}
+	}
+}
+
+// serverResult is the part of a server workload's server.json the harness
+// reads.
+type serverResult struct {
+	Status   string `json:"status"`
+	Reason   string `json:"reason"`
+	Requests int64  `json:"requests"`
+	Runtime  struct {
+		GCPauseP99Ns int64 `json:"gc_pause_p99_ns"`
+		PeakRSSB     int64 `json:"peak_rss_B"`
+		AllocB       int64 `json:"alloc_B"`
+		AllocObjects int64 `json:"alloc_objects"`
+	} `json:"runtime"`
+}
+
+// useServerMetrics puts the server's runtime figures for the measured window
+// into the run's bench.txt in place of the load client's: for an http cell,
+// GC pauses, peak RSS and allocations per request are the server's.
+func useServerMetrics(dir, serverDir string) error {
+	data, err := os.ReadFile(filepath.Join(serverDir, "server.json"))
+	if err != nil {
+		return fmt.Errorf("server figures unavailable: %v", err)
+	}
+	var sr serverResult
+	if err := json.Unmarshal(data, &sr); err != nil {
+		return fmt.Errorf("server.json: %v", err)
+	}
+	if sr.Status != "ok" || sr.Requests <= 0 {
+		return fmt.Errorf("server figures unavailable (server.json: %s %s); bench.txt keeps the load client's runtime figures", sr.Status, sr.Reason)
+	}
+	values := map[string]string{
+		"gc-pause-p99-ns": strconv.FormatInt(sr.Runtime.GCPauseP99Ns, 10),
+		"peak-rss-B":      strconv.FormatInt(sr.Runtime.PeakRSSB, 10),
+		"allocs/op":       strconv.FormatFloat(float64(sr.Runtime.AllocObjects)/float64(sr.Requests), 'f', -1, 64),
+		"B/op":            strconv.FormatFloat(float64(sr.Runtime.AllocB)/float64(sr.Requests), 'f', -1, 64),
+	}
+	path := filepath.Join(dir, "bench.txt")
+	bench, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	lines := strings.Split(string(bench), "\n")
+	for i, l := range lines {
+		if !strings.HasPrefix(l, "Benchmark") {
+			continue
+		}
+		f := strings.Fields(l)
+		for j := 3; j < len(f); j += 2 {
+			if v, ok := values[f[j]]; ok {
+				f[j-1] = v
+			}
+		}
+		lines[i] = strings.Join(f, "\t")
+	}
+	return results.WriteFileAtomic(path, []byte(strings.Join(lines, "\n")))
 }
 
 // minimalEnv keeps only the base variables: the load client must not get the
