@@ -29,7 +29,7 @@ func cmdCalibrate(ctx context.Context, e *env, args []string) int {
 	out := fs.String("o", "", "thresholds file to write (default thresholds-<spec>-<host id>.json)")
 	margin := fs.Float64("margin", 2, "threshold = margin × the largest A/A difference of a metric")
 	var floor percentFlag
-	fs.Var(&floor, "floor", "least threshold written (default 1%)")
+	fs.Var(&floor, "floor", "least threshold written, `PCT` (default 1%)")
 	from := fs.Bool("from", false, "the arguments are results folders of A/A runs already made (no new runs)")
 	alpha := fs.Float64("alpha", gate.DefaultAlpha, "significance level used to count A/A false alarms")
 	noWait := fs.Bool("no-wait", false, "fail instead of waiting when another harness run holds the host lock")

@@ -97,8 +97,8 @@ type gateFlags struct {
 func addGateFlags(fs *flag.FlagSet) *gateFlags {
 	g := &gateFlags{metrics: metricFlags{}}
 	g.alpha = fs.Float64("alpha", 0, "significance level of the Mann-Whitney U test (default: the candidate spec's gate.alpha, else 0.05)")
-	fs.Var(&g.threshold, "threshold", "minimum effect size, e.g. 5% (default: the spec's gate.threshold, else 5%)")
-	fs.Var(g.metrics, "metric", "threshold of one metric, workload or both, `KEY=PCT` (p99-ns=10%, json=8%, json:p99-ns=3%); naming a metric gates it; repeatable")
+	fs.Var(&g.threshold, "threshold", "minimum effect size `PCT`, e.g. 5% (default: the spec's gate.threshold, else 5%)")
+	fs.Var(g.metrics, "metric", "the threshold of a metric, a workload or both, `KEY=PCT`: p99-ns=10%, json=8%, json:p99-ns=3% (naming a metric gates it; repeatable)")
 	g.thresholdsFile = fs.String("thresholds", "", "per-benchmark noise thresholds from harness calibrate (each a floor under the configured threshold)")
 	g.minSamples = fs.Int("min-samples", 0, "fewest samples per side a gated metric needs (default: what the test needs to reach alpha)")
 	g.allowHostMismatch = fs.Bool("allow-host-mismatch", false, "compare runs from different hosts (a loud warning instead of exit 3)")

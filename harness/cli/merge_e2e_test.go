@@ -1,0 +1,129 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/perfharness/harness/harness/results"
+)
+
+// TestShardMergeEndToEnd runs a real spec whole and as three shards
+// (harness run --shard, in process, building the synthetic workload),
+// merges the shards, and checks the merged folder has exactly the cells of
+// the whole run, reports, compares and gates like it, and that a
+// confirmation rerun (gate --confirm) runs the baseline's binaries
+// interleaved with the candidate's.
+func TestShardMergeEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs workloads")
+	}
+	_, file, _, _ := runtime.Caller(0)
+	repo := filepath.Join(filepath.Dir(file), "..", "..")
+	tmp := t.TempDir()
+	specText := func(slowdown string) string {
+		return fmt.Sprintf(`name: sharding
+toolchains: [local]
+matrix:
+  gomaxprocs: [1, 2]
+workloads:
+  - name: synthetic
+    kind: fixed-rate
+    package: %s
+    ops: [spin]
+    rate: [500/s, 1000/s]
+    duration: 150ms
+    warmup: 50ms
+    concurrency: 1
+    params: {work: "2000", slowdown: "%s"}
+    max_lag_p99: 1s
+    rate_tolerance: 50%%
+runs: {count: 4}
+`, filepath.Join(repo, "workloads", "synthetic"), slowdown)
+	}
+	spec := filepath.Join(tmp, "bench.yaml")
+	os.WriteFile(spec, []byte(specText("0")), 0o644)
+	cache, lock := filepath.Join(tmp, "cache"), filepath.Join(tmp, "lock")
+	run := func(root string, extra ...string) string {
+		t.Helper()
+		args := append([]string{"run", spec, "--results", root, "--cache", cache, "--lock", lock, "--no-report"}, extra...)
+		code, stdout, stderr := harness(t, args...)
+		if code != ExitOK {
+			t.Fatalf("harness %s: exit %d\n%s\n%s", strings.Join(args, " "), code, stdout, stderr)
+		}
+		p, err := filepath.EvalSymlinks(filepath.Join(root, "latest"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	cellIDs := func(dir string) []string {
+		d, _ := results.Open(dir)
+		m, err := d.ReadManifest()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, c := range m.Cells {
+			ids = append(ids, c.ID)
+		}
+		return ids
+	}
+	whole := run(filepath.Join(tmp, "whole"))
+	var shards []string
+	var union []string
+	for i := 1; i <= 3; i++ {
+		s := run(filepath.Join(tmp, fmt.Sprintf("shard%d", i)), "--shard", fmt.Sprintf("%d/3", i))
+		shards = append(shards, s)
+		union = append(union, cellIDs(s)...)
+	}
+	want := cellIDs(whole)
+	if len(want) != 4 {
+		t.Fatalf("the spec should have 4 cells, has %v", want)
+	}
+	if got := slices.Sorted(slices.Values(union)); !slices.Equal(got, slices.Sorted(slices.Values(want))) {
+		t.Errorf("shards hold %v, the whole run %v", union, want)
+	}
+	merged := filepath.Join(tmp, "merged", "nightly-1")
+	if code, stdout, stderr := harness(t, append([]string{"merge", "-o", merged}, shards...)...); code != ExitOK {
+		t.Fatalf("merge: %d\n%s\n%s", code, stdout, stderr)
+	}
+	if got := cellIDs(merged); !slices.Equal(got, want) {
+		t.Errorf("merged cells %v, want the whole run's %v in its order", got, want)
+	}
+	if code, _, stderr := harness(t, "report", merged, "--reports", filepath.Join(tmp, "report")); code != ExitOK {
+		t.Errorf("report of the merged run: exit %d: %s", code, stderr)
+	}
+	if code, _, stderr := harness(t, "compare", whole, merged); code != ExitOK {
+		t.Errorf("compare whole vs merged: exit %d: %s", code, stderr)
+	}
+	code, stdout, stderr := harness(t, "gate", "--baseline", whole, "--candidate", merged, "--out", filepath.Join(tmp, "gate"))
+	if code != ExitOK && code != ExitRegression {
+		t.Errorf("gate whole vs merged: exit %d (want a verdict, 0 or 1)\n%s\n%s", code, stdout, stderr)
+	}
+
+	// A candidate 30% slower, confirmed by rerunning it interleaved with
+	// the baseline's binary.
+	os.WriteFile(spec, []byte(specText("0.3")), 0o644)
+	slow := run(filepath.Join(tmp, "slow"))
+	out := filepath.Join(tmp, "gate-confirm")
+	code, stdout, stderr = harness(t, "gate", "--baseline", whole, "--candidate", slow, "--out", out, "--confirm", "2",
+		"--cache", cache, "--metric", "p50-ns=10%")
+	if code != ExitRegression || !strings.Contains(stdout, "confirmation:") {
+		t.Fatalf("gate --confirm: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	gj, _ := os.ReadFile(filepath.Join(out, "gate.json"))
+	for _, s := range []string{`"baseline_rerun": true`, `"confirmed": `} {
+		if !strings.Contains(string(gj), s) {
+			t.Errorf("gate.json lacks %s:\n%s", s, gj)
+		}
+	}
+	confirm, _ := filepath.Glob(filepath.Join(out, "confirm", "2*", "bench-baseline.txt"))
+	if len(confirm) != 1 {
+		t.Errorf("no baseline reruns collected under %s", filepath.Join(out, "confirm"))
+	}
+}
