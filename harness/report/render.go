@@ -206,6 +206,10 @@ func Build(ctx context.Context, run *Run, opts Options) (*Model, error) {
 	}
 	m := &Model{Run: run, Generated: time.Now().UTC()}
 	m.Warnings = append(m.Warnings, run.Warnings...)
+	if pr := run.Manifest.Report; opts.Compare.Col == "" && opts.Compare.Row == "" && opts.Compare.Table == "" && opts.Compare.Filter == "" {
+		// The spec's own projection, unless the command line gave one.
+		opts.Compare.Col, opts.Compare.Row, opts.Compare.Table, opts.Compare.Filter = pr.Col, pr.Row, pr.Table, pr.Filter
+	}
 	if run.Set != nil && run.Set.Len() > 0 {
 		rep, err := compareTables(run.Set, opts.Compare)
 		if err != nil {

@@ -100,9 +100,12 @@ type Manifest struct {
 	Shard      string            `json:"shard,omitempty"` // "i/n" when sharded
 	Profiles   []string          `json:"profiles"`
 	Gate       Gate              `json:"gate"`
-	Builds     []*Build          `json:"builds"`
-	Cells      []*Cell           `json:"cells"`
-	Warnings   []string          `json:"warnings"`
+	// Report is the spec's report section: the projection its report uses
+	// unless the command line says otherwise.
+	Report   Projection `json:"report,omitzero"`
+	Builds   []*Build   `json:"builds"`
+	Cells    []*Cell    `json:"cells"`
+	Warnings []string   `json:"warnings"`
 }
 
 // Gate is the spec's gate section, resolved.
@@ -110,6 +113,14 @@ type Gate struct {
 	Threshold float64            `json:"threshold"`
 	Alpha     float64            `json:"alpha"`
 	Metrics   map[string]float64 `json:"metrics,omitempty"`
+}
+
+// A Projection says how tables are laid out, in benchstat's syntax.
+type Projection struct {
+	Col    string `json:"col,omitempty"`
+	Row    string `json:"row,omitempty"`
+	Table  string `json:"table,omitempty"`
+	Filter string `json:"filter,omitempty"`
 }
 
 // A Toolchain records a resolved toolchain.

@@ -226,6 +226,7 @@ func (r *Runner) open() error {
 		Count: count, Interleave: *s.Runs.Interleave, Shuffle: s.Runs.Shuffle.On, Seed: seed,
 		Shard: r.opts.Shard, Profiles: s.Profiles,
 		Gate:     results.Gate{Threshold: float64(s.Gate.Threshold), Alpha: s.Gate.Alpha},
+		Report:   results.Projection{Col: s.Report.Col, Row: s.Report.Row, Table: s.Report.Table, Filter: s.Report.Filter},
 		Warnings: append([]string{}, p.Warnings...),
 	}
 	if m.Profiles == nil {

@@ -39,6 +39,7 @@ type Spec struct {
 	Runs            Runs       `yaml:"runs"`
 	Profiles        []string   `yaml:"profiles"`
 	Gate            Gate       `yaml:"gate"`
+	Report          Report     `yaml:"report"`
 	MaxCells        int        `yaml:"max_cells"`
 	SkipUnsupported bool       `yaml:"skip_unsupported"`
 
@@ -248,6 +249,17 @@ type Gate struct {
 	Threshold Percent            `yaml:"threshold"`
 	Alpha     float64            `yaml:"alpha"`
 	Metrics   map[string]Percent `yaml:"metrics"`
+}
+
+// Report sets how the report presents a suite's question, in benchstat's
+// projection syntax: col "/op,env" puts each allocator in a column of its
+// own. Empty fields keep the report's defaults (per workload, the dimensions
+// that vary within it). Command-line flags of harness report override them.
+type Report struct {
+	Col    string `yaml:"col"`
+	Row    string `yaml:"row"`
+	Table  string `yaml:"table"`
+	Filter string `yaml:"filter"`
 }
 
 // A Duration is a time.Duration written with a unit ("10s", "500ms").

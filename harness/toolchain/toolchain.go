@@ -29,6 +29,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 )
 
 // A Toolchain is a resolved Go toolchain.
@@ -148,8 +149,12 @@ func (r *Resolver) resolve(ctx context.Context, name string) (*Toolchain, error)
 		if err != nil {
 			return nil, err
 		}
+		// Say so only when it is slow: a first use downloads the toolchain.
 		if r.Progress != nil {
-			r.Progress(fmt.Sprintf("resolving toolchain %s (the go command downloads it on first use)", name))
+			t := time.AfterFunc(time.Second, func() {
+				r.Progress(fmt.Sprintf("fetching toolchain %s through the go command (first use downloads it)", name))
+			})
+			defer t.Stop()
 		}
 		out, err := run(ctx, g, withEnv(r.env(), "GOTOOLCHAIN="+name), "", "env", "GOROOT")
 		if err != nil {
