@@ -83,6 +83,8 @@ func TestFaultMatrix(t *testing.T) {
 		"server/get/local/env=healthy":     {"ok", ""},
 		"server/get/local/env=slowstart":   {"crashed", "not ready within 2s"},
 		"server/get/local/env=crash":       {"crashed", "server exited during the run"},
+		"server/get/local/env=errors":      {"failed", "ops failed (500: "},
+		"overload/stall/local":             {"rate-not-achieved", "backlog"},
 	}
 	seen := map[string]bool{}
 	for _, c := range m.Cells {
@@ -110,6 +112,22 @@ func TestFaultMatrix(t *testing.T) {
 		if !seen[id] {
 			t.Errorf("missing cell %s", id)
 		}
+	}
+	// Overload ends honestly, with the backlog's memory bounded.
+	overload, _ := filepath.Glob(filepath.Join(work, "results", "latest", "cells", "overload_*", "run-1", "result.json"))
+	if len(overload) != 1 {
+		t.Fatalf("overload run folder: %v", overload)
+	}
+	var ov struct {
+		Runtime struct {
+			PeakRSSB int64 `json:"peak_rss_B"`
+		} `json:"runtime"`
+		BacklogMax int64 `json:"backlog_max"`
+	}
+	data, _ = os.ReadFile(overload[0])
+	json.Unmarshal(data, &ov)
+	if ov.BacklogMax < 500 || ov.Runtime.PeakRSSB > 200<<20 {
+		t.Errorf("overload: backlog max %d, peak RSS %d B; want a real backlog in bounded memory", ov.BacklogMax, ov.Runtime.PeakRSSB)
 	}
 	bench, err := os.ReadFile(filepath.Join(work, "results", "latest", "bench.txt"))
 	if err != nil {

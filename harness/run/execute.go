@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -114,7 +115,7 @@ func (r *Runner) runFixedRate(ctx context.Context, c *plan.Cell, run *results.Ru
 		CPUs: r.cpus(c), Timeout: r.timeout(c), Grace: r.opts.Grace,
 	}
 	exit := Run(ctx, p)
-	classify(run, exit, p, dir, true)
+	classify(run, exit, p, dir, true, float64(c.Workload.MaxErrors))
 }
 
 // driverResult is the part of a workload's result.json the harness reads.
@@ -125,9 +126,14 @@ type driverResult struct {
 	Interrupted  bool     `json:"interrupted"`
 	TargetRate   float64  `json:"target_rate"`
 	AchievedRate float64  `json:"achieved_rate"`
+	Completed    int64    `json:"completed"`
 	Errors       int64    `json:"errors"`
 	Warnings     []string `json:"warnings"`
-	Latency      struct {
+	OpReport     struct {
+		StatusCodes map[string]int64 `json:"status_codes"`
+		Errors      map[string]int64 `json:"errors"`
+	} `json:"op_report"`
+	Latency struct {
 		P50Ns int64 `json:"p50_ns"`
 		P99Ns int64 `json:"p99_ns"`
 		MaxNs int64 `json:"max_ns"`
@@ -170,7 +176,7 @@ func readDriverResult(dir string) (*driverResult, error) {
 
 // classify turns a process exit (and, for driver workloads, its result.json)
 // into the run's status and reason.
-func classify(run *results.Run, exit Exit, p Proc, dir string, driver bool) {
+func classify(run *results.Run, exit Exit, p Proc, dir string, driver bool, maxErrors float64) {
 	run.ExitCode, run.Signal = exit.Code, exit.Signal
 	errTail := func() string { return withSummary(crashSummary(p.Stderr)) }
 	var res *driverResult
@@ -225,7 +231,34 @@ func classify(run *results.Run, exit Exit, p Proc, dir string, driver bool) {
 		if res.Interrupted && run.Status == results.StatusOK {
 			run.Status, run.Reason = results.StatusInterrupted, "the workload was interrupted"
 		}
+		if run.Status == results.StatusOK && res.Errors > 0 && float64(res.Errors) > maxErrors*float64(res.Completed) {
+			run.Status, run.Reason = results.StatusFailed, errorsReason(res)
+		}
 	}
+}
+
+// errorsReason says how many ops failed and, for HTTP, with which status
+// codes and errors.
+func errorsReason(res *driverResult) string {
+	reason := fmt.Sprintf("%d of %d ops failed", res.Errors, res.Completed)
+	var parts []string
+	for _, m := range []map[string]int64{res.OpReport.StatusCodes, res.OpReport.Errors} {
+		keys := make([]string, 0, len(m))
+		for k := range m {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			if k == "200" || k == "201" || k == "204" {
+				continue
+			}
+			parts = append(parts, fmt.Sprintf("%s: %d", k, m[k]))
+		}
+	}
+	if len(parts) > 0 {
+		reason += " (" + strings.Join(parts, ", ") + ")"
+	}
+	return reason + "; raise max_errors to accept some"
 }
 
 func orString(s, def string) string {
@@ -264,7 +297,7 @@ func (r *Runner) runGoTest(ctx context.Context, c *plan.Cell, run *results.Run, 
 		CPUs: r.cpus(c), Timeout: r.timeout(c), Grace: r.opts.Grace,
 	}
 	exit := Run(ctx, p)
-	classify(run, exit, p, dir, false)
+	classify(run, exit, p, dir, false, 0)
 	if run.Status != results.StatusOK {
 		if run.Status == results.StatusCrashed {
 			if t := tail(stdout, 15); t != "" {
@@ -376,14 +409,12 @@ func (r *Runner) runHTTP(ctx context.Context, c *plan.Cell, run *results.Run, bt
 		Stdout: filepath.Join(dir, "stdout.log"), Stderr: filepath.Join(dir, "stderr.log"),
 		CPUs: clientCPUs, Timeout: timeout, Grace: r.opts.Grace}
 	exit := Run(ctx, cp)
-	classify(run, exit, cp, dir, true)
+	classify(run, exit, cp, dir, true, float64(c.Workload.MaxErrors))
 	select {
 	case <-srv.done:
 		// The server died during the run: that is the cell's failure,
 		// whatever the client saw.
-		if run.Status == results.StatusOK || run.Status == results.StatusRateNotAchieved {
-			run.Status = results.StatusCrashed
-		}
+		run.Status = results.StatusCrashed
 		run.Reason = "server exited during the run (" + exitString(srv.exit) + ")" + withSummary(crashSummary(sp.Stderr))
 		return
 	default:

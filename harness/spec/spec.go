@@ -179,10 +179,14 @@ type Workload struct {
 	RateTolerance *Percent `yaml:"rate_tolerance"`
 	MaxLagP99     Duration `yaml:"max_lag_p99"`
 	MaxBacklog    int      `yaml:"max_backlog"`
-	Requires      []string `yaml:"requires"`
-	Matrix        *Matrix  `yaml:"matrix"`
-	Params        Params   `yaml:"params"`
-	Timeout       Duration `yaml:"timeout"`
+	// MaxErrors is the fraction of ops that may fail (return an error, or
+	// for http a non-2xx answer) before a run is marked failed; default 0:
+	// fast error responses must never pass for good latency.
+	MaxErrors Percent  `yaml:"max_errors"`
+	Requires  []string `yaml:"requires"`
+	Matrix    *Matrix  `yaml:"matrix"`
+	Params    Params   `yaml:"params"`
+	Timeout   Duration `yaml:"timeout"`
 	// gotest
 	Bench     string `yaml:"bench"`
 	Benchtime string `yaml:"benchtime"`

@@ -411,6 +411,9 @@ func (v *validator) workloadKind(w *Workload, p string) {
 		if w.MaxLagP99 < 0 || (w.MaxLagP99 == 0 && given("max_lag_p99")) {
 			v.errorf(join(p, "max_lag_p99"), "must be > 0 (got %s)", w.MaxLagP99)
 		}
+		if w.MaxErrors < 0 || w.MaxErrors > 1 {
+			v.errorf(join(p, "max_errors"), "must be between 0%% and 100%% (got %s)", w.MaxErrors)
+		}
 		if w.MaxBacklog < 0 {
 			v.errorf(join(p, "max_backlog"), "must be >= 0 (got %d)", w.MaxBacklog)
 		}
@@ -422,7 +425,7 @@ func (v *validator) workloadKind(w *Workload, p string) {
 		notFor("bench", w.Kind)
 		notFor("benchtime", w.Kind)
 	case KindGoTest:
-		for _, f := range []string{"rate", "schedule", "duration", "warmup", "concurrency", "ops", "requests", "client", "params", "rate_tolerance", "max_lag_p99", "max_backlog", "ready_timeout"} {
+		for _, f := range []string{"rate", "schedule", "duration", "warmup", "concurrency", "ops", "requests", "client", "params", "rate_tolerance", "max_lag_p99", "max_backlog", "max_errors", "ready_timeout"} {
 			notFor(f, w.Kind)
 		}
 		if w.Bench == "" {
