@@ -469,3 +469,52 @@ func sumDurations(re *regexp.Regexp, s string) time.Duration {
 
 func buildTime(out string) time.Duration { return sumDurations(builtRE, out) }
 func checkTime(out string) time.Duration { return sumDurations(checkRE, out) }
+
+// TestDiskFull runs the harness with its results on a 384 KiB tmpfs (in a
+// private mount namespace): the run stops with an error naming the file it
+// could not write, exits 3, and leaves a manifest that still parses.
+func TestDiskFull(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end: runs the harness binary")
+	}
+	if os.Getuid() != 0 {
+		t.Skip("needs root to mount a size-limited tmpfs in a private mount namespace")
+	}
+	if _, err := exec.LookPath("unshare"); err != nil {
+		t.Skip("needs unshare (util-linux)")
+	}
+	bin := harnessBinary(t)
+	work := t.TempDir()
+	mnt := filepath.Join(work, "small")
+	os.MkdirAll(mnt, 0o755)
+	script := `mount -t tmpfs -o size=384k tmpfs "$1" || exit 99
+"$2" run testdata/interrupt.yaml --count 40 --results "$1/results" --cache "$3" --lock "$4" --no-report
+code=$?
+cat "$1/results/latest/manifest.json" > "$5" 2>/dev/null
+exit $code`
+	cmd := exec.Command("unshare", "-m", "sh", "-c", script, "sh", mnt, bin, filepath.Join(work, "cache"), filepath.Join(work, "lock"), filepath.Join(work, "manifest.json"))
+	cmd.Env = append(os.Environ(), "CI=true")
+	out, err := cmd.CombinedOutput()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) && ee.ExitCode() == 99 {
+		t.Skipf("cannot mount a tmpfs here: %s", out)
+	}
+	if !errors.As(err, &ee) || ee.ExitCode() != 3 {
+		t.Fatalf("exit %v, want 3:\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "no space left on device") || !strings.Contains(string(out), "cannot record results: writing ") {
+		t.Errorf("the error does not name the file and the cause:\n%s", out)
+	}
+	data, err := os.ReadFile(filepath.Join(work, "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m manifest
+	if err := json.Unmarshal(data, &m); err != nil {
+		t.Fatalf("the manifest left behind does not parse: %v", err)
+	}
+	if countRuns(&m, "ok") == 0 {
+		t.Errorf("no run recorded before the disk filled:\n%s", out)
+	}
+	t.Logf("%s", out)
+}

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -106,8 +105,8 @@ func cmdRun(ctx context.Context, e *env, args []string) int {
 	})
 	if err != nil {
 		e.errorf("%v", err)
-		if errors.Is(err, run.ErrLocked) {
-			return ExitIncomplete
+		if m != nil {
+			run.Summary(e.stdout, d, m)
 		}
 		return ExitIncomplete
 	}

@@ -28,6 +28,9 @@ func (r *Runner) execute(ctx context.Context, c *plan.Cell, rc *results.Cell, ru
 	dir, err := r.dir.MkdirAll(run.Dir)
 	if err != nil {
 		run.Status, run.Reason = results.StatusFailed, err.Error()
+		if r.storageErr == nil {
+			r.storageErr = fmt.Errorf("creating %s: %w", run.Dir, err)
+		}
 		return
 	}
 	// A resumed or repeated run starts from an empty folder: no stale file
@@ -35,7 +38,7 @@ func (r *Runner) execute(ctx context.Context, c *plan.Cell, rc *results.Cell, ru
 	clearDir(dir)
 	run.Started = time.Now()
 	run.Status, run.Reason, run.Signal, run.ExitCode, run.Warnings = results.StatusPlanned, "", "", 0, nil
-	r.saveOrWarn() // a crash now leaves "started, not finished" for --resume
+	r.saveOrStop() // a crash now leaves "started, not finished" for --resume
 	switch c.Workload.Kind {
 	case spec.KindGoTest:
 		r.runGoTest(ctx, c, run, bt, dir, profiles)

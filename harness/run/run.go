@@ -102,6 +102,8 @@ type Runner struct {
 	mu       sync.Mutex        // guards m while builds run in parallel
 	cells    []*plan.Cell      // plan cells in manifest order
 	stopping bool
+	// storageErr is the first failure to write the results folder.
+	storageErr error
 }
 
 // Execute runs the plan and returns the results folder and its manifest. The
@@ -140,6 +142,9 @@ func Execute(ctx context.Context, p *plan.Plan, opts Options) (*results.Dir, *re
 	r.buildAll(ctx)
 	r.runAll(ctx)
 	r.finish(ctx)
+	if r.storageErr != nil {
+		return r.dir, r.m, fmt.Errorf("recording results in %s: %w (the runs recorded before it are intact; free space and harness run --resume %s)", r.dir.Path, r.storageErr, r.dir.Path)
+	}
 	return r.dir, r.m, nil
 }
 
@@ -357,9 +362,14 @@ func (r *Runner) save() error {
 	return r.dir.WriteManifest(r.m)
 }
 
-func (r *Runner) saveOrWarn() {
-	if err := r.save(); err != nil {
-		r.prog.Printf("harness: warning: %v", err)
+// saveOrStop writes the manifest; when that fails (disk full, folder gone)
+// the run cannot record anything more, so it stops after the run in
+// progress and Execute reports the error. What was written before stays
+// readable: every write replaces a whole file or nothing.
+func (r *Runner) saveOrStop() {
+	if err := r.save(); err != nil && r.storageErr == nil {
+		r.storageErr = err
+		r.prog.Printf("harness: cannot record results: %v; stopping", err)
 	}
 }
 
@@ -412,7 +422,7 @@ func (r *Runner) buildAll(ctx context.Context) {
 			r.buildPGO(ctx, b)
 		}
 	}
-	r.saveOrWarn()
+	r.saveOrStop()
 }
 
 // build builds one configuration and records the outcome on the build and
@@ -593,7 +603,7 @@ func (r *Runner) runAll(ctx context.Context) {
 			r.stopping = true
 		default:
 		}
-		if r.stopping || ctx.Err() != nil {
+		if r.stopping || ctx.Err() != nil || r.storageErr != nil {
 			r.prog.Printf("stopping: %d of %d runs done; harness run --resume %s completes the rest", n, len(todo), r.dir.Path)
 			return
 		}
@@ -607,7 +617,7 @@ func (r *Runner) runAll(ctx context.Context) {
 		r.prog.runFinished(time.Duration(run.Duration))
 		r.prog.Printf("%s", runLine(n+1, len(todo), c.ID, run, r.m.Count))
 		r.updateCellStatus(rc)
-		r.saveOrWarn()
+		r.saveOrStop()
 		if err := results.AssembleBench(r.dir, r.m); err != nil {
 			r.prog.Printf("harness: warning: assembling bench.txt: %v", err)
 		}
@@ -680,9 +690,9 @@ func (r *Runner) finish(ctx context.Context) {
 	default:
 		m.Status, m.Reason = results.RunComplete, ""
 	}
-	r.saveOrWarn()
-	if err := results.AssembleBench(r.dir, m); err != nil {
-		r.prog.Printf("harness: warning: assembling bench.txt: %v", err)
+	r.saveOrStop()
+	if err := results.AssembleBench(r.dir, m); err != nil && r.storageErr == nil {
+		r.storageErr = err
 	}
 }
 
