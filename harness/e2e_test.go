@@ -518,3 +518,55 @@ exit $code`
 	}
 	t.Logf("%s", out)
 }
+
+// TestNoShell puts shell syntax in every string a spec passes to a process:
+// gcflags, ldflags, tags, environment values, params, request bodies. The
+// harness never runs a shell, so no marker file may appear.
+func TestNoShell(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end: runs the harness binary")
+	}
+	bin := harnessBinary(t)
+	work := t.TempDir()
+	marker := filepath.Join(work, "pwned")
+	inject := func(n int) string {
+		return fmt.Sprintf("x; touch %s%d; $(touch %s%d) `touch %s%d` | touch %s%d", marker, n, marker, n, marker, n, marker, n)
+	}
+	repo, _ := filepath.Abs("..")
+	spec := fmt.Sprintf(`name: noshell
+toolchains: [local]
+matrix:
+  gcflags: [%q]
+  ldflags: [%q]
+  env: {e: {MARKER: %q}}
+workloads:
+  - name: w
+    kind: fixed-rate
+    package: %s/workloads/faults
+    ops: [ok]
+    params: {p: %q}
+    rate: 10/s
+    duration: 200ms
+    warmup: 0s
+  - name: t
+    kind: gotest
+    package: %s/workloads/crypto
+    bench: %q
+    benchtime: 1x
+    matrix: {gcflags: [""], ldflags: [""]}
+runs: {count: 1}
+`, "-l "+inject(1), "-X main.v="+inject(2), inject(3), repo, inject(4), repo, "SHA256|"+inject(5))
+	file := filepath.Join(work, "bench.yaml")
+	os.WriteFile(file, []byte(spec), 0o644)
+	cmd := exec.Command(bin, "run", file, "--results", filepath.Join(work, "results"), "--cache", filepath.Join(work, "cache"),
+		"--lock", filepath.Join(work, "lock"), "--reports", filepath.Join(work, "reports"))
+	out, _ := cmd.CombinedOutput()
+	matches, _ := filepath.Glob(marker + "*")
+	if len(matches) > 0 {
+		t.Fatalf("shell syntax in a spec ran: %v\n%s", matches, out)
+	}
+	if !strings.Contains(string(out), "results:") {
+		t.Fatalf("the run did not happen:\n%s", out)
+	}
+	t.Logf("%s", out)
+}
