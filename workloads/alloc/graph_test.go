@@ -173,3 +173,27 @@ func TestListDependsOnBuild(t *testing.T) {
 		t.Errorf("cgo-malloc registered = %v, but cgo is %v in this build", ok, cgoOn)
 	}
 }
+
+// BenchmarkOps runs each op closed loop at the default 1000 objects: the
+// service time that bounds the rate a fixed-rate run can sustain.
+func BenchmarkOps(b *testing.B) {
+	for _, name := range []string{"go-heap", "go-arena", "sync-pool", "cgo-malloc"} {
+		op, ok := ops()[name]
+		if !ok {
+			continue
+		}
+		b.Run(name, func(b *testing.B) {
+			if err := op.Setup(context.Background(), driver.NewParams(nil, 1)); err != nil {
+				b.Fatal(err)
+			}
+			defer op.Teardown()
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if err := op.Do(context.Background()); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
