@@ -93,7 +93,7 @@ var (
 func (o *requestOp) Setup(_ context.Context, p driver.Params) error {
 	reqKB, err1 := p.Int("request_kb", 64)
 	cacheMB, err2 := p.Int("cache_mb", 64)
-	churn, err3 := p.Float("churn", 0.001)
+	churn, err3 := p.Float("churn", 0.0002)
 	for _, err := range []error{err1, err2, err3} {
 		if err != nil {
 			return err

@@ -107,3 +107,19 @@ func TestParams(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkRequest runs the op closed loop with the default parameters.
+func BenchmarkRequest(b *testing.B) {
+	o := &requestOp{}
+	if err := o.Setup(context.Background(), driver.NewParams(nil, 1)); err != nil {
+		b.Fatal(err)
+	}
+	defer o.Teardown()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := o.Do(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
