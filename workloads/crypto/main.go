@@ -14,9 +14,9 @@
 //	                                           nonce, ciphertext, tag)
 //	sha256-16k       BenchmarkSHA25616K        sha256.Sum256 of 16 KiB
 //
-// Keys are fixed (keys.go; Ed25519's comes from a seed) and every input
-// (message, numbers, plaintext, AES key) is drawn from -seed, so runs are
-// comparable. Only ECDSA signing reads crypto/rand, since the algorithm
+// The RSA and ECDSA keys are fixed (keys.go); the Ed25519 key, the message,
+// the numbers, the plaintext and the AES key are drawn from -seed, so runs
+// with one seed are comparable. Only ECDSA signing reads crypto/rand, since the algorithm
 // needs a fresh nonce; PKCS #1 v1.5 and Ed25519 signatures are
 // deterministic. Digests are computed at setup: the sign ops measure the
 // private-key operation, not hashing. AES-GCM nonces come from a counter,
