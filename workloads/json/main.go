@@ -2,7 +2,7 @@
 // the standard library, on one realistic document: document.json, a 10 KiB
 // page of a product catalogue API (nested objects, arrays of objects,
 // null optional fields, free-form attribute maps, text with escapes and
-// non-ASCII characters, integers up to 2^52 and floats). Its typed form is
+// non-ASCII characters, an integer above 2^52, floats). Its typed form is
 // Catalog.
 //
 //	decode      json.Unmarshal of the document into a new Catalog
@@ -16,7 +16,9 @@
 // that experiment measures the v1 API on the new engine, and decode-v2
 // measures the new API. Both v2 ops use v2's defaults, which differ from v1
 // where it matters for speed: map keys are written in no particular order
-// (v1 sorts them), and invalid UTF-8 is an error (v1 replaces it).
+// (v1 sorts them), member names must match exactly (v1 falls back to a
+// case-insensitive match), and invalid UTF-8 and duplicate names are
+// errors (v1 accepts both).
 //
 // Every decode starts from a fresh value, as a server decoding a request
 // does, so allocation is part of the cost. The same operations are go test
