@@ -56,6 +56,11 @@
 //     ideal end of the worker's previous op: how late the driver itself
 //     was; waiting behind slow ops is queueing, not lag, but while every
 //     worker is saturated the driver's own per-op cost accumulates in it).
+//     The driver runs inside the workload's process, so anything that
+//     stops the process's goroutines stops the pacer too: a GC mark phase
+//     that takes every idle CPU, a stop-the-world pause, other load on the
+//     machine. That is lag as well; on a small machine an allocation-heavy
+//     workload needs a -max-lag-p99 above its GC's mark-phase delays.
 //  5. Ops due during warm-up are excluded from every figure. Profiles,
 //     runtime metrics and peak RSS cover the measured window: from its start
 //     (their instruments start 5 ms early, and no op due in the window

@@ -331,7 +331,7 @@ func fill(res *Result, cfg *Config, rec *recorder, st runStats) {
 		res.warn("%d of %d ops returned an error", res.Errors, res.Completed)
 	}
 	if w := time.Duration(res.Runtime.RunqueueWaitNs); elapsed > 0 && w > elapsed/100 {
-		res.warn("the process's threads waited %v in all for a CPU during the %v window: other load on the machine shaped the tails",
+		res.warn("the process's threads waited %v in all for a CPU during the %v window: other load on the machine, or this process's own GC workers, shaped the tails",
 			w.Round(time.Millisecond), elapsed.Round(time.Millisecond))
 	}
 }
