@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -214,7 +215,7 @@ func (p *Plan) check(ctx context.Context, c *Cell, opts Options) error {
 			if n, ok := strings.CutPrefix(e, "no"); ok && tc.Knows(n) && !tc.Knows(e) {
 				want, name = false, n
 			}
-			has := contains(on, name)
+			has := slices.Contains(on, name)
 			if has != want {
 				state := "off"
 				if has {
@@ -283,7 +284,7 @@ func (p *Plan) check(ctx context.Context, c *Cell, opts Options) error {
 func requirements(c *Cell) []string {
 	var req []string
 	add := func(f string) {
-		if canon, ok := host.CanonicalFeature(f); ok && !contains(req, canon) {
+		if canon, ok := host.CanonicalFeature(f); ok && !slices.Contains(req, canon) {
 			req = append(req, canon)
 		}
 	}
@@ -435,7 +436,7 @@ func config(c *Cell, dims []spec.Dimension, toolchains map[string]string) []spec
 func runEnv(c *Cell, opts Options) []string {
 	env := []string{}
 	for _, k := range []string{"PATH", "HOME", "TMPDIR", "LANG", "USER"} {
-		if v := lookup(opts.Env, k); v != "" {
+		if v := toolchain.Getenv(opts.Env, k); v != "" {
 			env = append(env, k+"="+v)
 		}
 	}
@@ -520,7 +521,7 @@ func FindLibrary(name string, env []string) (string, error) {
 		return name, nil
 	}
 	var dirs []string
-	if v := lookup(env, "LD_LIBRARY_PATH"); v != "" {
+	if v := toolchain.Getenv(env, "LD_LIBRARY_PATH"); v != "" {
 		dirs = append(dirs, filepath.SplitList(v)...)
 	}
 	dirs = append(dirs, ldCacheDirs()...)
@@ -584,24 +585,6 @@ func installHint(lib string) string {
 		}
 	}
 	return ""
-}
-
-func lookup(env []string, key string) string {
-	for i := len(env) - 1; i >= 0; i-- {
-		if k, v, ok := strings.Cut(env[i], "="); ok && k == key {
-			return v
-		}
-	}
-	return ""
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func or(s, def string) string {

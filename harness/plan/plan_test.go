@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -91,17 +92,17 @@ workloads:
 	if got := tcs["go1.27.3"].Version; got != "go1.27.3" {
 		t.Errorf("go1.27.3 resolved to %s", got)
 	}
-	if !contains(tcs["go1.27.3"].Defaults, "jsonv2") {
+	if !slices.Contains(tcs["go1.27.3"].Defaults, "jsonv2") {
 		t.Errorf("go1.27.3 default experiments %v lack jsonv2", tcs["go1.27.3"].Defaults)
 	}
-	if strings.HasPrefix(tcs["local"].Version, "go1.26") && contains(tcs["local"].Defaults, "jsonv2") {
+	if strings.HasPrefix(tcs["local"].Version, "go1.26") && slices.Contains(tcs["local"].Defaults, "jsonv2") {
 		t.Errorf("go1.26 default experiments %v include jsonv2", tcs["local"].Defaults)
 	}
 	for _, c := range p.Cells {
 		if c.Status != Planned {
 			t.Errorf("%s: %s (%s), want planned", c.ID, c.Status, c.Reason)
 		}
-		if c.GOEXPERIMENT == "arenas" && !contains(c.Experiments, "arenas") {
+		if c.GOEXPERIMENT == "arenas" && !slices.Contains(c.Experiments, "arenas") {
 			t.Errorf("%s: experiments %v lack arenas", c.ID, c.Experiments)
 		}
 	}
@@ -240,7 +241,7 @@ workloads:
 		t.Errorf("caller settings leaked into the build env:\n%s", env)
 	}
 	// A gcflags value is one argv element, shell metacharacters included.
-	if !contains(c.Build.Flags, "-gcflags=all=-l; touch /tmp/pwned") {
+	if !slices.Contains(c.Build.Flags, "-gcflags=all=-l; touch /tmp/pwned") {
 		t.Errorf("build flags = %q", c.Build.Flags)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -282,7 +283,7 @@ func (r *Runner) runGoTest(ctx context.Context, c *plan.Cell, run *results.Run, 
 		case "cpu":
 			args = append(args, "-test.cpuprofile=cpu.pprof")
 		case "heap", "allocs":
-			if !contains(args, "-test.memprofile=allocs.pprof") {
+			if !slices.Contains(args, "-test.memprofile=allocs.pprof") {
 				args = append(args, "-test.memprofile=allocs.pprof")
 			}
 		case "mutex":
@@ -529,13 +530,4 @@ func waitReady(ctx context.Context, srv *running, addrFile string, max time.Dura
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -75,7 +76,7 @@ func (s *Spec) validate() ErrorList {
 	v.workloads()
 	v.runs()
 	for i, p := range s.Profiles {
-		if !contains(Profiles, p) {
+		if !slices.Contains(Profiles, p) {
 			v.errorf(index("profiles", i), "unknown profile %q%s (want one of %s)", p, DidYouMean(p, Profiles), strings.Join(Profiles, ", "))
 		}
 	}
@@ -355,7 +356,7 @@ func (v *validator) workloads() {
 			v.errorf(join(p, "toolchains"), "empty list: leave it out to use the spec's toolchains")
 		}
 		for j, tc := range w.Toolchains {
-			if !contains(s.Toolchains, tc) {
+			if !slices.Contains(s.Toolchains, tc) {
 				v.errorf(index(join(p, "toolchains"), j), "toolchain %q is not in the spec's toolchains %v", tc, s.Toolchains)
 			}
 		}
@@ -468,7 +469,7 @@ func (v *validator) workloadKind(w *Workload, p string) {
 			}
 			if r.Method == "" {
 				r.Method = "GET"
-			} else if !contains(methods, r.Method) {
+			} else if !slices.Contains(methods, r.Method) {
 				v.errorf(join(rp, "method"), "unknown method %q (want one of %s)", r.Method, strings.Join(methods, ", "))
 			}
 			if !strings.HasPrefix(r.Path, "/") {
@@ -637,13 +638,4 @@ func ParseCPUList(s string) ([]int, error) {
 		}
 	}
 	return cpus, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -339,9 +339,9 @@ func (t *Toolchain) BuildEnv(base []string, set ...string) []string {
 	if base == nil {
 		base = os.Environ()
 	}
-	env := []string{"PATH=" + filepath.Join(t.GOROOT, "bin") + string(os.PathListSeparator) + lookup(base, "PATH")}
+	env := []string{"PATH=" + filepath.Join(t.GOROOT, "bin") + string(os.PathListSeparator) + Getenv(base, "PATH")}
 	for _, k := range []string{"HOME", "TMPDIR", "USER", "LANG"} {
-		if v := lookup(base, k); v != "" {
+		if v := Getenv(base, k); v != "" {
 			env = append(env, k+"="+v)
 		}
 	}
@@ -385,8 +385,9 @@ func hashFile(w io.Writer, path string) error {
 	return err
 }
 
-// lookup returns the last value of key in env.
-func lookup(env []string, key string) string {
+// Getenv returns the value of key in an environment list (KEY=VALUE
+// strings), the last one when it is set twice, as exec would pass it.
+func Getenv(env []string, key string) string {
 	for i := len(env) - 1; i >= 0; i-- {
 		if k, v, ok := strings.Cut(env[i], "="); ok && k == key {
 			return v

@@ -40,7 +40,7 @@ func TestWithEnv(t *testing.T) {
 	if strings.Join(got, ",") != want {
 		t.Errorf("withEnv = %q, want %q", got, want)
 	}
-	if lookup([]string{"X=1", "X=2"}, "X") != "2" {
+	if Getenv([]string{"X=1", "X=2"}, "X") != "2" {
 		t.Error("lookup should return the last value, as exec does")
 	}
 }
