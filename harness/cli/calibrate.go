@@ -107,7 +107,7 @@ func cmdCalibrate(ctx context.Context, e *env, args []string) int {
 		}
 		manifests, sets = append(manifests, m), append(sets, set)
 	}
-	var pairs [][]compare.Comparison
+	var pairs []gate.AAPair
 	for i := range sets {
 		for j := i + 1; j < len(sets); j++ {
 			cmps, err := compare.Pair(sets[i], sets[j], compare.Options{Alpha: *alpha})
@@ -115,7 +115,7 @@ func cmdCalibrate(ctx context.Context, e *env, args []string) int {
 				e.errorf("comparing %s and %s: %v", dirs[i], dirs[j], err)
 				return ExitIncomplete
 			}
-			pairs = append(pairs, cmps)
+			pairs = append(pairs, gate.AAPair{I: i, J: j, Comparisons: cmps})
 		}
 	}
 	m0 := manifests[len(manifests)-1]
@@ -151,7 +151,11 @@ func cmdCalibrate(ctx context.Context, e *env, args []string) int {
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "BENCHMARK\tCONFIG\tMETRIC\tLARGEST A/A DIFFERENCE\tA/A SIGNIFICANT\tTHRESHOLD\n")
 	for _, t := range th.Entries {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d/%d\t%s\n", t.Benchmark, t.Config, t.Unit, gate.Percent(t.MaxDelta), t.Significant, t.Pairs, gate.Percent(t.Threshold))
+		diff := gate.Percent(t.MaxDelta)
+		if t.Outlier > 0 {
+			diff += fmt.Sprintf(" (%s with run %d)", gate.Percent(t.MaxDeltaAll), t.Outlier)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d/%d\t%s\n", t.Benchmark, t.Config, t.Unit, diff, t.Significant, t.Pairs, gate.Percent(t.Threshold))
 	}
 	tw.Flush()
 	fmt.Fprintf(e.stdout, "\n%s from %d A/A runs (%d pairs) on host %s (%s)\nwrote %s; use it with: harness gate --thresholds %s ...\n",

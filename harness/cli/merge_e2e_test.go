@@ -25,7 +25,7 @@ func TestShardMergeEndToEnd(t *testing.T) {
 	_, file, _, _ := runtime.Caller(0)
 	repo := filepath.Join(filepath.Dir(file), "..", "..")
 	tmp := t.TempDir()
-	specText := func(slowdown string) string {
+	specText := func(slowdown string, more ...string) string {
 		return fmt.Sprintf(`name: sharding
 toolchains: [local]
 matrix:
@@ -42,8 +42,8 @@ workloads:
     params: {work: "2000", slowdown: "%s"}
     max_lag_p99: 1s
     rate_tolerance: 50%%
-runs: {count: 4}
-`, filepath.Join(repo, "workloads", "synthetic"), slowdown)
+%sruns: {count: 4}
+`, filepath.Join(repo, "workloads", "synthetic"), slowdown, strings.Join(more, ""))
 	}
 	spec := filepath.Join(tmp, "bench.yaml")
 	os.WriteFile(spec, []byte(specText("0")), 0o644)
@@ -125,5 +125,34 @@ runs: {count: 4}
 	confirm, _ := filepath.Glob(filepath.Join(out, "confirm", "2*", "bench-baseline.txt"))
 	if len(confirm) != 1 {
 		t.Errorf("no baseline reruns collected under %s", filepath.Join(out, "confirm"))
+	}
+
+	// A candidate whose cells fail for real — an op whose setup fails, and
+	// an op far too slow for its rate — is invalid (exit 3), not a pass.
+	os.WriteFile(spec, []byte(specText("0", fmt.Sprintf(`  - name: broken
+    kind: fixed-rate
+    package: %s
+    ops: [fail]
+    rate: 100/s
+    duration: 100ms
+    warmup: 10ms
+  - name: overload
+    kind: fixed-rate
+    package: %s
+    ops: [spin]
+    rate: 4000/s
+    duration: 100ms
+    warmup: 10ms
+    params: {work: "200000"}
+`, filepath.Join(repo, "workloads", "synthetic"), filepath.Join(repo, "workloads", "synthetic")))), 0o644)
+	code, stdout, stderr = harness(t, "run", spec, "--results", filepath.Join(tmp, "broken"), "--cache", cache, "--lock", lock, "--no-report", "--count", "4")
+	if code != ExitIncomplete {
+		t.Fatalf("a run with failing cells: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	broken, _ := filepath.EvalSymlinks(filepath.Join(tmp, "broken", "latest"))
+	code, stdout, stderr = harness(t, "gate", "--baseline", whole, "--candidate", broken, "--out", filepath.Join(tmp, "gate-broken"))
+	if code != ExitIncomplete || !strings.Contains(stdout, "broken/fail/local") || !strings.Contains(stdout, ": failed") ||
+		!strings.Contains(stdout, "overload/spin/local") || !strings.Contains(stdout, "rate-not-achieved") {
+		t.Errorf("gate on a candidate with a failed and a rate-not-achieved cell: exit %d\n%s\n%s", code, stdout, stderr)
 	}
 }

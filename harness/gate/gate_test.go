@@ -306,25 +306,38 @@ func TestSelectBaseline(t *testing.T) {
 
 func TestCalibrate(t *testing.T) {
 	row := "Json/op=decode-2"
-	pairs := [][]compare.Comparison{
-		{cmpOf(cfgJSON, row, "p99-sec", -1, 100, 102, 10, 0.2), cmpOf(cfgJSON, row, "errors", -1, 0, 0, 10, 1)},
-		{cmpOf(cfgJSON, row, "p99-sec", -1, 100, 97, 10, 0.01)},
-		{cmpOf(cfgJSON, row, "p99-sec", -1, 100, 101, 10, 0.5), cmpOf(cfgJSON, row, "errors", -1, 0, 3, 10, 0.01)},
+	pairs := []AAPair{
+		{0, 1, []compare.Comparison{cmpOf(cfgJSON, row, "p99-sec", -1, 100, 102, 10, 0.2), cmpOf(cfgJSON, row, "errors", -1, 0, 0, 10, 1)}},
+		{0, 2, []compare.Comparison{cmpOf(cfgJSON, row, "p99-sec", -1, 100, 97, 10, 0.01)}},
+		{1, 2, []compare.Comparison{cmpOf(cfgJSON, row, "p99-sec", -1, 100, 101, 10, 0.5), cmpOf(cfgJSON, row, "errors", -1, 0, 3, 10, 0.01)}},
 	}
 	got := Calibrate(pairs, 2, 0.01)
 	if len(got) != 2 {
 		t.Fatalf("got %d thresholds: %+v", len(got), got)
 	}
 	errs, p99 := got[0], got[1]
-	if p99.Unit != "p99-sec" || math.Abs(p99.MaxDelta-0.03) > 1e-9 || math.Abs(p99.Threshold-0.06) > 1e-9 || p99.Pairs != 3 || p99.Significant != 1 {
-		t.Errorf("p99: %+v; want max delta 3%%, threshold 2 × 3%% = 6%%, 3 pairs, 1 significant", p99)
+	if p99.Unit != "p99-sec" || math.Abs(p99.MaxDelta-0.03) > 1e-9 || math.Abs(p99.Threshold-0.06) > 1e-9 || p99.Pairs != 3 || p99.Significant != 1 || p99.Outlier != 0 {
+		t.Errorf("p99: %+v; want max delta 3%%, threshold 2 × 3%% = 6%%, 3 pairs, 1 significant, no outlier left out of 3 runs", p99)
 	}
 	if errs.Unit != "errors" || errs.Threshold != 10 {
 		t.Errorf("errors: %+v; want a threshold that never fires on a metric that was zero in one A/A run", errs)
 	}
-	quiet := Calibrate([][]compare.Comparison{{cmpOf(cfgJSON, row, "ns/op", -1, 100, 100.1, 10, 0.5)}}, 2, 0.01)
+	quiet := Calibrate([]AAPair{{0, 1, []compare.Comparison{cmpOf(cfgJSON, row, "ns/op", -1, 100, 100.1, 10, 0.5)}}}, 2, 0.01)
 	if quiet[0].Threshold != 0.01 || quiet[0].Unit != "sec/op" {
 		t.Errorf("quiet metric: %+v; want the 1%% floor and a tidied unit", quiet[0])
+	}
+	// Five runs, run 4 (index 3) caught in a stall: 8% off the others,
+	// which agree within 1%. Its pairs are left out of the threshold.
+	centers := []float64{100, 100.5, 101, 108, 100.2}
+	var five []AAPair
+	for i := range centers {
+		for j := i + 1; j < len(centers); j++ {
+			five = append(five, AAPair{i, j, []compare.Comparison{cmpOf(cfgJSON, row, "p50-sec", -1, centers[i], centers[j], 10, 0.01)}})
+		}
+	}
+	th := Calibrate(five, 2, 0.01)[0]
+	if th.Outlier != 4 || math.Abs(th.MaxDelta-0.01) > 1e-9 || math.Abs(th.MaxDeltaAll-0.08) > 1e-9 || math.Abs(th.Threshold-0.02) > 1e-9 {
+		t.Errorf("with an outlier run: %+v; want run 4 left out, max delta 1%% (8%% with it), threshold 2%%", th)
 	}
 }
 

@@ -44,23 +44,45 @@ type Threshold struct {
 	Unit      string  `json:"unit"`      // tidied, e.g. "p99-sec"
 	Threshold float64 `json:"threshold"` // fraction
 	// MaxDelta is the largest relative difference of the medians between
-	// two A/A runs; Significant counts the A/A pairs the test called
-	// significant (each a false alarm but for the threshold).
+	// two A/A runs, the outlier run's pairs left out; MaxDeltaAll counts
+	// them; Outlier is that run (1-based; 0 when none was left out).
+	// Significant counts the A/A pairs the test called significant (each
+	// a false alarm but for the threshold).
 	MaxDelta    float64 `json:"max_aa_delta"`
+	MaxDeltaAll float64 `json:"max_aa_delta_all"`
+	Outlier     int     `json:"outlier_run,omitempty"`
 	Pairs       int     `json:"pairs"`
 	Significant int     `json:"aa_significant"`
 }
 
-// Calibrate computes thresholds from the comparisons of A/A run pairs
-// (pairs[i] is compare.Pair of two runs of the same build): per benchmark ×
-// configuration × metric, margin × the largest |delta| seen, at least
-// floor. A metric missing from some pairs is calibrated from the others.
-func Calibrate(pairs [][]compare.Comparison, margin, floor float64) []Threshold {
+// An AAPair is the comparison (compare.Pair) of A/A runs I and J of a
+// calibration: runs of the same build, so every difference is noise.
+type AAPair struct {
+	I, J        int
+	Comparisons []compare.Comparison
+}
+
+// Calibrate computes thresholds from the comparisons of A/A run pairs: per
+// benchmark × configuration × metric, margin × the largest |delta| between
+// two runs, at least floor, at most 1000%. With four runs or more, the one
+// run whose pairs differ most is left out of that largest delta (each
+// entry records both figures): a single run caught in another tenant's
+// stall would otherwise set the threshold for every night, and stalls are
+// what the validity checks and --confirm are for. A metric missing from
+// some pairs is calibrated from the others.
+func Calibrate(pairs []AAPair, margin, floor float64) []Threshold {
 	type key struct{ config, bench, unit string }
+	type obs struct {
+		i, j int
+		d    float64
+	}
 	acc := map[key]*Threshold{}
+	deltas := map[key][]obs{}
 	var order []key
-	for _, cmps := range pairs {
-		for _, c := range cmps {
+	runs := map[int]bool{}
+	for _, p := range pairs {
+		runs[p.I], runs[p.J] = true, true
+		for _, c := range p.Comparisons {
 			k := key{c.Table, c.Row, TidyUnit(c.Unit)}
 			t := acc[k]
 			if t == nil {
@@ -76,12 +98,27 @@ func Calibrate(pairs [][]compare.Comparison, margin, floor float64) []Threshold 
 			if math.IsInf(d, 0) || math.IsNaN(d) {
 				d = maxThreshold // zero in one run and not in another: never gate it on noise alone
 			}
-			t.MaxDelta = max(t.MaxDelta, d)
+			deltas[k] = append(deltas[k], obs{p.I, p.J, d})
+			t.MaxDeltaAll = max(t.MaxDeltaAll, d)
 		}
 	}
 	out := make([]Threshold, 0, len(order))
 	for _, k := range order {
 		t := acc[k]
+		t.MaxDelta = t.MaxDeltaAll
+		if len(runs) >= 4 {
+			for r := range runs {
+				m, n := 0.0, 0
+				for _, o := range deltas[k] {
+					if o.i != r && o.j != r {
+						m, n = max(m, o.d), n+1
+					}
+				}
+				if n > 0 && m < t.MaxDelta {
+					t.MaxDelta, t.Outlier = m, r+1
+				}
+			}
+		}
 		t.Threshold = min(maxThreshold, max(floor, margin*t.MaxDelta))
 		out = append(out, *t)
 	}
