@@ -570,3 +570,42 @@ runs: {count: 1}
 	}
 	t.Logf("%s", out)
 }
+
+// TestCPUPinning: runs.cpus pins each workload process; Go then sizes
+// GOMAXPROCS to the CPUs it may use, which result.json records.
+func TestCPUPinning(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end: runs the harness binary")
+	}
+	if _, err := exec.LookPath("taskset"); err != nil {
+		t.Skip("needs taskset (util-linux)")
+	}
+	bin := harnessBinary(t)
+	work := t.TempDir()
+	repo, _ := filepath.Abs("..")
+	spec := fmt.Sprintf(`name: pinned
+toolchains: [local]
+workloads:
+  - {name: w, kind: fixed-rate, package: %s/workloads/faults, ops: [ok], rate: 50/s, duration: 200ms, warmup: 0s}
+runs: {count: 1, cpus: "0"}
+`, repo)
+	file := filepath.Join(work, "bench.yaml")
+	os.WriteFile(file, []byte(spec), 0o644)
+	out, err := exec.Command(bin, "run", file, "--results", filepath.Join(work, "results"), "--cache", filepath.Join(work, "cache"),
+		"--lock", filepath.Join(work, "lock"), "--no-report").CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	matches, _ := filepath.Glob(filepath.Join(work, "results", "latest", "cells", "*", "run-1", "result.json"))
+	if len(matches) != 1 {
+		t.Fatalf("result files: %v", matches)
+	}
+	var res struct {
+		GOMAXPROCS int `json:"gomaxprocs"`
+	}
+	data, _ := os.ReadFile(matches[0])
+	json.Unmarshal(data, &res)
+	if res.GOMAXPROCS != 1 {
+		t.Errorf("pinned to one CPU, the workload saw GOMAXPROCS=%d", res.GOMAXPROCS)
+	}
+}
