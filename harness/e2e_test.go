@@ -572,7 +572,8 @@ runs: {count: 1}
 }
 
 // TestCPUPinning: runs.cpus pins each workload process; Go then sizes
-// GOMAXPROCS to the CPUs it may use, which result.json records.
+// GOMAXPROCS to the CPUs it may use, which result.json records. The run
+// uses relative folders, as the README's main command does.
 func TestCPUPinning(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end: runs the harness binary")
@@ -591,8 +592,12 @@ runs: {count: 1, cpus: "0"}
 `, repo)
 	file := filepath.Join(work, "bench.yaml")
 	os.WriteFile(file, []byte(spec), 0o644)
-	out, err := exec.Command(bin, "run", file, "--results", filepath.Join(work, "results"), "--cache", filepath.Join(work, "cache"),
-		"--lock", filepath.Join(work, "lock"), "--no-report").CombinedOutput()
+	// Relative results and cache folders, as in the README's main command:
+	// workloads run in folders of their own and must still find theirs.
+	cmd := exec.Command(bin, "run", "bench.yaml", "--results", "results", "--cache", "cache",
+		"--lock", filepath.Join(work, "lock"), "--no-report")
+	cmd.Dir = work
+	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}

@@ -33,6 +33,11 @@ func newBuilder(dir string) (*builder, error) {
 		}
 		dir = filepath.Join(base, "perfharness", "builds")
 	}
+	// Absolute: the go command runs in each module's folder.
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
 	return &builder{b: &build.Builder{Dir: dir}, profiled: map[string]*build.Result{}}, nil
 }
 

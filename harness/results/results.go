@@ -246,6 +246,12 @@ func Create(root, runID string) (*Dir, error) {
 	if err := os.MkdirAll(root, 0o755); err != nil {
 		return nil, err
 	}
+	// Absolute: workload processes get paths inside the folder while
+	// running in folders of their own.
+	root, err := filepath.Abs(root)
+	if err != nil {
+		return nil, err
+	}
 	path := filepath.Join(root, runID)
 	if err := os.Mkdir(path, 0o755); err != nil {
 		return nil, fmt.Errorf("creating results folder: %w", err)
@@ -255,6 +261,10 @@ func Create(root, runID string) (*Dir, error) {
 
 // Open opens an existing results folder.
 func Open(path string) (*Dir, error) {
+	path, err := filepath.Abs(path)
+	if err != nil {
+		return nil, err
+	}
 	fi, err := os.Stat(path)
 	if err != nil {
 		return nil, err
