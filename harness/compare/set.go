@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/perf/benchfmt"
+	"golang.org/x/perf/benchunit"
 )
 
 // maxErrors bounds how many syntax errors one load reports; past it the
@@ -129,10 +130,18 @@ func (s *Set) parse(r *benchfmt.Reader, name, label string, data []byte) []error
 				continue
 			}
 			ok := true
-			for _, v := range rec.Values {
+			for i := range rec.Values {
+				v := &rec.Values[i]
 				if math.IsNaN(v.Value) || math.IsInf(v.Value, 0) {
 					bad(ln, "non-finite value %v %s", v.Value, v.Unit)
 					ok = false
+				}
+				// Note: benchfmt tidies a unit ("ns" to "sec") only when
+				// that changes the value, so a 0 keeps its untidied
+				// unit and lands in a table of its own (0 gc-pause-p99-ns
+				// beside other runs' gc-pause-p99-sec). Tidy it here.
+				if _, tidy := benchunit.Tidy(1, v.Unit); tidy != v.Unit && v.Value == 0 {
+					v.OrigUnit, v.Unit = v.Unit, tidy
 				}
 			}
 			if ok {
