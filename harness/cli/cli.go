@@ -122,7 +122,7 @@ func usage(w io.Writer, cmds []*command) {
 	fmt.Fprintf(w, "harness: benchmark and load-test Go code across toolchains, experiments, flags and environments.\n\n")
 	fmt.Fprintf(w, "Usage:\n  harness <command> [arguments] [flags]\n\nCommands:\n")
 	for _, c := range cmds {
-		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintf(w, "\nRun 'harness <command> --help' for a command's flags. Flags may follow arguments.\n\n%s\n", exitCodeHelp)
 }

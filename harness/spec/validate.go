@@ -582,8 +582,17 @@ func (v *validator) gate() {
 		v.errorf("gate.alpha", "must be in (0, 0.5] (got %g)", g.Alpha)
 	}
 	for k, t := range g.Metrics {
+		p := join("gate.metrics", k)
 		if t < 0 || t >= 10 {
-			v.errorf(join("gate.metrics", k), "must be between 0%% and 1000%% (got %s)", t)
+			v.errorf(p, "must be between 0%% and 1000%% (got %s)", t)
+		}
+		// A key is a unit (p99-ns), a workload, or workload:unit.
+		w, unit, scoped := strings.Cut(k, ":")
+		switch {
+		case k == "" || strings.ContainsAny(k, " \t"):
+			v.errorf(p, "invalid metric key %q (want a unit such as p99-ns, a workload, or workload:unit)", k)
+		case scoped && (unit == "" || !v.hasWorkload(w)):
+			v.errorf(p, "metric key %q: want workload:unit with a workload of this spec", k)
 		}
 	}
 }
@@ -591,6 +600,15 @@ func (v *validator) gate() {
 // maxMaxCells bounds max_cells itself: past it a spec needs sharding or a
 // narrower matrix, not a bigger number.
 const maxMaxCells = 100_000
+
+func (v *validator) hasWorkload(name string) bool {
+	for _, w := range v.s.Workloads {
+		if w.Name == name {
+			return true
+		}
+	}
+	return false
+}
 
 func (v *validator) cellLimit() {
 	s := v.s
