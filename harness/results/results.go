@@ -188,6 +188,8 @@ type Run struct {
 	P99Ns        int64   `json:"p99_ns,omitempty"`
 	MaxNs        int64   `json:"max_ns,omitempty"`
 	Errors       int64   `json:"errors,omitempty"`
+	// NsPerOp is a go test run's first benchmark's time per op.
+	NsPerOp float64 `json:"ns_per_op,omitempty"`
 	// Warnings are the workload's own (result.json) and the harness's
 	// findings about this run.
 	Warnings []string `json:"warnings,omitempty"`

@@ -321,8 +321,14 @@ func (r *Runner) runGoTest(ctx context.Context, c *plan.Cell, run *results.Run, 
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
-		if l := sc.Text(); strings.HasPrefix(l, "Benchmark") && len(strings.Fields(l)) >= 4 {
-			lines.WriteString(l + "\n")
+		l := sc.Text()
+		f := strings.Fields(l)
+		if !strings.HasPrefix(l, "Benchmark") || len(f) < 4 {
+			continue
+		}
+		lines.WriteString(l + "\n")
+		if run.NsPerOp == 0 && f[3] == "ns/op" {
+			run.NsPerOp, _ = strconv.ParseFloat(f[2], 64)
 		}
 	}
 	if lines.Len() == 0 {

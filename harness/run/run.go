@@ -745,10 +745,10 @@ func Summary(w io.Writer, d *results.Dir, m *results.Manifest) {
 	}
 	fmt.Fprintf(w, "\n\n")
 	type row struct{ status, id, runs, rate, p50, p99, reason string }
-	rows := []row{{"STATUS", "CELL", "RUNS OK", "OPS/S", "P50", "P99", "REASON"}}
+	rows := []row{{"STATUS", "CELL", "RUNS OK", "OPS/S|TIME/OP", "P50", "P99", "REASON"}}
 	for _, c := range m.Cells {
 		ok := 0
-		var rates []float64
+		var rates, nsPerOp []float64
 		var p50s, p99s []float64
 		for _, run := range c.Runs {
 			if run.Status == results.StatusOK {
@@ -758,6 +758,9 @@ func Summary(w io.Writer, d *results.Dir, m *results.Manifest) {
 					p50s = append(p50s, float64(run.P50Ns))
 					p99s = append(p99s, float64(run.P99Ns))
 				}
+				if run.NsPerOp > 0 {
+					nsPerOp = append(nsPerOp, run.NsPerOp)
+				}
 			}
 		}
 		reason := firstLine(c.Reason)
@@ -765,6 +768,9 @@ func Summary(w io.Writer, d *results.Dir, m *results.Manifest) {
 			reason = buildErrorLine(c.Reason)
 		}
 		rw := row{status: c.Status, id: c.ID, runs: fmt.Sprintf("%d/%d", ok, len(c.Runs)), reason: reason}
+		if len(nsPerOp) > 0 {
+			rw.rate = time.Duration(median(nsPerOp)).String() + "/op"
+		}
 		if len(rates) > 0 {
 			rw.rate = fmt.Sprintf("%.6g", median(rates))
 			rw.p50 = time.Duration(median(p50s)).String()
