@@ -276,28 +276,85 @@ const plotW, plotH = 8 * vg.Inch, 4.5 * vg.Inch
 
 // plotJobs lists the figures: per benchmark the latency spectrum and
 // timeline of its cells, a bar chart per headline table, and the rate plot.
-func (m *Model) plotJobs() []plotJob {
-	var jobs []plotJob
-	used := map[string]bool{}
-	var groups []string
-	byGroup := map[string][]*Cell{}
+// plotGroups decides which cells share a latency plot: those that share a
+// comparison table, so each plot answers the question its table asks (one
+// line per allocator at one rate, say). A group is the workload, the op
+// unless ops are compared, and the value of every configuration key that
+// varies within the workload but is not compared. A line is labelled by the
+// compared values, or by the cell id when nothing is compared.
+func (m *Model) plotGroups() (groups []string, byGroup map[string][]*Cell, labels map[*Cell]string) {
+	var colKeys []string
+	if m.Compare != nil {
+		for _, k := range strings.Split(m.Compare.Options.Col, ",") {
+			if k = strings.TrimSpace(k); k != "" {
+				colKeys = append(colKeys, strings.SplitN(k, "@", 2)[0])
+			}
+		}
+	}
+	opCompared := slices.Contains(colKeys, "/op")
+	// Keys whose value varies within a workload.
+	varies := map[string]map[string]bool{}
+	values := map[string]map[string]string{}
+	for _, c := range m.Run.Cells {
+		for _, kv := range c.Config {
+			if v, seen := values[c.Workload][kv.Key]; seen && v != kv.Value {
+				if varies[c.Workload] == nil {
+					varies[c.Workload] = map[string]bool{}
+				}
+				varies[c.Workload][kv.Key] = true
+			}
+			if values[c.Workload] == nil {
+				values[c.Workload] = map[string]string{}
+			}
+			values[c.Workload][kv.Key] = kv.Value
+		}
+	}
+	byGroup = map[string][]*Cell{}
+	labels = map[*Cell]string{}
 	for _, c := range m.Run.Cells {
 		if c.Latency == nil {
 			continue
 		}
-		g := c.Group()
+		g := c.Workload
+		if c.Op != "" && !opCompared {
+			g += "/" + c.Op
+		}
+		var label []string
+		if c.Op != "" && opCompared {
+			label = append(label, c.Op)
+		}
+		for _, kv := range c.Config {
+			switch {
+			case kv.Key == "workload" || !varies[c.Workload][kv.Key]:
+			case slices.Contains(colKeys, kv.Key):
+				label = append(label, kv.Key+"="+kv.Value)
+			default:
+				g += " " + kv.Key + "=" + kv.Value
+			}
+		}
 		if byGroup[g] == nil {
 			groups = append(groups, g)
 		}
 		byGroup[g] = append(byGroup[g], c)
+		labels[c] = strings.Join(label, " ")
+		if labels[c] == "" {
+			labels[c] = c.Label
+		}
 	}
+	return groups, byGroup, labels
+}
+
+func (m *Model) plotJobs() []plotJob {
+	var jobs []plotJob
+	used := map[string]bool{}
+	groups, byGroup, labels := m.plotGroups()
 	for _, g := range groups {
 		cells := byGroup[g]
 		var spec []spectrumSeries
 		var tl []timelineSeries
 		for _, c := range cells {
-			spec = append(spec, spectrumSeries{label: c.Label, intended: Spectrum(c.Latency.Total[TagIntended]), actual: Spectrum(c.Latency.Total[TagActual])})
-			ts := timelineSeries{label: c.Label, gcs: c.GCs}
+			spec = append(spec, spectrumSeries{label: labels[c], intended: Spectrum(c.Latency.Total[TagIntended]), actual: Spectrum(c.Latency.Total[TagActual])})
+			ts := timelineSeries{label: labels[c], gcs: c.GCs}
 			for _, iv := range c.Latency.Timeline() {
 				ts.at = append(ts.at, (iv.Start + iv.Length/2).Seconds())
 				ts.p50 = append(ts.p50, iv.P50.Seconds())
