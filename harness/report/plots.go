@@ -300,16 +300,42 @@ type errBars struct {
 // one bar per column, with the confidence interval as whiskers.
 func barPlot(t *compare.Table, width vg.Length) (*plot.Plot, error) {
 	p := newPlot(t.Title())
-	maxV := 0.0
+	maxV, minV := 0.0, math.Inf(1)
 	for _, r := range t.Rows {
 		for _, c := range r.Cells {
 			if c != nil {
 				maxV = math.Max(maxV, c.Center)
+				if c.Center > 0 {
+					minV = math.Min(minV, c.Center)
+				}
 			}
 		}
 	}
 	f, unit := scaleFor(t.Unit, maxV)
-	p.Y.Label.Text = fmt.Sprintf("%s (%s of runs, 95%% CI; %s)", unit, t.Summary, t.BetterString())
+	// Rows of very different magnitudes (a 23 ms ModExp beside a 3 µs
+	// AES-GCM) would leave all but the largest as slivers on one linear
+	// axis: then each row is drawn relative to its base column, which is
+	// also the question a comparison asks.
+	base := make([]float64, len(t.Rows))
+	relative := len(t.Cols) > 1 && maxV/minV > 20
+	for i, r := range t.Rows {
+		if c := r.Cells[0]; c != nil && c.Center > 0 {
+			base[i] = c.Center
+		} else {
+			relative = false
+		}
+	}
+	scale := func(i int, v float64) float64 {
+		if relative {
+			return v / base[i]
+		}
+		return v * f
+	}
+	if relative {
+		p.Y.Label.Text = fmt.Sprintf("× %s (%s, 95%% CI; %s)", t.Cols[0], t.Summary, t.BetterString())
+	} else {
+		p.Y.Label.Text = fmt.Sprintf("%s (%s of runs, 95%% CI; %s)", unit, t.Summary, t.BetterString())
+	}
 	p.Y.Min = 0
 	names := make([]string, len(t.Rows))
 	for i, r := range t.Rows {
@@ -333,20 +359,21 @@ func barPlot(t *compare.Table, width vg.Length) (*plot.Plot, error) {
 	slot := 0.8 / float64(n)
 	w := vg.Length(math.Max(1, math.Min(slot*ppu*0.85, 48)))
 	p.X.Min, p.X.Max = -0.5, float64(len(t.Rows))-0.5
-	maxAll := maxV
-	for _, r := range t.Rows {
+	maxAll := 0.0
+	for i, r := range t.Rows {
 		for _, c := range r.Cells {
 			if c != nil {
+				maxAll = math.Max(maxAll, scale(i, c.Center))
 				for _, v := range c.Values {
-					maxAll = math.Max(maxAll, v)
+					maxAll = math.Max(maxAll, scale(i, v))
 				}
 				if !math.IsInf(c.Hi, 0) {
-					maxAll = math.Max(maxAll, c.Hi)
+					maxAll = math.Max(maxAll, scale(i, c.Hi))
 				}
 			}
 		}
 	}
-	p.Y.Max = maxAll * f * 1.25
+	p.Y.Max = maxAll * 1.25
 	var dots plotter.XYs
 	for j, col := range t.Cols {
 		vals := make(plotter.Values, len(t.Rows))
@@ -357,13 +384,13 @@ func barPlot(t *compare.Table, width vg.Length) (*plot.Plot, error) {
 			if c == nil {
 				continue
 			}
-			vals[i] = c.Center * f
+			vals[i] = scale(i, c.Center)
 			for _, v := range c.Values {
-				dots = append(dots, plotter.XY{X: float64(i) + x0, Y: v * f})
+				dots = append(dots, plotter.XY{X: float64(i) + x0, Y: scale(i, v)})
 			}
 			if !math.IsInf(c.Lo, 0) && !math.IsInf(c.Hi, 0) {
-				eb.XYs = append(eb.XYs, plotter.XY{X: float64(i) + x0, Y: c.Center * f})
-				eb.YErrors = append(eb.YErrors, struct{ Low, High float64 }{(c.Center - c.Lo) * f, (c.Hi - c.Center) * f})
+				eb.XYs = append(eb.XYs, plotter.XY{X: float64(i) + x0, Y: scale(i, c.Center)})
+				eb.YErrors = append(eb.YErrors, struct{ Low, High float64 }{scale(i, c.Center) - scale(i, c.Lo), scale(i, c.Hi) - scale(i, c.Center)})
 			}
 		}
 		b, err := plotter.NewBarChart(vals, w)
