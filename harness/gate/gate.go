@@ -285,7 +285,8 @@ func decideRow(c compare.Comparison, p Policy, cand *results.Manifest) Row {
 		Base: statOf(c.Base), Cand: statOf(c.Cand), Delta: Float(c.Delta), P: Float(c.P),
 		Threshold: lim.Threshold, From: lim.From, Gated: lim.Gated,
 	}
-	if cell := CellFor(cand, c.Table, c.Row); cell != nil {
+	cell := CellFor(cand, c.Table, c.Row)
+	if cell != nil {
 		r.Cell = cell.ID
 	}
 	r.Warnings = append(r.Warnings, c.Warnings...)
@@ -298,6 +299,13 @@ func decideRow(c compare.Comparison, p Policy, cand *results.Manifest) Row {
 	}
 	sig := c.Significant && c.P <= p.Alpha
 	big := math.Abs(c.Delta) >= lim.Threshold || math.IsNaN(c.Delta)
+	if big && cell != nil && cell.Kind != "gotest" && belowAllocFloor(c) {
+		// A driver-measured allocation figure this small is the driver's and
+		// the runtime's own background allocations spread over the ops; its
+		// relative changes are large and meaningless.
+		big = false
+		r.Warnings = append(r.Warnings, fmt.Sprintf("%s below %v on both sides: not gated", c.Unit, allocFloor[c.Unit]))
+	}
 	switch {
 	case !sig:
 		r.Verdict = Unchanged
@@ -311,6 +319,15 @@ func decideRow(c compare.Comparison, p Policy, cand *results.Manifest) Row {
 		r.Verdict = Improvement
 	}
 	return r
+}
+
+// allocFloor is, per allocation unit, the value under which fixed-rate and
+// http figures are not gated.
+var allocFloor = map[string]float64{"allocs/op": 1, "B/op": 64}
+
+func belowAllocFloor(c compare.Comparison) bool {
+	f, ok := allocFloor[c.Unit]
+	return ok && c.Base.Center < f && c.Cand.Center < f
 }
 
 // Reachable reports whether a two-sided Mann-Whitney U test of samples of
