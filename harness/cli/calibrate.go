@@ -27,7 +27,7 @@ func cmdCalibrate(ctx context.Context, e *env, args []string) int {
 	resultsRoot := fs.String("results", "results", "folder for the A/A runs' results/<run-id>/")
 	cache := fs.String("cache", "", "build cache folder (default: the user cache folder)")
 	out := fs.String("o", "", "thresholds file to write (default thresholds-<spec>-<host id>.json)")
-	margin := fs.Float64("margin", 2, "threshold = margin × the largest A/A difference of a metric")
+	margin := fs.Float64("margin", 1, "threshold = margin × the largest A/A difference of a metric (the largest is already a worst case over every pair of A/A runs)")
 	var floor percentFlag
 	fs.Var(&floor, "floor", "least threshold written, `PCT` (default 1%)")
 	from := fs.Bool("from", false, "the arguments are results folders of A/A runs already made (no new runs)")

@@ -44,14 +44,22 @@ var (
 	mPauseCPU   = []string{"/cpu/classes/gc/pause:cpu-seconds"}
 	mHeapGoal   = []string{"/gc/heap/goal:bytes"}
 	mLiveHeap   = []string{"/gc/heap/live:bytes"}
-	mAllocB     = []string{"/gc/heap/allocs:bytes"}
-	mAllocObj   = []string{"/gc/heap/allocs:objects"}
 	mGoroutines = []string{"/sched/goroutines:goroutines"}
 )
 
 // A snapshot holds the runtime metrics at one moment; absent ones are
-// KindBad and read as zero.
-type snapshot map[string]metrics.Value
+// KindBad and read as zero. Allocation totals come from runtime.MemStats.
+//
+// Note: runtime/metrics counts small-object allocations a span at a time
+// (when a per-P cache takes a span), so for a light op its /gc/heap/allocs
+// figures jump by whole spans between windows: 14 B/op in one run, 400 B/op
+// in the next, for an op that allocates nothing. ReadMemStats flushes the
+// caches and is exact, as go test -benchmem is; it stops the world for tens
+// of microseconds, once at each end of the window.
+type snapshot struct {
+	vals                map[string]metrics.Value
+	totalAlloc, mallocs uint64
+}
 
 func takeSnapshot() snapshot {
 	supported := map[string]bool{}
@@ -59,7 +67,7 @@ func takeSnapshot() snapshot {
 		supported[d.Name] = true
 	}
 	var samples []metrics.Sample
-	for _, names := range [][]string{mGCCycles, mPauses, mPauseCPU, mHeapGoal, mLiveHeap, mAllocB, mAllocObj, mGoroutines} {
+	for _, names := range [][]string{mGCCycles, mPauses, mPauseCPU, mHeapGoal, mLiveHeap, mGoroutines} {
 		for _, n := range names {
 			if supported[n] {
 				samples = append(samples, metrics.Sample{Name: n})
@@ -68,16 +76,19 @@ func takeSnapshot() snapshot {
 		}
 	}
 	metrics.Read(samples)
-	s := snapshot{}
+	s := snapshot{vals: map[string]metrics.Value{}}
 	for _, x := range samples {
-		s[x.Name] = x.Value
+		s.vals[x.Name] = x.Value
 	}
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	s.totalAlloc, s.mallocs = ms.TotalAlloc, ms.Mallocs
 	return s
 }
 
 func (s snapshot) get(names []string) metrics.Value {
 	for _, n := range names {
-		if v, ok := s[n]; ok {
+		if v, ok := s.vals[n]; ok {
 			return v
 		}
 	}
@@ -112,8 +123,8 @@ func runtimeDelta(start, end snapshot) RuntimeStats {
 		GCCycles:     end.uint(mGCCycles) - start.uint(mGCCycles),
 		HeapGoalB:    end.uint(mHeapGoal),
 		LiveHeapB:    end.uint(mLiveHeap),
-		AllocB:       end.uint(mAllocB) - start.uint(mAllocB),
-		AllocObjects: end.uint(mAllocObj) - start.uint(mAllocObj),
+		AllocB:       end.totalAlloc - start.totalAlloc,
+		AllocObjects: end.mallocs - start.mallocs,
 		Goroutines:   int64(end.uint(mGoroutines)),
 	}
 	if a, b := start.get(mPauses), end.get(mPauses); a.Kind() == metrics.KindFloat64Histogram && b.Kind() == metrics.KindFloat64Histogram {
