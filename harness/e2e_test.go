@@ -31,9 +31,16 @@ type manifest struct {
 		Status string `json:"status"`
 		Reason string `json:"reason"`
 		Runs   []struct {
-			Status string `json:"status"`
-			Reason string `json:"reason"`
-			Signal string `json:"signal"`
+			Index    int    `json:"index"`
+			Status   string `json:"status"`
+			Reason   string `json:"reason"`
+			Signal   string `json:"signal"`
+			Dir      string `json:"dir"`
+			Attempts []struct {
+				Status string `json:"status"`
+				Reason string `json:"reason"`
+				Dir    string `json:"dir"`
+			} `json:"attempts"`
 		} `json:"runs"`
 	} `json:"cells"`
 }
@@ -85,6 +92,7 @@ func TestFaultMatrix(t *testing.T) {
 		"server/get/local/env=crash":       {"crashed", "server exited during the run"},
 		"server/get/local/env=errors":      {"failed", "ops failed (500: "},
 		"overload/stall/local":             {"rate-not-achieved", "backlog"},
+		"hiccup/stall/local":               {"ok", ""},
 	}
 	seen := map[string]bool{}
 	for _, c := range m.Cells {
@@ -112,6 +120,35 @@ func TestFaultMatrix(t *testing.T) {
 		if !seen[id] {
 			t.Errorf("missing cell %s", id)
 		}
+	}
+	// Retries: the run that missed its rate once was retried and passed,
+	// its first attempt kept; a cell that cannot keep its rate fails every
+	// attempt; nothing else is retried.
+	for _, c := range m.Cells {
+		for _, r := range c.Runs {
+			var want []string
+			switch {
+			case c.ID == "hiccup/stall/local" && r.Index == 1, c.ID == "overload/stall/local":
+				want = []string{"rate-not-achieved"}
+			}
+			var got []string
+			for _, a := range r.Attempts {
+				got = append(got, a.Status)
+				if !strings.Contains(a.Reason, "backlog") {
+					t.Errorf("%s run %d: attempt reason %q", c.ID, r.Index, a.Reason)
+				}
+				res, err := os.ReadFile(filepath.Join(work, "results", "latest", a.Dir, "result.json"))
+				if err != nil || !strings.Contains(string(res), `"rate-not-achieved"`) {
+					t.Errorf("%s run %d: the attempt's folder %s does not hold its result: %v", c.ID, r.Index, a.Dir, err)
+				}
+			}
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("%s run %d: attempts %v, want %v", c.ID, r.Index, got, want)
+			}
+		}
+	}
+	if !strings.Contains(string(out), "retrying 3 runs that missed the rate") || !regexp.MustCompile(`ok +hiccup/stall/local +2/2 .*retried run 1 after .*backlog`).Match(out) {
+		t.Errorf("the retries are not in the output")
 	}
 	// Overload ends honestly, with the backlog's memory bounded.
 	overload, _ := filepath.Glob(filepath.Join(work, "results", "latest", "cells", "overload_*", "run-1", "result.json"))

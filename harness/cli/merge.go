@@ -197,7 +197,7 @@ func mergeManifests(shards []shard, runID string, opts mergeOptions) (*results.M
 	m := &results.Manifest{
 		Format: results.FormatVersion, RunID: runID, Name: first.Name, SpecFile: first.SpecFile,
 		SpecSHA256: first.SpecSHA256, SpecDir: first.SpecDir, Harness: first.Harness, Host: first.Host,
-		Dimensions: first.Dimensions, Count: first.Count, Interleave: first.Interleave, Shuffle: first.Shuffle,
+		Dimensions: first.Dimensions, Count: first.Count, Retries: first.Retries, Interleave: first.Interleave, Shuffle: first.Shuffle,
 		Seed: first.Seed, Profiles: first.Profiles, Gate: first.Gate, Warnings: []string{},
 	}
 	var parts []string

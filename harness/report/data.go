@@ -123,6 +123,9 @@ func (r *Run) loadCell(d *results.Dir, mc *results.Cell) *Cell {
 	c := &Cell{Cell: mc, Label: mc.ID}
 	for _, mr := range mc.Runs {
 		ri := &RunInfo{Run: mr, Valid: mr.Status == results.StatusOK}
+		for k, a := range mr.Attempts {
+			r.warnf("cell %s run %d: attempt %d was %s (%s), kept in %s; the run was retried", mc.ID, mr.Index, k+1, a.Status, strings.SplitN(a.Reason, "\n", 2)[0], a.Dir)
+		}
 		if mr.Dir != "" {
 			p, err := d.Join(mr.Dir)
 			if err != nil {

@@ -94,12 +94,14 @@ type Manifest struct {
 	Toolchains []Toolchain       `json:"toolchains"`
 	Dimensions []string          `json:"dimensions"`
 	Count      int               `json:"count"`
-	Interleave bool              `json:"interleave"`
-	Shuffle    bool              `json:"shuffle"`
-	Seed       int64             `json:"seed"`
-	Shard      string            `json:"shard,omitempty"` // "i/n" when sharded
-	Profiles   []string          `json:"profiles"`
-	Gate       Gate              `json:"gate"`
+	// Retries is how many more attempts a rate-not-achieved repetition gets.
+	Retries    int      `json:"retries"`
+	Interleave bool     `json:"interleave"`
+	Shuffle    bool     `json:"shuffle"`
+	Seed       int64    `json:"seed"`
+	Shard      string   `json:"shard,omitempty"` // "i/n" when sharded
+	Profiles   []string `json:"profiles"`
+	Gate       Gate     `json:"gate"`
 	// Report is the spec's report section: the projection its report uses
 	// unless the command line says otherwise.
 	Report   Projection `json:"report,omitzero"`
@@ -196,6 +198,20 @@ type Run struct {
 	// Order is the position of this run in the whole schedule, to show
 	// how runs were interleaved.
 	Order int `json:"order"`
+	// Attempts are the earlier attempts of this repetition, oldest first,
+	// each kept in its own folder (Dir + ".attempt-N"); the fields above
+	// describe the last one.
+	Attempts []Attempt `json:"attempts,omitempty"`
+}
+
+// An Attempt is a repetition's earlier try, replaced by a retry.
+type Attempt struct {
+	Status   string    `json:"status"`
+	Reason   string    `json:"reason,omitempty"`
+	Dir      string    `json:"dir"`
+	Started  time.Time `json:"started"`
+	Duration int64     `json:"duration_ns"`
+	Order    int       `json:"order"`
 }
 
 // Finished reports whether the run reached a final state worth keeping on
@@ -399,6 +415,11 @@ func (m *Manifest) check() error {
 			}
 			if r.Dir != "" && !filepath.IsLocal(r.Dir) {
 				return fmt.Errorf("cells[%d].runs[%d] (%s): folder %q leaves the results folder", i, j, c.ID, r.Dir)
+			}
+			for k, a := range r.Attempts {
+				if a.Dir != "" && !filepath.IsLocal(a.Dir) {
+					return fmt.Errorf("cells[%d].runs[%d].attempts[%d] (%s): folder %q leaves the results folder", i, j, k, c.ID, a.Dir)
+				}
 			}
 		}
 	}

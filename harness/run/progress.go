@@ -144,6 +144,12 @@ func (p *progress) runFinished(d time.Duration) {
 	p.runTime += d
 }
 
+func (p *progress) total() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.runsTotal
+}
+
 func (p *progress) setTotal(n int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()

@@ -102,6 +102,7 @@ type Runner struct {
 	mu       sync.Mutex        // guards m while builds run in parallel
 	cells    []*plan.Cell      // plan cells in manifest order
 	stopping bool
+	order    int // runs started so far, in schedule order (Run.Order)
 	// storageErr is the first failure to write the results folder.
 	storageErr error
 }
@@ -228,7 +229,7 @@ func (r *Runner) open() error {
 		Format: results.FormatVersion, RunID: filepath.Base(d.Path), Name: s.Name,
 		SpecFile: s.File, SpecSHA256: results.SHA256(s.Source), SpecDir: s.Dir, Status: results.RunRunning,
 		Harness: r.opts.Harness, PID: os.Getpid(), Started: now, Host: r.host(),
-		Count: count, Interleave: *s.Runs.Interleave, Shuffle: s.Runs.Shuffle.On, Seed: seed,
+		Count: count, Retries: *s.Runs.Retries, Interleave: *s.Runs.Interleave, Shuffle: s.Runs.Shuffle.On, Seed: seed,
 		Shard: r.opts.Shard, Profiles: s.Profiles,
 		Gate:     results.Gate{Threshold: float64(s.Gate.Threshold), Alpha: s.Gate.Alpha},
 		Report:   results.Projection{Col: s.Report.Col, Row: s.Report.Row, Table: s.Report.Table, Filter: s.Report.Filter},
@@ -585,6 +586,11 @@ func (r *Runner) runAll(ctx context.Context) {
 		}
 	}
 	slots := Order(len(runnable), r.m.Count, r.m.Interleave, r.m.Shuffle, r.m.Seed)
+	for _, rc := range r.m.Cells { // a resumed run goes on counting
+		for _, run := range rc.Runs {
+			r.order = max(r.order, run.Order)
+		}
+	}
 	var todo []Slot
 	for _, sl := range slots {
 		rc := r.m.Cells[runnable[sl.Cell]]
@@ -598,33 +604,103 @@ func (r *Runner) runAll(ctx context.Context) {
 			plural(r.m.Count, "repetition"), map[bool]string{true: ", interleaved", false: ""}[r.m.Interleave])
 	}
 	for n, sl := range todo {
-		select {
-		case <-r.opts.Soft:
-			r.stopping = true
-		default:
-		}
-		if r.stopping || ctx.Err() != nil || r.storageErr != nil {
+		if r.shouldStop(ctx) {
 			r.prog.Printf("stopping: %d of %d runs done; harness run --resume %s completes the rest", n, len(todo), r.dir.Path)
 			return
 		}
-		i := runnable[sl.Cell]
-		c, rc := r.cells[i], r.m.Cells[i]
-		run := rc.Runs[sl.Rep-1]
-		run.Order = n + 1
-		r.prog.status(fmt.Sprintf("run %d/%d %s #%d/%d", n+1, len(todo), shorten(c.ID, 70), sl.Rep, r.m.Count), expectedDuration(c),
-			filepath.Join(r.dir.Path, run.Dir, "progress.json"))
-		r.execute(ctx, c, rc, run, r.built[c.Build.Key], r.m.Profiles)
-		r.prog.runFinished(time.Duration(run.Duration))
-		r.prog.Printf("%s", runLine(n+1, len(todo), c.ID, run, r.m.Count))
-		r.updateCellStatus(rc)
-		r.saveOrStop()
-		if err := results.AssembleBench(r.dir, r.m); err != nil {
-			r.prog.Printf("harness: warning: assembling bench.txt: %v", err)
+		r.runSlot(ctx, runnable, sl, n+1, len(todo))
+	}
+	r.retryAll(ctx, runnable, slots)
+}
+
+// shouldStop reports whether the schedule must stop before its next run: an
+// interrupt, a cancelled context or results that can no longer be stored.
+func (r *Runner) shouldStop(ctx context.Context) bool {
+	select {
+	case <-r.opts.Soft:
+		r.stopping = true
+	default:
+	}
+	return r.stopping || ctx.Err() != nil || r.storageErr != nil
+}
+
+// runSlot runs one repetition, the n-th of total in this pass, and records it.
+func (r *Runner) runSlot(ctx context.Context, runnable []int, sl Slot, n, total int) {
+	i := runnable[sl.Cell]
+	c, rc := r.cells[i], r.m.Cells[i]
+	run := rc.Runs[sl.Rep-1]
+	r.order++
+	run.Order = r.order
+	r.prog.status(fmt.Sprintf("run %d/%d %s #%d/%d", n, total, shorten(c.ID, 70), sl.Rep, r.m.Count), expectedDuration(c),
+		filepath.Join(r.dir.Path, run.Dir, "progress.json"))
+	r.execute(ctx, c, rc, run, r.built[c.Build.Key], r.m.Profiles)
+	r.prog.runFinished(time.Duration(run.Duration))
+	r.prog.Printf("%s", runLine(n, total, c.ID, run, r.m.Count))
+	r.updateCellStatus(rc)
+	r.saveOrStop()
+	if err := results.AssembleBench(r.dir, r.m); err != nil {
+		r.prog.Printf("harness: warning: assembling bench.txt: %v", err)
+	}
+	if r.opts.AfterRun != nil {
+		r.opts.AfterRun(r.dir, rc, run, n, total)
+	}
+}
+
+// retryAll gives each repetition that ended rate-not-achieved up to
+// m.Retries more attempts, after the whole schedule and in its order, so a
+// stall of the host (another tenant, a page-cache flush) does not void a
+// run that was otherwise sound, while a cell that cannot keep its rate
+// fails every attempt. Crashes, timeouts and failures are never retried:
+// they are the workload's own. Each earlier attempt stays on disk as
+// run-N.attempt-K and in the run's attempts; its figures never reach
+// bench.txt.
+func (r *Runner) retryAll(ctx context.Context, runnable []int, slots []Slot) {
+	for {
+		var todo []Slot
+		for _, sl := range slots {
+			run := r.m.Cells[runnable[sl.Cell]].Runs[sl.Rep-1]
+			if run.Status == results.StatusRateNotAchieved && len(run.Attempts) < r.m.Retries {
+				todo = append(todo, sl)
+			}
 		}
-		if r.opts.AfterRun != nil {
-			r.opts.AfterRun(r.dir, rc, run, n+1, len(todo))
+		if len(todo) == 0 {
+			return
+		}
+		r.prog.setTotal(r.prog.total() + len(todo))
+		r.prog.Printf("retrying %s that missed the rate (up to %s each)", plural(len(todo), "run"), plural(r.m.Retries, "retry"))
+		for k, sl := range todo {
+			if r.shouldStop(ctx) {
+				r.prog.Printf("stopping: %d of %d retries done; harness run --resume %s completes the rest", k, len(todo), r.dir.Path)
+				return
+			}
+			rc := r.m.Cells[runnable[sl.Cell]]
+			if err := r.keepAttempt(rc.Runs[sl.Rep-1]); err != nil {
+				r.storageErr = err
+				continue
+			}
+			r.saveOrStop()
+			r.runSlot(ctx, runnable, sl, k+1, len(todo))
 		}
 	}
+}
+
+// keepAttempt moves a finished run's folder aside as its next attempt and
+// records it, leaving the run to be executed again.
+func (r *Runner) keepAttempt(run *results.Run) error {
+	a := results.Attempt{Status: run.Status, Reason: run.Reason, Started: run.Started, Duration: run.Duration, Order: run.Order,
+		Dir: fmt.Sprintf("%s.attempt-%d", run.Dir, len(run.Attempts)+1)}
+	from, to := filepath.Join(r.dir.Path, run.Dir), filepath.Join(r.dir.Path, a.Dir)
+	if _, err := os.Stat(from); err == nil {
+		// A harness killed between the move and the manifest write may
+		// have left a half-kept attempt; the run folder is the truth.
+		os.RemoveAll(to)
+		if err := os.Rename(from, to); err != nil {
+			return fmt.Errorf("keeping %s as %s: %w", run.Dir, a.Dir, err)
+		}
+	}
+	run.Attempts = append(run.Attempts, a)
+	run.Status, run.Reason = results.StatusPlanned, ""
+	return nil
 }
 
 func expectedDuration(c *plan.Cell) time.Duration {
@@ -767,6 +843,9 @@ func Summary(w io.Writer, d *results.Dir, m *results.Manifest) {
 		if c.Status == results.StatusBuildFailed {
 			reason = buildErrorLine(c.Reason)
 		}
+		if reason == "" {
+			reason = retriedNote(c)
+		}
 		rw := row{status: c.Status, id: c.ID, runs: fmt.Sprintf("%d/%d", ok, len(c.Runs)), reason: reason}
 		if len(nsPerOp) > 0 {
 			rw.rate = time.Duration(median(nsPerOp)).String() + "/op"
@@ -792,6 +871,25 @@ func Summary(w io.Writer, d *results.Dir, m *results.Manifest) {
 			widths[3], rw.rate, widths[4], rw.p50, widths[5], rw.p99, rw.reason)
 	}
 	fmt.Fprintf(w, "\nresults: %s (manifest.json, bench.txt; benchstat -col toolchain %s)\n", d.Path, filepath.Join(d.Path, results.BenchFile))
+}
+
+// retriedNote names the runs of a cell that needed retries, with the first
+// attempt's reason, so an ok cell that had to be retried says so.
+func retriedNote(c *results.Cell) string {
+	var runs []string
+	first := ""
+	for _, run := range c.Runs {
+		if len(run.Attempts) > 0 {
+			runs = append(runs, strconv.Itoa(run.Index))
+			if first == "" {
+				first = firstLine(run.Attempts[0].Reason)
+			}
+		}
+	}
+	if len(runs) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("retried run %s after %s", strings.Join(runs, ", "), first)
 }
 
 func median(xs []float64) float64 {

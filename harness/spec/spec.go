@@ -237,8 +237,13 @@ type Runs struct {
 	Interleave *bool    `yaml:"interleave"`
 	Shuffle    Shuffle  `yaml:"shuffle"`
 	Timeout    Duration `yaml:"timeout"`
-	CPUs       string   `yaml:"cpus"`
-	ServerCPUs string   `yaml:"server_cpus"`
+	// Retries is how many more times a repetition that ended
+	// rate-not-achieved runs, at the end of the schedule: a stall of the
+	// host should not void a whole run, and a cell that cannot keep its
+	// rate fails every attempt. Every attempt is kept; default 1.
+	Retries    *int   `yaml:"retries"`
+	CPUs       string `yaml:"cpus"`
+	ServerCPUs string `yaml:"server_cpus"`
 }
 
 // Shuffle is off, or on with a seed: `shuffle: true` picks and records a seed,

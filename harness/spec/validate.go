@@ -16,6 +16,8 @@ import (
 // Defaults for values a spec may leave out.
 const (
 	DefaultCount       = 5
+	DefaultRetries     = 1
+	MaxRetries         = 10
 	DefaultDuration    = 10 * time.Second
 	DefaultWarmup      = 1 * time.Second
 	DefaultConcurrency = 4
@@ -554,6 +556,12 @@ func (v *validator) runs() {
 	if r.Interleave == nil {
 		t := true
 		r.Interleave = &t
+	}
+	if r.Retries == nil {
+		n := DefaultRetries
+		r.Retries = &n
+	} else if *r.Retries < 0 || *r.Retries > MaxRetries {
+		v.errorf("runs.retries", "must be between 0 and %d (got %d)", MaxRetries, *r.Retries)
 	}
 	if r.Timeout < 0 {
 		v.errorf("runs.timeout", "must be > 0 (got %s)", r.Timeout)

@@ -12,6 +12,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -145,7 +146,10 @@ func main() {
 			os.Exit(0)
 		}},
 		// stall sleeps once for "sleep" (default 1s) at "after": the
-		// coordinated-omission known-answer scenario.
+		// coordinated-omission known-answer scenario. With "once: cell"
+		// only the cell's first process stalls (a marker file in the
+		// cell's folder, the parent of -out), the way a stall of the host
+		// hits one run and not its retry.
 		"stall": &stall{},
 	})
 }
@@ -159,6 +163,23 @@ type stall struct {
 	fired                 atomic.Bool
 }
 
+// firstInCell reports whether no earlier process of this cell got here,
+// leaving a marker for the next ones.
+func firstInCell() (bool, error) {
+	out := outDir()
+	if out == "" {
+		return false, fmt.Errorf("once: cell needs -out")
+	}
+	f, err := os.OpenFile(filepath.Join(filepath.Dir(filepath.Clean(out)), "stall-once.marker"), os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+	if errors.Is(err, os.ErrExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return true, f.Close()
+}
+
 func (s *stall) Setup(ctx context.Context, p driver.Params) error {
 	var err error
 	if s.after, err = p.Duration("after", 5*time.Second); err != nil {
@@ -169,6 +190,17 @@ func (s *stall) Setup(ctx context.Context, p driver.Params) error {
 	}
 	if s.service, err = p.Duration("service", time.Millisecond); err != nil {
 		return err
+	}
+	switch once := p.String("once", ""); once {
+	case "":
+	case "cell":
+		first, err := firstInCell()
+		if err != nil {
+			return err
+		}
+		s.fired.Store(!first) // a later process of the cell never stalls
+	default:
+		return fmt.Errorf("once: want \"cell\" or nothing, got %q", once)
 	}
 	return nil
 }
