@@ -667,7 +667,7 @@ func (r *Runner) retryAll(ctx context.Context, runnable []int, slots []Slot) {
 			return
 		}
 		r.prog.setTotal(r.prog.total() + len(todo))
-		r.prog.Printf("retrying %s that missed the rate (up to %s each)", plural(len(todo), "run"), plural(r.m.Retries, "retry"))
+		r.prog.Printf("retrying %s that missed the rate (up to %s each)", plural(len(todo), "run"), plural(r.m.Retries, "more attempt"))
 		for k, sl := range todo {
 			if r.shouldStop(ctx) {
 				r.prog.Printf("stopping: %d of %d retries done; harness run --resume %s completes the rest", k, len(todo), r.dir.Path)
