@@ -10,12 +10,12 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/perfharness/harness/harness/gate"
 	"github.com/perfharness/harness/harness/results"
+	"github.com/perfharness/harness/harness/run"
 	"github.com/perfharness/harness/harness/spec"
 )
 
@@ -273,13 +273,7 @@ func parseShardLabel(s string) (int, int, error) {
 	if s == "" {
 		return 0, 0, errors.New("not a shard (its run had no --shard)")
 	}
-	a, b, ok := strings.Cut(s, "/")
-	i, err1 := strconv.Atoi(a)
-	n, err2 := strconv.Atoi(b)
-	if !ok || err1 != nil || err2 != nil || n < 1 || i < 1 || i > n {
-		return 0, 0, fmt.Errorf("invalid shard label %q", s)
-	}
-	return i, n, nil
+	return run.ParseShard(s)
 }
 
 // writeMerged creates the merged folder: the shards' cell folders, build

@@ -39,6 +39,9 @@ func cmdRun(ctx context.Context, e *env, args []string) int {
 	if *count < 0 {
 		return e.usageError(fs, "--count must be > 0")
 	}
+	if _, _, err := run.ParseShard(*shard); err != nil {
+		return e.usageError(fs, "--shard: %v", err)
+	}
 	h := host.Detect()
 	progress := func(msg string) { fmt.Fprintf(e.stderr, "harness: %s\n", msg) }
 	var p *plan.Plan

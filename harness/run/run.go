@@ -198,7 +198,7 @@ func (r *Runner) open() error {
 	if r.opts.Count > 0 {
 		count = r.opts.Count
 	}
-	shardI, shardN, err := parseShard(r.opts.Shard)
+	shardI, shardN, err := ParseShard(r.opts.Shard)
 	if err != nil {
 		return err
 	}
@@ -342,7 +342,8 @@ func (r *Runner) reopen(shardI, shardN int) error {
 	return r.save()
 }
 
-func parseShard(s string) (int, int, error) {
+// ParseShard reads a shard "I/N" (1 <= I <= N); "" is the whole spec.
+func ParseShard(s string) (int, int, error) {
 	if s == "" {
 		return 0, 0, nil
 	}
