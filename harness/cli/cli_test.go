@@ -38,6 +38,7 @@ func TestUsage(t *testing.T) {
 		{[]string{"cpu", "--jsn"}, ExitUsage, "", "flag provided but not defined: -jsn", "unknown flag"},
 		{[]string{"plan", "does-not-exist.yaml"}, ExitUsage, "", "harness: open does-not-exist.yaml: no such file or directory", "missing file"},
 		{[]string{"run", "x.yaml", "--shard", "5/3"}, ExitUsage, "", `harness run: --shard: invalid shard "5/3": want I/N with 1 <= I <= N`, "bad shard"},
+		{[]string{"compare", "a", "b", "--col", "toolchain"}, ExitUsage, "", "--col does not apply: the columns are the two runs", "compare columns are the sides"},
 	} {
 		code, stdout, stderr := harness(t, tt.args...)
 		if code != tt.code || !strings.Contains(stdout, tt.stdout) || !strings.Contains(stderr, tt.stderr) {

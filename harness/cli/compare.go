@@ -26,6 +26,10 @@ func cmdCompare(ctx context.Context, e *env, args []string) int {
 	if err := co.Validate(); err != nil {
 		return e.usageError(fs, "%v", err)
 	}
+	if co.Col != "" {
+		// The columns are the two sides; put a dimension in rows or tables.
+		return e.usageError(fs, "--col does not apply: the columns are the two runs (use --row or --table to split by %s)", co.Col)
+	}
 	var sets [2]*compare.Set
 	var hosts [2]*host.Fingerprint
 	for i, p := range pos {
