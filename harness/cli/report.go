@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 
 	"github.com/perfharness/harness/harness/compare"
@@ -47,5 +48,8 @@ func cmdReport(ctx context.Context, e *env, args []string) int {
 	fmt.Fprintf(e.stdout, "%s\n", filepath.Join(out, report.HTMLFile))
 	fmt.Fprintf(e.stdout, "%s\n", filepath.Join(out, report.MarkdownFile))
 	fmt.Fprintf(e.stdout, "%s\n", filepath.Join(out, report.SummaryFile))
+	if _, err := os.Stat(filepath.Join(out, report.CSVFile)); err == nil {
+		fmt.Fprintf(e.stdout, "%s\n", filepath.Join(out, report.CSVFile))
+	}
 	return ExitOK
 }

@@ -41,6 +41,7 @@ const (
 	MarkdownFile = "report.md"
 	SummaryFile  = "summary.txt"
 	HTMLFile     = "index.html"
+	CSVFile      = "tables.csv"
 	PlotsDir     = "plots"
 )
 
@@ -127,6 +128,15 @@ func (m *Model) Write(reportsDir string) (string, error) {
 	}
 	if err := errors.Join(write(MarkdownFile, md.Bytes()), write(SummaryFile, txt.Bytes()), write(HTMLFile, html.Bytes())); err != nil {
 		return "", err
+	}
+	if m.Compare != nil { // the comparison tables for a spreadsheet or a script
+		var csv bytes.Buffer
+		if err := m.Compare.WriteCSV(&csv); err != nil {
+			return "", err
+		}
+		if err := write(CSVFile, csv.Bytes()); err != nil {
+			return "", err
+		}
 	}
 	if err := os.Mkdir(filepath.Join(tmp, PlotsDir), 0o755); err != nil {
 		return "", err

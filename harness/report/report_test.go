@@ -74,6 +74,11 @@ func TestRender(t *testing.T) {
 			t.Errorf("summary.txt lacks %q", want)
 		}
 	}
+	// The same tables as CSV: a header, then one line per benchmark × column.
+	csvText := read(CSVFile)
+	if !strings.Contains(csvText, "toolchain=go1.27.3") || strings.Count(csvText, "\n") < 3 {
+		t.Errorf("tables.csv:\n%s", csvText)
+	}
 	if strings.Count(html, "<svg") < 5 {
 		t.Errorf("index.html has %d inline SVGs", strings.Count(html, "<svg"))
 	}
