@@ -7,8 +7,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -121,6 +123,7 @@ func Load(dir string) (*Run, error) {
 // loadCell reads the run folders of one cell; problems go to r.Warnings.
 func (r *Run) loadCell(d *results.Dir, mc *results.Cell) *Cell {
 	c := &Cell{Cell: mc, Label: mc.ID}
+	r.runWarnings(mc)
 	for _, mr := range mc.Runs {
 		ri := &RunInfo{Run: mr, Valid: mr.Status == results.StatusOK}
 		for k, a := range mr.Attempts {
@@ -156,6 +159,40 @@ func (r *Run) loadCell(d *results.Dir, mc *results.Cell) *Cell {
 		c.Runs = append(c.Runs, ri)
 	}
 	return c
+}
+
+var numbers = regexp.MustCompile(`[0-9][0-9.]*`)
+
+// runWarnings reports the runs' own warnings (the workload's and the
+// harness's, e.g. histogram overflow or CPU wait), one line per kind of
+// warning per cell, naming the runs it concerns, the first as example.
+func (r *Run) runWarnings(mc *results.Cell) {
+	type group struct {
+		example string
+		runs    []string
+	}
+	var order []string
+	groups := map[string]*group{}
+	for _, mr := range mc.Runs {
+		for _, w := range mr.Warnings {
+			key := numbers.ReplaceAllString(w, "#")
+			g := groups[key]
+			if g == nil {
+				g = &group{example: w}
+				groups[key] = g
+				order = append(order, key)
+			}
+			g.runs = append(g.runs, strconv.Itoa(mr.Index))
+		}
+	}
+	for _, k := range order {
+		g := groups[k]
+		which := "run " + g.runs[0]
+		if len(g.runs) > 1 {
+			which = "runs " + strings.Join(g.runs, ", ")
+		}
+		r.warnf("cell %s %s: %s", mc.ID, which, g.example)
+	}
 }
 
 func (r *Run) warnf(format string, args ...any) {
