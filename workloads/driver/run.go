@@ -85,11 +85,31 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.Float64Var(&c.RateTolerance, "rate-tolerance", c.RateTolerance, "`fraction` of the target rate the achieved rate may miss")
 	fs.DurationVar(&c.MaxLagP99, "max-lag-p99", or(c.MaxLagP99, DefaultMaxLagP99), "generator lag P99 above this marks the run rate-not-achieved")
 	fs.Var(paramFlag(c.Params), "param", "op parameter `key=value` (repeatable)")
-	spin := or(c.Spin, DefaultSpin)
-	if c.Spin < 0 {
-		spin = 0 // the caller's default: never spin
+	if c.Spin == 0 {
+		c.Spin = DefaultSpin // a negative Spin (never) stays the caller's default
 	}
-	fs.DurationVar(&c.Spin, "spin", spin, "how close to an op's due `time` the pacer stops sleeping and spins (0: never spin; saves a core, adds ~25–70 µs of lag on Linux)")
+	fs.Var((*spinFlag)(&c.Spin), "spin", "how close to an op's due `time` the pacer stops sleeping and spins (0: never spin; saves a core, adds ~25–70 µs of lag on Linux)")
+}
+
+// spinFlag is -spin: on the command line 0 means never spin, which Config
+// spells as a negative Spin (its zero value is the default window).
+type spinFlag time.Duration
+
+func (f *spinFlag) String() string { return time.Duration(max(*f, 0)).String() }
+
+func (f *spinFlag) Set(s string) error {
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	if d < 0 {
+		return fmt.Errorf("must be >= 0 (0: never spin)")
+	}
+	if d == 0 {
+		d = -1
+	}
+	*f = spinFlag(d)
+	return nil
 }
 
 // check validates c and builds its schedule (warm-up included); it reports
