@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -19,9 +18,11 @@ type Lock struct {
 	f *os.File
 }
 
-// DefaultLockPath is the lock every harness on this host shares.
+// DefaultLockPath is the lock every harness on this host shares: a fixed
+// path, not $TMPDIR, so that runs with different environments still see
+// each other.
 func DefaultLockPath() string {
-	return filepath.Join(os.TempDir(), "perfharness.lock")
+	return "/tmp/perfharness.lock"
 }
 
 // ErrLocked says another run holds the lock; its message names the holder.
@@ -50,7 +51,7 @@ func AcquireLock(ctx context.Context, path string, wait bool, waiting func(holde
 		who := readHolder(path)
 		if !wait {
 			f.Close()
-			return nil, fmt.Errorf("%w (%s); wait for it or pass --wait", ErrLocked, who)
+			return nil, fmt.Errorf("%w (%s); wait for it to finish, or run without --no-wait to queue behind it", ErrLocked, who)
 		}
 		if !announced && waiting != nil {
 			waiting(who)

@@ -176,9 +176,11 @@
 // is the peak since process start. Runtime figures come from runtime/metrics
 // (/gc/cycles/total:gc-cycles, /sched/pauses/total/gc:seconds or the older
 // /gc/pauses:seconds, /cpu/classes/gc/pause:cpu-seconds for the pause total,
-// /gc/heap/goal:bytes, /gc/heap/live:bytes, /gc/heap/allocs:bytes and
-// :objects, /sched/goroutines:goroutines); a metric the toolchain lacks
-// reads as 0.
+// /gc/heap/goal:bytes, /gc/heap/live:bytes, /sched/goroutines:goroutines);
+// a metric the toolchain lacks reads as 0. Allocation counts (alloc_B,
+// alloc_objects, B/op, allocs/op) come from runtime.ReadMemStats at each
+// end of the window, which is exact, as go test -benchmem is:
+// runtime/metrics counts small allocations a whole span at a time.
 //
 // # Server workloads
 //
