@@ -157,7 +157,7 @@ type planCellJSON struct {
 	BuildEnv     []string `json:"build_env"`
 	RunEnv       []string `json:"run_env"`
 	Status       string   `json:"status"`
-	Reason       string   `json:"reason,omitempty"`
+	Reason       string   `json:"reason"` // "" when planned
 }
 
 type planJSON struct {
