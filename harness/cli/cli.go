@@ -198,7 +198,7 @@ func (e *env) help(w io.Writer, fs *flag.FlagSet) {
 }
 
 func (e *env) usageError(fs *flag.FlagSet, format string, args ...any) int {
-	fmt.Fprintf(e.stderr, "harness %s: %s\n", e.cmd.name, fmt.Sprintf(format, args...))
+	fmt.Fprintf(e.stderr, "harness: %s: %s\n", e.cmd.name, fmt.Sprintf(format, args...))
 	fmt.Fprintf(e.stderr, "harness: run 'harness %s --help' for usage\n", e.cmd.name)
 	return ExitUsage
 }

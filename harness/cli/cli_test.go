@@ -33,11 +33,11 @@ func TestUsage(t *testing.T) {
 		{[]string{"pln"}, ExitUsage, "", `unknown command "pln" (did you mean "plan"?)`, "typo suggestion"},
 		{[]string{"plan", "--help"}, ExitOK, "Usage: harness plan bench.yaml [flags]", "", "per-command help"},
 		{[]string{"help", "cpu"}, ExitOK, "--json", "", "help <command>"},
-		{[]string{"plan"}, ExitUsage, "", "harness plan: want bench.yaml, got 0 argument(s)", "missing argument"},
+		{[]string{"plan"}, ExitUsage, "", "harness: plan: want bench.yaml, got 0 argument(s)", "missing argument"},
 		{[]string{"plan", "a.yaml", "b.yaml"}, ExitUsage, "", "got 2 argument(s)", "too many arguments"},
 		{[]string{"cpu", "--jsn"}, ExitUsage, "", "flag provided but not defined: -jsn", "unknown flag"},
 		{[]string{"plan", "does-not-exist.yaml"}, ExitUsage, "", "harness: open does-not-exist.yaml: no such file or directory", "missing file"},
-		{[]string{"run", "x.yaml", "--shard", "5/3"}, ExitUsage, "", `harness run: --shard: invalid shard "5/3": want I/N with 1 <= I <= N`, "bad shard"},
+		{[]string{"run", "x.yaml", "--shard", "5/3"}, ExitUsage, "", `harness: run: --shard: invalid shard "5/3": want I/N with 1 <= I <= N`, "bad shard"},
 		{[]string{"compare", "a", "b", "--col", "toolchain"}, ExitUsage, "", "--col does not apply: the columns are the two runs", "compare columns are the sides"},
 	} {
 		code, stdout, stderr := harness(t, tt.args...)
