@@ -28,6 +28,10 @@ const (
 	seriesLag    = 2
 )
 
+// maxOpenIntervals bounds the intervals held open behind an op that has not
+// completed (see recorder).
+const maxOpenIntervals = 16
+
 var seriesTags = [numSeries]string{tagIntended, tagActual, tagLag}
 
 // An interval holds what was recorded for the ops due in one second of the
@@ -36,6 +40,7 @@ type interval struct {
 	index    int
 	expected uint64 // ops due in it
 	done     uint64 // of those, completed (with or without error)
+	lateOps  uint64 // ops due in an earlier, already written interval
 	errors   uint64
 	hist     [numSeries]*hdr.Histogram
 	overflow [numSeries]uint64
@@ -48,6 +53,12 @@ type interval struct {
 // intervals go, in order, to a writer goroutine that encodes them to the
 // interval log and merges them into the totals.
 //
+// At most maxOpenIntervals stay open: an op that hangs would otherwise keep
+// every later interval (~0.8 MB each) in memory. Past that bound the oldest
+// interval is written as it is, and an op due in it that completes later is
+// recorded in the oldest interval still open (counted in late): the totals
+// keep every op, only its place in the log moves.
+//
 // Note: one mutex guards recording. Per-worker histograms would avoid it, but
 // cost 810 KB of live heap per worker, which would move the GC pacing of the
 // very workload being measured; the critical section is three RecordValue
@@ -56,11 +67,13 @@ type recorder struct {
 	sched  Schedule
 	ws, we time.Duration // measured window, as schedule offsets
 
-	mu   sync.Mutex
-	base int         // index of open[0]
-	open []*interval // intervals not yet complete, from base on
-	free []*interval
-	out  chan *interval
+	mu      sync.Mutex
+	base    int         // index of open[0]
+	open    []*interval // intervals not yet complete, from base on
+	evicted []*interval // written before completion, to send to the writer
+	late    uint64      // ops recorded in a later interval than their own
+	free    []*interval
+	out     chan *interval
 
 	// Owned by the writer goroutine until close returns.
 	totals   [numSeries]*hdr.Histogram
@@ -113,16 +126,27 @@ func (r *recorder) record(due, start, end, lag time.Duration, failed bool) {
 	k := int((due - r.ws) / intervalLen)
 	var complete []*interval
 	r.mu.Lock()
-	iv := r.get(k)
+	var iv *interval
+	if k < r.base { // its interval was written already (maxOpenIntervals)
+		iv = r.get(r.base)
+		iv.lateOps++
+		r.late++
+	} else {
+		iv = r.get(k)
+		iv.done++
+	}
 	iv.add(seriesIntend, end-due)
 	iv.add(seriesActual, end-start)
 	iv.add(seriesLag, lag)
-	iv.done++
 	if failed {
 		iv.errors++
 	}
 	if f := r.open[0]; f.done >= f.expected {
 		complete = r.popComplete()
+	}
+	if len(r.evicted) > 0 {
+		complete = append(r.evicted, complete...)
+		r.evicted = nil
 	}
 	r.mu.Unlock()
 	for _, iv := range complete {
@@ -145,6 +169,12 @@ func (iv *interval) add(s int, d time.Duration) {
 // get returns interval k, opening it and any before it. r.mu is held.
 func (r *recorder) get(k int) *interval {
 	for r.base+len(r.open) <= k {
+		if len(r.open) >= maxOpenIntervals {
+			r.evicted = append(r.evicted, r.open[0])
+			r.open = r.open[1:]
+			r.base++
+			continue
+		}
 		i := r.base + len(r.open)
 		from := firstDueAtOrAfter(r.sched, r.ws+time.Duration(i)*intervalLen)
 		to := firstDueAtOrAfter(r.sched, min(r.ws+time.Duration(i+1)*intervalLen, r.we))
@@ -178,8 +208,8 @@ func (r *recorder) close(upto int) error {
 	if upto > r.base+len(r.open) {
 		r.get(upto - 1)
 	}
-	rest := r.open
-	r.open = nil
+	rest := append(r.evicted, r.open...)
+	r.open, r.evicted = nil, nil
 	r.mu.Unlock()
 	for _, iv := range rest {
 		r.out <- iv
@@ -240,7 +270,7 @@ func (r *recorder) write(w io.Writer, wallStart time.Time) {
 		for keptBytes > maxKeptBytes {
 			emit()
 		}
-		r.done += iv.done
+		r.done += iv.done + iv.lateOps
 		r.errors += iv.errors
 		r.nWritten++
 		if r.onInterval != nil {
@@ -250,7 +280,7 @@ func (r *recorder) write(w io.Writer, wallStart time.Time) {
 			h.Reset()
 			iv.overflow[s] = 0
 		}
-		iv.done, iv.errors = 0, 0
+		iv.done, iv.lateOps, iv.errors = 0, 0, 0
 		r.mu.Lock()
 		r.free = append(r.free, iv)
 		r.mu.Unlock()

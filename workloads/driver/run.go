@@ -347,6 +347,10 @@ func fill(res *Result, cfg *Config, rec *recorder, st runStats) {
 			res.warn("%d %s values above %v were recorded as %v", n, tag, time.Duration(histHighest), time.Duration(histHighest))
 		}
 	}
+	if rec.late > 0 {
+		res.warn("%d ops completed more than %v after their interval began: latency.hlog holds them in a later interval (the totals are exact)",
+			rec.late, maxOpenIntervals*intervalLen)
+	}
 	if res.Errors > 0 {
 		res.warn("%d of %d ops returned an error", res.Errors, res.Completed)
 	}

@@ -210,6 +210,41 @@ func TestOverflowIsCountedNotDropped(t *testing.T) {
 	}
 }
 
+// An op that hangs must not keep every later interval in memory: at most
+// maxOpenIntervals stay open, and the hung op, when it completes, is still
+// in the totals and in the log (in a later interval), counted as late.
+func TestHungOpBoundsOpenIntervals(t *testing.T) {
+	const secs = 3 * maxOpenIntervals
+	plan, _ := Constant(10, secs*time.Second)
+	var buf bytes.Buffer
+	rec := newRecorder(plan, 0, plan.Len(), &buf, testEpoch)
+	const n = uint64(10 * secs)
+	hungDue, _ := plan.Due(0)
+	peak := 0
+	for i := uint64(1); i < n; i++ {
+		due, _ := plan.Due(i)
+		rec.record(due, due, due+time.Millisecond, 0, false)
+		peak = max(peak, len(rec.open)+len(rec.evicted))
+	}
+	rec.record(hungDue, hungDue, plan.Len(), 0, false) // completes at the very end
+	if err := rec.close(secs); err != nil {
+		t.Fatal(err)
+	}
+	if peak > maxOpenIntervals+1 {
+		t.Errorf("%d intervals open at once behind a hung op; want at most %d", peak, maxOpenIntervals+1)
+	}
+	if rec.late != 1 || rec.done != n {
+		t.Errorf("late %d, done %d; want 1 late op and all %d counted", rec.late, rec.done, n)
+	}
+	s := summarize(rec.totals[seriesIntend], 0)
+	if uint64(s.Count) != n || time.Duration(s.MaxNs) < (secs-1)*time.Second {
+		t.Errorf("summary %+v; want all %d ops, the hung one at ~%ds", s, n, secs)
+	}
+	if got := readHlog(t, bytes.NewReader(buf.Bytes()))["intended"]; got.TotalCount() != int64(n) {
+		t.Errorf("the log holds %d ops; want %d", got.TotalCount(), n)
+	}
+}
+
 func TestErrorsAndPanicsAreCounted(t *testing.T) {
 	clk := &fakeClock{}
 	plan, _ := Constant(100, time.Second)
