@@ -2,8 +2,11 @@ package driver_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/perfharness/harness/workloads/driver"
@@ -42,4 +45,52 @@ func ExampleRun() {
 	}
 	fmt.Println(res.Completed, "ops;", res.Files)
 	// Output: 200 ops; [bench.txt latency.hlog result.json]
+}
+
+// bufferOp is an Op with setup and teardown: Setup reads a param and
+// allocates what Do reuses; Teardown releases it.
+type bufferOp struct{ buf []byte }
+
+func (o *bufferOp) Setup(ctx context.Context, p driver.Params) error {
+	n, err := p.Int("size", 4096)
+	if err != nil {
+		return err
+	}
+	o.buf = make([]byte, n)
+	return nil
+}
+
+func (o *bufferOp) Do(ctx context.Context) error {
+	clear(o.buf)
+	return nil
+}
+
+func (o *bufferOp) Teardown() { o.buf = nil }
+
+// A workload's main is one call: driver.Main(driver.Ops{...}). Command is
+// Main without the process around it (flags from args, exit status
+// returned), as the harness runs it: -op picks the op, -param feeds Setup.
+func ExampleCommand() {
+	dir, _ := os.MkdirTemp("", "driver-example")
+	defer os.RemoveAll(dir)
+	ops := driver.Ops{
+		"buffer": &bufferOp{},
+		"noop":   driver.Func(func(context.Context) error { return nil }),
+	}
+	code := driver.Command(context.Background(), ops, []string{
+		"-op", "buffer", "-param", "size=65536", "-rate", "1000",
+		"-duration", "200ms", "-warmup", "0s", "-concurrency", "1", "-out", dir,
+	}, io.Discard, io.Discard)
+	res, _ := os.ReadFile(filepath.Join(dir, "result.json"))
+	fmt.Println("exit", code, "op", resultOp(res))
+	// Output: exit 0 op buffer
+}
+
+// resultOp reads the op name back from result.json.
+func resultOp(data []byte) string {
+	var r struct {
+		Op string `json:"op"`
+	}
+	json.Unmarshal(data, &r)
+	return r.Op
 }
