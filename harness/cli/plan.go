@@ -142,6 +142,7 @@ type planCellJSON struct {
 	GCFlags      string   `json:"gcflags"`
 	LDFlags      string   `json:"ldflags"`
 	Tags         string   `json:"tags"`
+	CGO          string   `json:"cgo,omitempty"`
 	GOAMD64      string   `json:"goamd64"`
 	GOARM64      string   `json:"goarm64,omitempty"`
 	PGO          string   `json:"pgo,omitempty"`
@@ -185,7 +186,7 @@ func PlanJSON(p *plan.Plan) any {
 		j := planCellJSON{
 			ID: c.ID, Workload: c.Workload.Name, Op: c.Op, Kind: c.Workload.Kind,
 			Toolchain: c.Toolchain, GOEXPERIMENT: c.GOEXPERIMENT, Experiments: c.Experiments,
-			GCFlags: c.GCFlags, LDFlags: c.LDFlags, Tags: c.Tags, GOAMD64: c.GOAMD64, GOARM64: c.GOARM64,
+			GCFlags: c.GCFlags, LDFlags: c.LDFlags, Tags: c.Tags, CGO: c.CGO, GOAMD64: c.GOAMD64, GOARM64: c.GOARM64,
 			PGO: c.PGO, GODEBUG: c.GODEBUG, GOGC: c.GOGC, GOMEMLIMIT: c.GOMEMLIMIT, GOMAXPROCS: c.GOMAXPROCS,
 			Requires: c.Requires, RunEnv: c.RunEnv, Status: c.Status, Reason: c.Reason,
 			BuildFlags: []string{}, BuildEnv: []string{},

@@ -468,7 +468,7 @@ func newBuild(s *spec.Spec, c *Cell, base []string) *Build {
 	}
 	parts := []string{c.Workload.Name + "@" + c.Toolchain}
 	for _, kv := range []struct{ k, v string }{
-		{"", c.GOEXPERIMENT}, {"gcflags=", c.GCFlags}, {"ldflags=", c.LDFlags}, {"tags=", c.Tags},
+		{"", c.GOEXPERIMENT}, {"gcflags=", c.GCFlags}, {"ldflags=", c.LDFlags}, {"tags=", c.Tags}, {"cgo=", c.CGO},
 		{"goamd64=", c.GOAMD64}, {"goarm64=", c.GOARM64}, {"pgo=", c.PGO},
 	} {
 		if kv.v != "" {
@@ -477,6 +477,12 @@ func newBuild(s *spec.Spec, c *Cell, base []string) *Build {
 	}
 	b.Key = strings.Join(parts, "+")
 	set := []string{"GOEXPERIMENT=" + c.GOEXPERIMENT}
+	switch c.CGO {
+	case "on":
+		set = append(set, "CGO_ENABLED=1")
+	case "off":
+		set = append(set, "CGO_ENABLED=0")
+	}
 	if c.TC.GOARCH == "amd64" {
 		set = append(set, "GOAMD64="+or(c.GOAMD64, "v1"))
 	}

@@ -281,3 +281,33 @@ func TestFindLibrary(t *testing.T) {
 }
 
 func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
+
+// The cgo dimension builds one binary per setting, with CGO_ENABLED set
+// for it and the build key naming it; "" keeps the go command's default.
+func TestCgoDimension(t *testing.T) {
+	needToolchains(t)
+	s := load(t, `
+toolchains: [local]
+matrix:
+  cgo: ["", on, off]
+workloads:
+  - {name: w, kind: fixed-rate, package: ./pkg, ops: [op], rate: 1/s}
+`)
+	p, err := makePlan(t, s, fakeHost())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Cells) != 3 || len(p.Builds) != 3 {
+		t.Fatalf("%d cells, %d builds; want 3 and 3", len(p.Cells), len(p.Builds))
+	}
+	for _, c := range p.Cells {
+		env := "\n" + strings.Join(c.Build.Env, "\n") + "\n"
+		want := map[string]string{"on": "CGO_ENABLED=1", "off": "CGO_ENABLED=0"}[c.CGO]
+		if want != "" && (!strings.Contains(env, "\n"+want+"\n") || !strings.Contains(c.Build.Key, "cgo="+c.CGO)) {
+			t.Errorf("cgo=%s: build key %q, env lacks %s:\n%s", c.CGO, c.Build.Key, want, env)
+		}
+		if want != "" && !strings.Contains(c.ID, "cgo="+c.CGO) {
+			t.Errorf("cgo=%s: cell id %q does not name it", c.CGO, c.ID)
+		}
+	}
+}

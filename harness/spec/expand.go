@@ -25,6 +25,7 @@ type Cell struct {
 	GCFlags      string
 	LDFlags      string
 	Tags         string
+	CGO          string // "", on, off
 	GOAMD64      string
 	GOARM64      string
 	PGO          string
@@ -56,6 +57,8 @@ func (c *Cell) Value(d Dimension) string {
 		return c.LDFlags
 	case DimTags:
 		return c.Tags
+	case DimCGO:
+		return c.CGO
 	case DimGOAMD64:
 		return c.GOAMD64
 	case DimGOARM64:
@@ -154,6 +157,7 @@ func (s *Spec) effective(w *Workload) Matrix {
 	m.GCFlags = pick(m.GCFlags, o.GCFlags)
 	m.LDFlags = pick(m.LDFlags, o.LDFlags)
 	m.Tags = pick(m.Tags, o.Tags)
+	m.CGO = pick(m.CGO, o.CGO)
 	m.GOAMD64 = pick(m.GOAMD64, o.GOAMD64)
 	m.GOARM64 = pick(m.GOARM64, o.GOARM64)
 	m.PGO = pick(m.PGO, o.PGO)
@@ -180,7 +184,7 @@ func orDefault(vals []string) []string {
 func (s *Spec) product(w *Workload) float64 {
 	m := s.effective(w)
 	n := float64(len(s.toolchainsOf(w)))
-	for _, l := range [][]string{m.GOEXPERIMENT, m.GCFlags, m.LDFlags, m.Tags, m.GOAMD64, m.GOARM64, m.PGO, m.GODEBUG, m.GOGC, m.GOMEMLIMIT} {
+	for _, l := range [][]string{m.GOEXPERIMENT, m.GCFlags, m.LDFlags, m.Tags, m.CGO, m.GOAMD64, m.GOARM64, m.PGO, m.GODEBUG, m.GOGC, m.GOMEMLIMIT} {
 		n *= float64(len(orDefault(l)))
 	}
 	n *= float64(max(1, len(m.GOMAXPROCS)))
@@ -251,6 +255,7 @@ func (s *Spec) Cells() []Cell {
 			str(m.GCFlags, func(c *Cell, v string) { c.GCFlags = v }),
 			str(m.LDFlags, func(c *Cell, v string) { c.LDFlags = v }),
 			str(m.Tags, func(c *Cell, v string) { c.Tags = v }),
+			str(m.CGO, func(c *Cell, v string) { c.CGO = v }),
 			str(m.GOAMD64, func(c *Cell, v string) { c.GOAMD64 = v }),
 			str(m.GOARM64, func(c *Cell, v string) { c.GOARM64 = v }),
 			str(m.PGO, func(c *Cell, v string) { c.PGO = v }),

@@ -91,6 +91,7 @@ type Matrix struct {
 	GCFlags      []string `yaml:"gcflags"`
 	LDFlags      []string `yaml:"ldflags"`
 	Tags         []string `yaml:"tags"`
+	CGO          []string `yaml:"cgo"` // on | off ("": the go command's default)
 	GOAMD64      []string `yaml:"goamd64"`
 	GOARM64      []string `yaml:"goarm64"`
 	PGO          []string `yaml:"pgo"`
@@ -114,6 +115,7 @@ const (
 	DimGCFlags      Dimension = "gcflags"
 	DimLDFlags      Dimension = "ldflags"
 	DimTags         Dimension = "tags"
+	DimCGO          Dimension = "cgo"
 	DimGOAMD64      Dimension = "goamd64"
 	DimGOARM64      Dimension = "goarm64"
 	DimPGO          Dimension = "pgo"
@@ -128,7 +130,7 @@ const (
 // Dimensions lists every dimension in id order.
 var Dimensions = []Dimension{
 	DimWorkload, DimOp, DimToolchain, DimGOEXPERIMENT, DimGCFlags, DimLDFlags,
-	DimTags, DimGOAMD64, DimGOARM64, DimPGO, DimGODEBUG, DimGOGC, DimGOMEMLIMIT,
+	DimTags, DimCGO, DimGOAMD64, DimGOARM64, DimPGO, DimGODEBUG, DimGOGC, DimGOMEMLIMIT,
 	DimGOMAXPROCS, DimEnv, DimRate,
 }
 

@@ -133,6 +133,12 @@ func (v *validator) matrix(m *Matrix, path string) {
 		{DimGCFlags, m.GCFlags, checkFlagValue},
 		{DimLDFlags, m.LDFlags, checkFlagValue},
 		{DimTags, m.Tags, checkTags},
+		{DimCGO, m.CGO, func(s string) string {
+			if s == "" || s == "on" || s == "off" {
+				return ""
+			}
+			return `want on, off or "" (the go command's default)`
+		}},
 		{DimGOAMD64, m.GOAMD64, checkGOAMD64},
 		{DimGOARM64, m.GOARM64, func(s string) string {
 			if s == "" || goarm64RE.MatchString(s) {
@@ -203,7 +209,7 @@ func (v *validator) matrix(m *Matrix, path string) {
 var reservedEnv = map[string]string{
 	"GODEBUG": "godebug", "GOGC": "gogc", "GOMEMLIMIT": "gomemlimit",
 	"GOMAXPROCS": "gomaxprocs", "GOEXPERIMENT": "goexperiment", "GOAMD64": "goamd64",
-	"GOARM64": "goarm64", "GOFLAGS": "gcflags/ldflags/tags",
+	"GOARM64": "goarm64", "GOFLAGS": "gcflags/ldflags/tags", "CGO_ENABLED": "cgo",
 }
 
 func checkExperiment(s string) string {
