@@ -315,7 +315,8 @@ func (b *Builder) run(ctx context.Context, req *Request, res *Result) error {
 	if err != nil {
 		return fmt.Errorf("asking %s which experiments GOEXPERIMENT=%q turns on: %w", req.TC.Name, goexp, err)
 	}
-	if err := checkBuildInfo(bi, expectation{Version: req.TC.Version, GOEXPERIMENT: goexp, Effective: effective, Defaults: req.TC.Defaults}); err != nil {
+	if err := checkBuildInfo(bi, expectation{Version: req.TC.Version, GOEXPERIMENT: goexp, Effective: effective, Defaults: req.TC.Defaults,
+		CGOEnabled: lookupEnv(req.Env, "CGO_ENABLED")}); err != nil {
 		res.failedLog = capLog(log)
 		return err
 	}

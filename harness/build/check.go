@@ -19,6 +19,7 @@ type expectation struct {
 	GOEXPERIMENT string   // the GOEXPERIMENT the build asked for, as written
 	Effective    []string // the experiments the toolchain says are then in effect
 	Defaults     []string // the toolchain's experiments when GOEXPERIMENT is empty
+	CGOEnabled   string   // "0" or "1" when the build set CGO_ENABLED ("": not checked)
 }
 
 // checkBuildInfo compares a binary's build info with what its build asked
@@ -41,11 +42,17 @@ func checkBuildInfo(bi *debug.BuildInfo, want expectation) error {
 	if version != want.Version {
 		return fmt.Errorf("%w: the binary was built by %s, the toolchain is %s", ErrMismatch, version, want.Version)
 	}
-	setting := ""
+	setting, cgo := "", ""
 	for _, s := range bi.Settings {
-		if s.Key == "GOEXPERIMENT" {
+		switch s.Key {
+		case "GOEXPERIMENT":
 			setting = s.Value
+		case "CGO_ENABLED":
+			cgo = s.Value
 		}
+	}
+	if want.CGOEnabled != "" && cgo != want.CGOEnabled {
+		return fmt.Errorf("%w: the build info records CGO_ENABLED=%q, the build asked for %q", ErrMismatch, cgo, want.CGOEnabled)
 	}
 	if setting != want.GOEXPERIMENT {
 		return fmt.Errorf("%w: the build info records GOEXPERIMENT=%q, the build asked for %q", ErrMismatch, setting, want.GOEXPERIMENT)

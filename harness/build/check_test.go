@@ -47,6 +47,29 @@ func TestCheckBuildInfo(t *testing.T) {
 			t.Errorf("%s: err = %v, want ErrMismatch with %q", tt.why, err, tt.want)
 		}
 	}
+	// CGO_ENABLED, when the cell set it, must be what the binary records.
+	cgo := func(v string) *debug.BuildInfo {
+		return &debug.BuildInfo{GoVersion: "go1.27.3", Settings: []debug.BuildSetting{{Key: "CGO_ENABLED", Value: v}}}
+	}
+	for _, tt := range []struct {
+		why        string
+		info       *debug.BuildInfo
+		cgoEnabled string
+		want       string
+	}{
+		{"cgo off as asked", cgo("0"), "0", ""},
+		{"cgo on as asked", cgo("1"), "1", ""},
+		{"cgo not set by the cell", cgo("1"), "", ""},
+		{"CGO_ENABLED did not reach the go command", cgo("1"), "0", `records CGO_ENABLED="1", the build asked for "0"`},
+	} {
+		err := checkBuildInfo(tt.info, expectation{Version: "go1.27.3", Effective: defaults, Defaults: defaults, CGOEnabled: tt.cgoEnabled})
+		switch {
+		case tt.want == "" && err != nil:
+			t.Errorf("%s: unexpected %v", tt.why, err)
+		case tt.want != "" && (!errors.Is(err, ErrMismatch) || !strings.Contains(err.Error(), tt.want)):
+			t.Errorf("%s: err = %v, want ErrMismatch with %q", tt.why, err, tt.want)
+		}
+	}
 }
 
 func TestKeyEnv(t *testing.T) {
