@@ -1,12 +1,14 @@
 package cli
 
 import (
+	"bytes"
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -343,5 +345,19 @@ func TestTrendCommand(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(out, "trend.csv")); err != nil {
 		t.Error(err)
+	}
+	// A plot per series shown, each linked from trend.md and a real PNG.
+	links := regexp.MustCompile(`!\[[^]]*\]\((plots/[^)]+\.png)\)`).FindAllStringSubmatch(string(md), -1)
+	if len(links) == 0 {
+		t.Fatalf("trend.md links no plots:\n%s", md)
+	}
+	for _, l := range links {
+		data, err := os.ReadFile(filepath.Join(out, l[1]))
+		if err != nil || !bytes.HasPrefix(data, []byte("\x89PNG")) {
+			t.Errorf("%s: not a PNG (%v)", l[1], err)
+		}
+	}
+	if entries, _ := os.ReadDir(filepath.Join(out, "plots")); len(entries) != len(links) {
+		t.Errorf("%d files in plots/, %d linked", len(entries), len(links))
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/perfharness/harness/harness/compare"
 	"github.com/perfharness/harness/harness/gate"
+	"github.com/perfharness/harness/harness/report"
 	"github.com/perfharness/harness/harness/results"
 )
 
@@ -25,7 +27,7 @@ func cmdTrend(ctx context.Context, e *env, args []string) int {
 	hostID := fs.String("host", "", "host id to follow (default: the newest run's; runs on other hosts are left out and listed)")
 	last := fs.Int("last", 30, "the most recent N runs (0: all)")
 	metrics := fs.String("metrics", "", "comma list of metrics to show in trend.md (default: the gated ones)")
-	out := fs.String("out", filepath.Join("reports", "trend"), "folder for trend.md, trend.csv and trend.json")
+	out := fs.String("out", filepath.Join("reports", "trend"), "folder for trend.md, trend.csv, trend.json and plots/")
 	gf := addGateFlags(fs)
 	pos, code, ok := e.parse(fs, args, 1, -1)
 	if !ok {
@@ -112,7 +114,24 @@ func cmdTrend(ctx context.Context, e *env, args []string) int {
 		e.errorf("%v", err)
 		return ExitIncomplete
 	}
-	if err := writeInto(*out, map[string][]byte{"trend.md": md.Bytes(), "trend.csv": csv.Bytes(), "trend.json": append(js, '\n')}); err != nil {
+	// One plot per series shown: median and band per run, gaps, change points.
+	plots, err := report.TrendPlots(tr, tr.Shown(units), true)
+	if err != nil {
+		e.errorf("plotting the trend: %v", err)
+		return ExitIncomplete
+	}
+	pngs := map[string][]byte{}
+	if len(plots) > 0 {
+		fmt.Fprintf(&md, "\n## Plots\n\n")
+	}
+	for _, p := range plots {
+		pngs[p.Name+".png"] = p.PNG
+		fmt.Fprintf(&md, "![%s](plots/%s.png)\n\n%s\n\n", compare.MarkdownEscape(p.Title), p.Name, compare.MarkdownEscape(p.Caption))
+	}
+	plotDir := filepath.Join(*out, "plots")
+	os.RemoveAll(plotDir) // plots of an earlier trend that may no longer apply
+	if err := errors.Join(writeInto(plotDir, pngs),
+		writeInto(*out, map[string][]byte{"trend.md": md.Bytes(), "trend.csv": csv.Bytes(), "trend.json": append(js, '\n')})); err != nil {
 		e.errorf("writing the trend: %v", err)
 		return ExitIncomplete
 	}
@@ -123,7 +142,7 @@ func cmdTrend(ctx context.Context, e *env, args []string) int {
 	}
 	fmt.Fprintf(e.stdout, "trend of %s on %s: %d runs, %d series, %d change points, %d gaps; %d stored runs left out\n",
 		tr.Spec, tr.HostID, len(tr.Runs), len(tr.Series), changes, gaps, len(tr.Skipped))
-	fmt.Fprintf(e.stdout, "wrote %s, %s, %s\n", filepath.Join(*out, "trend.md"), filepath.Join(*out, "trend.csv"), filepath.Join(*out, "trend.json"))
+	fmt.Fprintf(e.stdout, "wrote %s, %s, %s and %d plots in %s\n", filepath.Join(*out, "trend.md"), filepath.Join(*out, "trend.csv"), filepath.Join(*out, "trend.json"), len(plots), plotDir)
 	return ExitOK
 }
 

@@ -358,6 +358,10 @@ func (t *TrendReport) WriteMarkdown(w io.Writer, units []string, limit int) erro
 
 // filter returns the series to show: those whose unit is listed (raw or
 // tidied), or the gated ones when units is empty.
+// Shown returns the series trend.md shows: those of the given metrics, or
+// the gated ones when units is empty.
+func (t *TrendReport) Shown(units []string) []*Series { return t.filter(units) }
+
 func (t *TrendReport) filter(units []string) []*Series {
 	var out []*Series
 	for _, s := range t.Series {
