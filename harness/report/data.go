@@ -36,6 +36,9 @@ type Cell struct {
 	Runs    []*RunInfo // every run, valid or not
 	Latency *Latency   // merged over the valid runs; nil when none has a latency log
 	GCs     int64      // GC cycles over the valid runs' windows
+	// GCPerSecond is, for each second of the window, the median over the
+	// valid runs of the GC cycles completed in it (nil when not recorded).
+	GCPerSecond []float64
 }
 
 // A RunInfo is one run of a cell as the report shows it.
@@ -62,7 +65,8 @@ type driverResult struct {
 	LatencyActual summary  `json:"latency_actual"`
 	Lag           summary  `json:"lag"`
 	Runtime       struct {
-		GCCycles int64 `json:"gc_cycles"`
+		GCCycles    int64    `json:"gc_cycles"`
+		GCPerSecond []uint64 `json:"gc_cycles_per_second"`
 	} `json:"runtime"`
 }
 
@@ -124,6 +128,8 @@ func Load(dir string) (*Run, error) {
 func (r *Run) loadCell(d *results.Dir, mc *results.Cell) *Cell {
 	c := &Cell{Cell: mc, Label: mc.ID}
 	r.runWarnings(mc)
+	var gcRuns [][]uint64
+	defer func() { c.GCPerSecond = medianPerSecond(gcRuns) }()
 	for _, mr := range mc.Runs {
 		ri := &RunInfo{Run: mr, Valid: mr.Status == results.StatusOK}
 		for k, a := range mr.Attempts {
@@ -141,6 +147,9 @@ func (r *Run) loadCell(d *results.Dir, mc *results.Cell) *Cell {
 		}
 		if ri.Result != nil && ri.Valid {
 			c.GCs += ri.Result.Runtime.GCCycles
+			if g := ri.Result.Runtime.GCPerSecond; len(g) > 0 {
+				gcRuns = append(gcRuns, g)
+			}
 		}
 		if ri.Valid && ri.Dir != "" && (mc.Kind == "fixed-rate" || mc.Kind == "http") {
 			hp := filepath.Join(ri.Dir, "latency.hlog")
@@ -159,6 +168,32 @@ func (r *Run) loadCell(d *results.Dir, mc *results.Cell) *Cell {
 		c.Runs = append(c.Runs, ri)
 	}
 	return c
+}
+
+// medianPerSecond is the median over runs of each second's count, over the
+// seconds every run recorded.
+func medianPerSecond(runs [][]uint64) []float64 {
+	if len(runs) == 0 {
+		return nil
+	}
+	n := len(runs[0])
+	for _, r := range runs {
+		n = min(n, len(r))
+	}
+	out := make([]float64, n)
+	vals := make([]float64, len(runs))
+	for i := range out {
+		for j, r := range runs {
+			vals[j] = float64(r[i])
+		}
+		slices.Sort(vals)
+		if k := len(vals); k%2 == 1 {
+			out[i] = vals[k/2]
+		} else {
+			out[i] = (vals[k/2-1] + vals[k/2]) / 2
+		}
+	}
+	return out
 }
 
 var numbers = regexp.MustCompile(`[0-9][0-9.]*`)

@@ -212,6 +212,7 @@ type timelineSeries struct {
 	at       []float64 // seconds from the window's start, interval midpoints
 	p50, p99 []float64 // seconds
 	gcs      int64
+	gcPerSec []float64 // GC cycles in each second of the window (median of runs)
 }
 
 // timelinePlot draws P99 (solid) and P50 (dotted) latency per interval.
@@ -243,6 +244,24 @@ func timelinePlot(title string, series []timelineSeries) (*plot.Plot, error) {
 				name += fmt.Sprintf(" (%d GC cycles)", s.gcs)
 			}
 			p.Legend.Add(name, l)
+		}
+		// GC cycles, marked on the P99 line in the seconds they ran.
+		var marks plotter.XYs
+		most := 0.0
+		for j, at := range s.at {
+			if sec := int(at); sec < len(s.gcPerSec) && s.gcPerSec[sec] >= 1 {
+				marks = append(marks, plotter.XY{X: at, Y: math.Max(s.p99[j], 1e-9)})
+				most = math.Max(most, s.gcPerSec[sec])
+			}
+		}
+		if len(marks) > 0 {
+			sc, err := plotter.NewScatter(marks)
+			if err != nil {
+				return nil, err
+			}
+			sc.Shape, sc.Color, sc.Radius = draw.TriangleGlyph{}, seriesColor(i), vg.Points(4)
+			p.Add(sc)
+			p.Legend.Add(fmt.Sprintf("%s GC in that second (up to %g cycles)", s.label, most), sc)
 		}
 	}
 	ymin, ymax := math.Inf(1), math.Inf(-1)

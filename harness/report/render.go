@@ -364,7 +364,7 @@ func (m *Model) plotJobs() []plotJob {
 		var tl []timelineSeries
 		for _, c := range cells {
 			spec = append(spec, spectrumSeries{label: labels[c], intended: Spectrum(c.Latency.Total[TagIntended]), actual: Spectrum(c.Latency.Total[TagActual])})
-			ts := timelineSeries{label: labels[c], gcs: c.GCs}
+			ts := timelineSeries{label: labels[c], gcs: c.GCs, gcPerSec: c.GCPerSecond}
 			for _, iv := range c.Latency.Timeline() {
 				ts.at = append(ts.at, (iv.Start + iv.Length/2).Seconds())
 				ts.p50 = append(ts.p50, iv.P50.Seconds())
@@ -388,7 +388,7 @@ func (m *Model) plotJobs() []plotJob {
 			if err != nil {
 				return nil, err
 			}
-			return render(p, tname, ttitle, "P99 (solid) and P50 (dotted) latency from the intended start of the ops due in each second of the window: the median over valid runs of each run's figure. GC cycles are counted per window; their times are not recorded.", plotW, plotH, png)
+			return render(p, tname, ttitle, "P99 (solid) and P50 (dotted) latency from the intended start of the ops due in each second of the window: the median over valid runs of each run's figure. Triangles mark the seconds in which a GC cycle completed (median over the runs).", plotW, plotH, png)
 		})
 	}
 	if m.Compare != nil {

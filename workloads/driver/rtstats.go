@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"runtime/metrics"
 	"strconv"
+	"time"
 )
 
 // RuntimeStats are the Go runtime's figures for the measured window. Counts
@@ -24,7 +25,10 @@ type RuntimeStats struct {
 	LiveHeapB      uint64 `json:"live_heap_B"`
 	AllocB         uint64 `json:"alloc_B"`
 	AllocObjects   uint64 `json:"alloc_objects"`
-	PeakRSSB       uint64 `json:"peak_rss_B"`
+	// GCPerSecond is the GC cycles completed in each second of the window,
+	// for marking them on latency-over-time plots.
+	GCPerSecond []uint64 `json:"gc_cycles_per_second,omitempty"`
+	PeakRSSB    uint64   `json:"peak_rss_B"`
 	// PeakRSSReset says whether the peak RSS counter could be reset at the
 	// start of the window; when false, PeakRSSB is the peak since process start.
 	PeakRSSReset bool  `json:"peak_rss_reset"`
@@ -222,4 +226,74 @@ func runqueueWait() int64 {
 		}
 	}
 	return sum
+}
+
+// A gcSampler counts GC cycles in each second of the window: one read of
+// one runtime/metrics sample per second, into storage allocated up front.
+type gcSampler struct {
+	counts []uint64
+	sample []metrics.Sample
+	done   chan struct{}
+	exited chan struct{}
+	n      int
+}
+
+func newGCSampler(seconds int) *gcSampler {
+	g := &gcSampler{counts: make([]uint64, seconds), sample: []metrics.Sample{{Name: mGCCycles[0]}}}
+	for _, d := range metrics.All() {
+		if d.Name == mGCCycles[0] {
+			return g
+		}
+	}
+	g.sample = nil // a toolchain without the metric: no per-second figures
+	return g
+}
+
+func (g *gcSampler) read() uint64 {
+	metrics.Read(g.sample)
+	if g.sample[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return g.sample[0].Value.Uint64()
+}
+
+func (g *gcSampler) start() {
+	if g.sample == nil || g.done != nil {
+		return
+	}
+	g.done, g.exited = make(chan struct{}), make(chan struct{})
+	last := g.read()
+	go func() {
+		defer close(g.exited)
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-g.done:
+				if g.n < len(g.counts) {
+					now := g.read()
+					g.counts[g.n] = now - last
+					g.n++
+				}
+				return
+			case <-t.C:
+				if g.n < len(g.counts) {
+					now := g.read()
+					g.counts[g.n], last = now-last, now
+					g.n++
+				}
+			}
+		}
+	}()
+}
+
+// stop ends sampling (counting the last partial second) and returns the
+// counts, nil when sampling never started.
+func (g *gcSampler) stop() []uint64 {
+	if g.done == nil {
+		return nil
+	}
+	close(g.done)
+	<-g.exited
+	return g.counts[:g.n]
 }

@@ -1,6 +1,12 @@
 package driver
 
-import "testing"
+import (
+	"context"
+	"runtime"
+	"sync/atomic"
+	"testing"
+	"time"
+)
 
 var sink [][]byte
 
@@ -25,4 +31,28 @@ func TestRuntimeDeltaAllocsExact(t *testing.T) {
 		}
 	}
 	sink = nil
+}
+
+// TestGCPerSecond checks that the per-second GC counts of a window add up
+// to its GC cycles: each second's cycles are recorded, none twice.
+func TestGCPerSecond(t *testing.T) {
+	dir := t.TempDir()
+	var n atomic.Int64
+	op := Func(func(context.Context) error {
+		if n.Add(1)%50 == 0 {
+			runtime.GC()
+		}
+		return nil
+	})
+	res, err := Run(context.Background(), Config{Name: "gc", Op: "gc", Rate: 200, Duration: 2 * time.Second, Concurrency: 1, Out: dir}, op)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum uint64
+	for _, c := range res.Runtime.GCPerSecond {
+		sum += c
+	}
+	if len(res.Runtime.GCPerSecond) < 2 || res.Runtime.GCCycles < 8 || sum+1 < res.Runtime.GCCycles || sum > res.Runtime.GCCycles+1 {
+		t.Errorf("per second %v (sum %d), window total %d; want ≥ 2 seconds summing to the total (±1)", res.Runtime.GCPerSecond, sum, res.Runtime.GCCycles)
+	}
 }

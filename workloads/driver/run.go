@@ -222,6 +222,7 @@ func run(ctx context.Context, cfg Config, rateSet bool, op Op) (*Result, error) 
 		snap0   snapshot
 		rssOK   bool
 		wait0   int64
+		gcs     = newGCSampler(int((cfg.Duration+intervalLen-1)/intervalLen) + 1)
 	)
 	r := &runner{
 		clk: clk, sched: plan, do: op.Do, conc: cfg.Concurrency,
@@ -238,6 +239,7 @@ func run(ctx context.Context, cfg Config, rateSet bool, op Op) (*Result, error) 
 			ok := resetPeakRSS()
 			s := takeSnapshot()
 			wait := runqueueWait()
+			gcs.start()
 			mu.Lock()
 			started, snap0, rssOK, wait0 = true, s, ok, wait
 			mu.Unlock()
@@ -248,7 +250,9 @@ func run(ctx context.Context, cfg Config, rateSet bool, op Op) (*Result, error) 
 	// The window ends when its last op completes.
 	mu.Lock()
 	if started {
+		perSecond := gcs.stop()
 		res.Runtime = runtimeDelta(snap0, takeSnapshot())
+		res.Runtime.GCPerSecond = perSecond
 		res.Runtime.PeakRSSB, res.Runtime.PeakRSSReset = peakRSS(), rssOK
 		res.Runtime.RunqueueWaitNs = max(0, runqueueWait()-wait0)
 		if !rssOK {
