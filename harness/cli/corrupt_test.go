@@ -36,6 +36,7 @@ func TestCorruptResults(t *testing.T) {
 	}{
 		{"truncated bench.txt", "bench.txt", bench[:len(bench)*2/3], "bench.txt:"},
 		{"garbage in bench.txt", "bench.txt", append(append([]byte{}, bench...), "BenchmarkX 10 abc ns/op\n\x00\xff\n"...), "bench.txt:"},
+		{"a result line deleted from bench.txt", "bench.txt", dropLine(bench, "Benchmark"), "does not match the digest"},
 		{"truncated manifest", "manifest.json", manifest[:len(manifest)/2], "manifest.json"},
 		{"manifest from a newer harness", "manifest.json", []byte(strings.Replace(string(manifest), `"format": 1`, `"format": 9`, 1)), "newer than this harness"},
 		{"empty manifest", "manifest.json", nil, "manifest.json"},
@@ -68,4 +69,16 @@ func TestCorruptResults(t *testing.T) {
 			}
 		})
 	}
+}
+
+// dropLine removes the first line starting with prefix: a series one
+// sample shorter, every remaining line well-formed.
+func dropLine(data []byte, prefix string) []byte {
+	lines := strings.SplitAfter(string(data), "\n")
+	for i, l := range lines {
+		if strings.HasPrefix(l, prefix) {
+			return []byte(strings.Join(append(lines[:i:i], lines[i+1:]...), ""))
+		}
+	}
+	panic("no line starts with " + prefix)
 }

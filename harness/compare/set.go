@@ -2,6 +2,9 @@ package compare
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -172,6 +175,9 @@ func LoadResults(dir string) (*Set, error) {
 		}
 		return nil, fmt.Errorf("%s: no bench.txt: the run recorded no benchmark results yet", dir)
 	}
+	if err := checkBenchDigest(dir, data); err != nil {
+		return nil, err
+	}
 	s := &Set{units: benchfmt.UnitMetadataMap{}}
 	var r benchfmt.Reader
 	label := filepath.Base(filepath.Clean(dir))
@@ -179,6 +185,29 @@ func LoadResults(dir string) (*Set, error) {
 		return nil, joinErrors(errs)
 	}
 	return s, nil
+}
+
+// checkBenchDigest compares a results folder's bench.txt with the digest
+// its manifest recorded when the harness last wrote it. A folder whose
+// harness died mid-run (status running or abandoned) may hold a newer
+// bench.txt than its manifest, and manifests of older harnesses or made by
+// hand record none: those are not checked.
+func checkBenchDigest(dir string, data []byte) error {
+	raw, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
+	if err != nil {
+		return nil // not a harness folder: a bench.txt on its own
+	}
+	var m struct {
+		Status      string `json:"status"`
+		BenchSHA256 string `json:"bench_sha256"`
+	}
+	if json.Unmarshal(raw, &m) != nil || m.BenchSHA256 == "" || m.Status == "running" || m.Status == "abandoned" {
+		return nil // a broken manifest is reported by whoever reads it
+	}
+	if sum := sha256.Sum256(data); hex.EncodeToString(sum[:]) != m.BenchSHA256 {
+		return fmt.Errorf("%s: does not match the digest its manifest records: it was edited or cut short after the run (each run folder keeps its own bench.txt)", filepath.Join(dir, "bench.txt"))
+	}
+	return nil
 }
 
 // Len returns the number of result lines in s.

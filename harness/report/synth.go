@@ -104,10 +104,10 @@ func Synthesize(root string, o SynthOptions) (string, error) {
 			&results.Cell{ID: "synth/avx512/go1.26.8", Workload: "synth", Op: "avx512", Kind: "fixed-rate", Status: results.StatusSkipped,
 				Reason: "host lacks CPU feature AVX512F", Config: []results.KV{{Key: "workload", Value: "synth"}, {Key: "toolchain", Value: "go1.26.8"}}})
 	}
-	if err := d.WriteManifest(m); err != nil {
+	if err := results.AssembleBench(d, m); err != nil {
 		return "", err
 	}
-	if err := results.AssembleBench(d, m); err != nil {
+	if err := d.WriteManifest(m); err != nil {
 		return "", err
 	}
 	return d.Path, nil

@@ -78,6 +78,7 @@ func AssembleBench(d *Dir, m *Manifest) error {
 			fmt.Fprintf(&b, "BenchmarkBuild/workload=%s 1 %d build-ns %d binary-B\n", c.Workload, bd.BuildNs, bd.SizeB)
 		}
 	}
+	m.BenchSHA256 = SHA256(b.Bytes())
 	return d.WriteFile(BenchFile, b.Bytes())
 }
 

@@ -78,6 +78,10 @@ type Manifest struct {
 	Name       string `json:"name"`      // spec name
 	SpecFile   string `json:"spec_file"` // as given on the command line
 	SpecSHA256 string `json:"spec_sha256"`
+	// BenchSHA256 is the digest of bench.txt as last assembled: a file
+	// edited or cut short after the run is refused, not read as a shorter
+	// series.
+	BenchSHA256 string `json:"bench_sha256,omitempty"`
 	// SpecDir is the folder the spec's relative paths resolve against, so
 	// --resume can re-plan from the copy kept in the results folder.
 	SpecDir  string           `json:"spec_dir"`

@@ -638,10 +638,10 @@ func (r *Runner) runSlot(ctx context.Context, runnable []int, sl Slot, n, total 
 	r.prog.runFinished(time.Duration(run.Duration))
 	r.prog.Printf("%s", runLine(n, total, c.ID, run, r.m.Count))
 	r.updateCellStatus(rc)
-	r.saveOrStop()
 	if err := results.AssembleBench(r.dir, r.m); err != nil {
 		r.prog.Printf("harness: warning: assembling bench.txt: %v", err)
 	}
+	r.saveOrStop() // after bench.txt: the manifest records its digest
 	if r.opts.AfterRun != nil {
 		r.opts.AfterRun(r.dir, rc, run, n, total)
 	}
@@ -767,10 +767,10 @@ func (r *Runner) finish(ctx context.Context) {
 	default:
 		m.Status, m.Reason = results.RunComplete, ""
 	}
-	r.saveOrStop()
 	if err := results.AssembleBench(r.dir, m); err != nil && r.storageErr == nil {
 		r.storageErr = err
 	}
+	r.saveOrStop() // after bench.txt: the manifest records its digest
 }
 
 var compileErrorRE = regexp.MustCompile(`(?m)^.*\.(go|s|c|h):\d+(:\d+)?: .*$`)
