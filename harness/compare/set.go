@@ -2,8 +2,6 @@ package compare
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,6 +13,8 @@ import (
 
 	"golang.org/x/perf/benchfmt"
 	"golang.org/x/perf/benchunit"
+
+	"github.com/perfharness/harness/harness/results"
 )
 
 // maxErrors bounds how many syntax errors one load reports; past it the
@@ -167,10 +167,10 @@ func (s *Set) parse(r *benchfmt.Reader, name, label string, data []byte) []error
 // results' .file key is the folder's name (the run id), so a column of
 // them is labelled by run rather than by path.
 func LoadResults(dir string) (*Set, error) {
-	p := filepath.Join(dir, "bench.txt")
+	p := filepath.Join(dir, results.BenchFile)
 	data, err := os.ReadFile(p)
 	if err != nil {
-		if _, merr := os.Stat(filepath.Join(dir, "manifest.json")); merr != nil {
+		if _, merr := os.Stat(filepath.Join(dir, results.ManifestFile)); merr != nil {
 			return nil, fmt.Errorf("%s is not a results folder (no manifest.json)", dir)
 		}
 		return nil, fmt.Errorf("%s: no bench.txt: the run recorded no benchmark results yet", dir)
@@ -193,7 +193,7 @@ func LoadResults(dir string) (*Set, error) {
 // bench.txt than its manifest, and manifests of older harnesses or made by
 // hand record none: those are not checked.
 func checkBenchDigest(dir string, data []byte) error {
-	raw, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
+	raw, err := os.ReadFile(filepath.Join(dir, results.ManifestFile))
 	if err != nil {
 		return nil // not a harness folder: a bench.txt on its own
 	}
@@ -201,11 +201,11 @@ func checkBenchDigest(dir string, data []byte) error {
 		Status      string `json:"status"`
 		BenchSHA256 string `json:"bench_sha256"`
 	}
-	if json.Unmarshal(raw, &m) != nil || m.BenchSHA256 == "" || m.Status == "running" || m.Status == "abandoned" {
+	if json.Unmarshal(raw, &m) != nil || m.BenchSHA256 == "" || m.Status == results.RunRunning || m.Status == results.RunAbandoned {
 		return nil // a broken manifest is reported by whoever reads it
 	}
-	if sum := sha256.Sum256(data); hex.EncodeToString(sum[:]) != m.BenchSHA256 {
-		return fmt.Errorf("%s: does not match the digest its manifest records: it was edited or cut short after the run (each run folder keeps its own bench.txt)", filepath.Join(dir, "bench.txt"))
+	if results.SHA256(data) != m.BenchSHA256 {
+		return fmt.Errorf("%s: does not match the digest its manifest records: it was edited or cut short after the run (each run folder keeps its own bench.txt)", filepath.Join(dir, results.BenchFile))
 	}
 	return nil
 }

@@ -186,12 +186,7 @@ func medianPerSecond(runs [][]uint64) []float64 {
 		for j, r := range runs {
 			vals[j] = float64(r[i])
 		}
-		slices.Sort(vals)
-		if k := len(vals); k%2 == 1 {
-			out[i] = vals[k/2]
-		} else {
-			out[i] = (vals[k/2-1] + vals[k/2]) / 2
-		}
+		out[i] = median(vals)
 	}
 	return out
 }

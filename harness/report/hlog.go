@@ -156,12 +156,13 @@ func (l *Latency) Timeline() []Interval {
 	return out
 }
 
-func median(ds []time.Duration) time.Duration {
-	slices.Sort(ds)
-	if len(ds)%2 == 1 {
-		return ds[len(ds)/2]
+// median sorts xs in place and returns its median.
+func median[T time.Duration | float64](xs []T) T {
+	slices.Sort(xs)
+	if len(xs)%2 == 1 {
+		return xs[len(xs)/2]
 	}
-	return (ds[len(ds)/2-1] + ds[len(ds)/2]) / 2
+	return (xs[len(xs)/2-1] + xs[len(xs)/2]) / 2
 }
 
 // A SpectrumPoint is one point of a percentile spectrum: the latency at

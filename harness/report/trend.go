@@ -3,8 +3,6 @@ package report
 import (
 	"fmt"
 	"math"
-	"regexp"
-	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -14,21 +12,19 @@ import (
 	"github.com/perfharness/harness/harness/gate"
 )
 
-var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._=-]+`)
-
 // TrendPlots draws each series of a trend: the median of every run with its
 // confidence band as error bars, the line broken where the series has a
 // gap, and change points ringed. The x axis is the run's position in the
 // history, labelled with its start date.
 func TrendPlots(tr *gate.TrendReport, series []*gate.Series, png bool) ([]*Plot, error) {
 	var out []*Plot
+	used := map[string]bool{}
 	for i, s := range series {
 		p, err := trendPlot(tr, s)
 		if err != nil {
 			return nil, fmt.Errorf("%s %s: %w", s.Benchmark, s.Unit, err)
 		}
-		name := fmt.Sprintf("trend-%03d-%s-%s", i+1, s.Benchmark, s.Unit)
-		name = strings.Trim(unsafeName.ReplaceAllString(name, "_"), "_")
+		name := plotName(used, "trend", fmt.Sprintf("%03d", i+1), s.Benchmark, s.Unit)
 		title := s.Benchmark + " " + s.Unit
 		caption := s.Config
 		r, err := render(p, name, title, caption, 7*vg.Inch, 3*vg.Inch, png)

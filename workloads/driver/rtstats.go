@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"runtime/metrics"
 	"strconv"
+	"sync"
 	"time"
 )
 
@@ -65,11 +66,17 @@ type snapshot struct {
 	totalAlloc, mallocs uint64
 }
 
-func takeSnapshot() snapshot {
-	supported := map[string]bool{}
+// supportedMetrics is the set of runtime/metrics names this toolchain has.
+var supportedMetrics = sync.OnceValue(func() map[string]bool {
+	m := map[string]bool{}
 	for _, d := range metrics.All() {
-		supported[d.Name] = true
+		m[d.Name] = true
 	}
+	return m
+})
+
+func takeSnapshot() snapshot {
+	supported := supportedMetrics()
 	var samples []metrics.Sample
 	for _, names := range [][]string{mGCCycles, mPauses, mPauseCPU, mHeapGoal, mLiveHeap, mGoroutines} {
 		for _, n := range names {
@@ -239,13 +246,10 @@ type gcSampler struct {
 }
 
 func newGCSampler(seconds int) *gcSampler {
-	g := &gcSampler{counts: make([]uint64, seconds), sample: []metrics.Sample{{Name: mGCCycles[0]}}}
-	for _, d := range metrics.All() {
-		if d.Name == mGCCycles[0] {
-			return g
-		}
+	g := &gcSampler{counts: make([]uint64, seconds)}
+	if supportedMetrics()[mGCCycles[0]] { // else no per-second figures
+		g.sample = []metrics.Sample{{Name: mGCCycles[0]}}
 	}
-	g.sample = nil // a toolchain without the metric: no per-second figures
 	return g
 }
 
