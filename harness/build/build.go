@@ -310,13 +310,13 @@ func (b *Builder) run(ctx context.Context, req *Request, res *Result) error {
 		res.failedLog = capLog(log)
 		return fmt.Errorf("reading the binary's build info: %w", err)
 	}
-	goexp := lookupEnv(req.Env, "GOEXPERIMENT")
+	goexp := toolchain.Getenv(req.Env, "GOEXPERIMENT")
 	effective, err := req.TC.Effective(ctx, goexp)
 	if err != nil {
 		return fmt.Errorf("asking %s which experiments GOEXPERIMENT=%q turns on: %w", req.TC.Name, goexp, err)
 	}
 	if err := checkBuildInfo(bi, expectation{Version: req.TC.Version, GOEXPERIMENT: goexp, Effective: effective, Defaults: req.TC.Defaults,
-		CGOEnabled: lookupEnv(req.Env, "CGO_ENABLED")}); err != nil {
+		CGOEnabled: toolchain.Getenv(req.Env, "CGO_ENABLED")}); err != nil {
 		res.failedLog = capLog(log)
 		return err
 	}

@@ -15,6 +15,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/perfharness/harness/harness/toolchain"
 )
 
 // recipeVersion leads every recipe: changing what a key means changes it, so
@@ -253,7 +255,7 @@ func (b *Builder) listSources(ctx context.Context, req *Request) (m *manifest, c
 		}
 		pkgs = append(pkgs, p)
 	}
-	return digestPackages(req, pkgs, lookupEnv(req.Env, "GOMODCACHE"))
+	return digestPackages(req, pkgs, toolchain.Getenv(req.Env, "GOMODCACHE"))
 }
 
 // digestPackages computes the source digest of go list's packages.
@@ -454,14 +456,4 @@ func listingDigest(dir string) (string, error) {
 		h.Write([]byte{0})
 	}
 	return hex.EncodeToString(h.Sum(nil))[:32], nil
-}
-
-// lookupEnv returns the last value of key in env.
-func lookupEnv(env []string, key string) string {
-	for i := len(env) - 1; i >= 0; i-- {
-		if k, v, ok := strings.Cut(env[i], "="); ok && k == key {
-			return v
-		}
-	}
-	return ""
 }

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"os"
+	"slices"
 	"sort"
 	"time"
 
@@ -107,7 +109,7 @@ func Calibrate(pairs []AAPair, margin, floor float64) []Threshold {
 		t := acc[k]
 		t.MaxDelta = t.MaxDeltaAll
 		if len(runs) >= 4 {
-			for r := range runs {
+			for _, r := range slices.Sorted(maps.Keys(runs)) { // ties go to the earliest run
 				m, n := 0.0, 0
 				for _, o := range deltas[k] {
 					if o.i != r && o.j != r {

@@ -147,7 +147,9 @@ func (r *Run) loadCell(d *results.Dir, mc *results.Cell) *Cell {
 		}
 		if ri.Result != nil && ri.Valid {
 			c.GCs += ri.Result.Runtime.GCCycles
-			if g := ri.Result.Runtime.GCPerSecond; len(g) > 0 {
+			// An http cell's result.json is the load client's: its GCs are
+			// not the server's, so they are not marked.
+			if g := ri.Result.Runtime.GCPerSecond; len(g) > 0 && mc.Kind == "fixed-rate" {
 				gcRuns = append(gcRuns, g)
 			}
 		}
