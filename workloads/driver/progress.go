@@ -23,12 +23,14 @@ const progressFile = "progress.json"
 // for its own progress report; a temporary file and a rename per second
 // showed up in the B/op of light ops. A reader may catch a half-written
 // line: it is a display, and readers skip what does not parse.
-func progressWriter(dir string) func(int, uint64, uint64, *hdr.Histogram) {
+// The returned close releases the file once the recorder is closed.
+func progressWriter(dir string) (write func(int, uint64, uint64, *hdr.Histogram), close func()) {
 	f, err := os.OpenFile(filepath.Join(dir, progressFile), os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
-		return nil
+		return nil, func() {}
 	}
 	buf := make([]byte, 0, 256)
+	close = func() { f.Close() }
 	return func(index int, doneTotal, done uint64, h *hdr.Histogram) {
 		buf = append(buf[:0], `{"interval":`...)
 		buf = strconv.AppendInt(buf, int64(index+1), 10)
@@ -46,5 +48,5 @@ func progressWriter(dir string) func(int, uint64, uint64, *hdr.Histogram) {
 		if _, err := f.WriteAt(buf, 0); err == nil {
 			f.Truncate(int64(len(buf)))
 		}
-	}
+	}, close
 }

@@ -7,7 +7,8 @@ import (
 )
 
 func TestProgressWriterAllocs(t *testing.T) {
-	w := progressWriter(t.TempDir())
+	w, closeW := progressWriter(t.TempDir())
+	defer closeW()
 	h := hdr.New(1, 3600e9, 3)
 	h.RecordValue(1000)
 	w(0, 1, 1, h)

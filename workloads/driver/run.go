@@ -214,7 +214,9 @@ func run(ctx context.Context, cfg Config, rateSet bool, op Op) (*Result, error) 
 	}
 	clk := newRealClock(max(cfg.Spin, 0))
 	rec := newRecorder(plan, ws, we, hlog, clk.origin.Add(ws))
-	rec.onInterval = progressWriter(cfg.Out)
+	var closeProgress func()
+	rec.onInterval, closeProgress = progressWriter(cfg.Out)
+	defer closeProgress() // after rec.close, which run calls below
 	win, _ := op.(Windowed)
 	var (
 		mu      sync.Mutex // guards the window's start figures
