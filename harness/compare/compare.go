@@ -48,7 +48,11 @@ type Summary struct {
 	Center, Lo, Hi float64
 	N              int
 	Values         []float64 // sorted
-	Warnings       []string  // e.g. "need >= 6 samples for confidence interval at level 0.95"
+	// MinIters is the fewest iterations behind one value: for a fixed-rate
+	// or http run, its ops, on which the precision of a tail quantile
+	// rests.
+	MinIters int
+	Warnings []string // e.g. "need >= 6 samples for confidence interval at level 0.95"
 }
 
 // A Comparison is the verdict on one benchmark × configuration × unit:
@@ -59,7 +63,10 @@ type Comparison struct {
 	Base, Cand           Summary
 	Better               int     // +1 higher is better, -1 lower is better, 0 unknown
 	Delta                float64 // (Cand.Center-Base.Center)/Base.Center, signed
-	P                    float64 // Mann-Whitney U p-value (0 for exact units that differ)
+	// Effect is the change with its confidence interval at the report's
+	// confidence level (EffectOf; exact units: Delta, without spread).
+	Effect Effect
+	P      float64 // Mann-Whitney U p-value (0 for exact units that differ)
 	// Significant is P ≤ Alpha, the rule benchstat uses to print a delta
 	// rather than "~" (so the two never disagree, even at the boundary).
 	Significant bool
@@ -332,8 +339,9 @@ func parseProjections(o Options) (*projections, error) {
 type cellKey struct{ row, col benchproc.Key }
 
 type accCell struct {
-	values  []float64
-	residue map[benchproc.Key]bool
+	values   []float64
+	minIters int
+	residue  map[benchproc.Key]bool
 }
 
 type accTable struct {
@@ -382,6 +390,9 @@ func build(results []*benchfmt.Result, units benchfmt.UnitMetadataMap, o Options
 				t.rows[rk], t.cols[ck] = true, true
 			}
 			c.values = append(c.values, r.Values[i].Value)
+			if len(c.values) == 1 || r.Iters < c.minIters {
+				c.minIters = r.Iters
+			}
 			c.residue[res] = true
 		}
 	}
@@ -418,6 +429,7 @@ func build(results []*benchfmt.Result, units benchfmt.UnitMetadataMap, o Options
 					continue
 				}
 				cell := &Cell{Summary: summarize(assumption, sample, o.Confidence)}
+				cell.MinIters = at.cells[k].minIters
 				if nsk := benchproc.NonSingularFields(sortedKeys(at.cells[k].residue)); len(nsk) > 0 {
 					names := make([]string, len(nsk))
 					for i, f := range nsk {
@@ -428,7 +440,7 @@ func build(results []*benchfmt.Result, units benchfmt.UnitMetadataMap, o Options
 				if j == 0 {
 					base = cell
 				} else if base != nil {
-					cell.Cmp = compareCells(assumption, samples[cellKey{rk, cols[0]}], sample, base, cell, t, j, tableName, row.Name, o.Alpha)
+					cell.Cmp = compareCells(assumption, samples[cellKey{rk, cols[0]}], sample, base, cell, t, j, tableName, row.Name, o.Alpha, o.Confidence)
 				}
 				row.Cells[j] = cell
 			}
@@ -450,7 +462,7 @@ func summarize(a benchmath.Assumption, s *benchmath.Sample, confidence float64) 
 	return out
 }
 
-func compareCells(a benchmath.Assumption, bs, cs *benchmath.Sample, base, cell *Cell, t *Table, col int, table, row string, alpha float64) *Comparison {
+func compareCells(a benchmath.Assumption, bs, cs *benchmath.Sample, base, cell *Cell, t *Table, col int, table, row string, alpha, confidence float64) *Comparison {
 	c := a.Compare(bs, cs)
 	cmp := &Comparison{
 		Table: table, Row: row, Unit: t.Unit,
@@ -460,6 +472,11 @@ func compareCells(a benchmath.Assumption, bs, cs *benchmath.Sample, base, cell *
 		Warnings: errStrings(c.Warnings),
 	}
 	cmp.Delta = delta(base.Center, cell.Center)
+	if a == benchmath.AssumeExact {
+		cmp.Effect = Effect{Center: cmp.Delta, Lo: cmp.Delta, Hi: cmp.Delta, Confidence: confidence}
+	} else {
+		cmp.Effect = EffectOf(bs.Values, cs.Values, confidence)
+	}
 	// benchstat prints "~" when P > alpha; exact units have P 0.
 	cmp.Significant = !(c.P > alpha)
 	cmp.Regression = cmp.Significant && cmp.Better != 0 && cmp.Delta*float64(cmp.Better) < 0

@@ -17,7 +17,10 @@
 //     ignoring the keys that identify a run.
 //  4. A [Report] renders as text (like benchstat), Markdown and CSV; its
 //     [Comparison]s carry the verdicts (Significant, Regression) that
-//     report and gate use.
+//     report and gate use, and the size of each change with its
+//     confidence interval ([Effect], [EffectOf]: the Hodges–Lehmann shift
+//     and the interval that inverts the same Mann-Whitney U test): the one
+//     effect estimate the gate and the reports share.
 //
 // Direction comes from the unit: a Unit line's better= wins, otherwise
 // rates (…/s) are better higher and times, sizes and counts better lower.
