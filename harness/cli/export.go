@@ -65,13 +65,13 @@ func cmdExport(ctx context.Context, e *env, args []string) int {
 // An export is a run's figures, per cell: what monitoring wants of a
 // results folder.
 type export struct {
-	RunID    string       `json:"run_id"`
-	Spec     string       `json:"spec"`
-	Status   string       `json:"status"`
-	HostID   string       `json:"host_id"`
-	Started  string       `json:"started"`
-	Cells    []cellExport `json:"cells"`
-	Warnings []string     `json:"warnings,omitempty"`
+	RunID    string         `json:"run_id"`
+	Spec     string         `json:"spec"`
+	Status   results.Status `json:"status"`
+	HostID   string         `json:"host_id"`
+	Started  string         `json:"started"`
+	Cells    []cellExport   `json:"cells"`
+	Warnings []string       `json:"warnings,omitempty"`
 
 	startUnix float64
 }
@@ -79,14 +79,14 @@ type export struct {
 // A cellExport is one cell's figures: the median over its ok runs of each
 // run's figure (or, live, the latest run's).
 type cellExport struct {
-	ID       string             `json:"id"`
-	Workload string             `json:"workload"`
-	Op       string             `json:"op,omitempty"`
-	Kind     string             `json:"kind"`
-	Status   string             `json:"status"`
-	Config   []results.KV       `json:"config"`
-	Runs     map[string]int     `json:"runs"`                 // by status
-	Latency  map[string]float64 `json:"latency_ns,omitempty"` // by quantile: "0.5", "0.9", "0.99", "0.999", "1"
+	ID       string                 `json:"id"`
+	Workload string                 `json:"workload"`
+	Op       string                 `json:"op,omitempty"`
+	Kind     string                 `json:"kind"`
+	Status   results.Status         `json:"status"`
+	Config   []results.KV           `json:"config"`
+	Runs     map[results.Status]int `json:"runs"`                 // by status
+	Latency  map[string]float64     `json:"latency_ns,omitempty"` // by quantile: "0.5", "0.9", "0.99", "0.999", "1"
 	// Throughput is achieved ops/s; Target the scheduled rate.
 	Throughput float64 `json:"throughput_ops_per_s,omitempty"`
 	Target     float64 `json:"target_ops_per_s,omitempty"`
@@ -202,7 +202,7 @@ func exportRun(path string, m *results.Manifest) *export {
 
 func newCellExport(c *results.Cell) cellExport {
 	return cellExport{ID: c.ID, Workload: c.Workload, Op: c.Op, Kind: c.Kind, Status: c.Status,
-		Config: slices.Clone(c.Config), Runs: map[string]int{}}
+		Config: slices.Clone(c.Config), Runs: map[results.Status]int{}}
 }
 
 // fill sets the cell's figures to the medians of figs.
@@ -312,7 +312,7 @@ func writeOpenMetrics(w io.Writer, ex *export, live *liveProgress) {
 	// Not "_info" nor "_total": OpenMetrics reserves those suffixes for
 	// other metric types.
 	started := fam("harness_run_start_time_seconds", "seconds", "When the run started (Unix time), labelled with its host and status.")
-	started.samples = append(started.samples, sample{labelString(append(slices.Clone(runLabels), [2]string{"host_id", ex.HostID}, [2]string{"status", ex.Status})), ex.startUnix})
+	started.samples = append(started.samples, sample{labelString(append(slices.Clone(runLabels), [2]string{"host_id", ex.HostID}, [2]string{"status", string(ex.Status)})), ex.startUnix})
 	if live != nil {
 		fam("harness_progress_runs_done", "", "Runs finished so far.").samples = []sample{{labelString(runLabels), float64(live.Done)}}
 		fam("harness_progress_runs_scheduled", "", "Runs the schedule holds.").samples = []sample{{labelString(runLabels), float64(live.Total)}}
@@ -327,13 +327,13 @@ func writeOpenMetrics(w io.Writer, ex *export, live *liveProgress) {
 	bench := fam("harness_benchmark_value", "", "Every metric of the cell's benchmark result lines, in the unit its label names.")
 	for _, c := range ex.Cells {
 		cl := append(slices.Clone(runLabels), cellLabels(c)...)
-		statuses := make([]string, 0, len(c.Runs))
+		statuses := make([]results.Status, 0, len(c.Runs))
 		for s := range c.Runs {
 			statuses = append(statuses, s)
 		}
-		sort.Strings(statuses)
+		slices.Sort(statuses)
 		for _, s := range statuses {
-			runs.samples = append(runs.samples, sample{labelString(append(slices.Clone(cl), [2]string{"status", s})), float64(c.Runs[s])})
+			runs.samples = append(runs.samples, sample{labelString(append(slices.Clone(cl), [2]string{"status", string(s)})), float64(c.Runs[s])})
 		}
 		for _, q := range quantiles {
 			if v, ok := c.Latency[q]; ok {

@@ -100,7 +100,7 @@ func (e *env) confirm(ctx context.Context, a confirmArgs) *gate.Report {
 	conf.Folder = d.Path
 	var problems []string
 	for _, c := range m.Cells {
-		if !results.Failed(c.Status) {
+		if !c.Status.Failed() {
 			continue
 		}
 		if strings.HasPrefix(c.ID, baselinePrefix) {

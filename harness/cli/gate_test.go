@@ -35,11 +35,11 @@ gate: {threshold: 3%}
 // median p50 latency its runs scatter around.
 type fakeCell struct {
 	op      string
-	status  string
+	status  results.Status
 	p50     float64 // ns
 	runs    int
-	noise   float64 // relative spread of the runs
-	runStat string  // status of the last run, when not ok
+	noise   float64        // relative spread of the runs
+	runStat results.Status // status of the last run, when not ok
 }
 
 // fakeRun writes a results folder as harness run would leave it: spec
@@ -62,7 +62,7 @@ func fakeRun(t *testing.T, root, id string, started time.Time, hostID string, se
 			Kind: "fixed-rate", Status: fc.status, Config: []results.KV{{Key: "workload", Value: "synthetic"},
 				{Key: "toolchain", Value: "go1.26.8"}}}
 		if fc.status != results.StatusOK {
-			c.Reason = "run 1: " + fc.status
+			c.Reason = "run 1: " + string(fc.status)
 			m.Status, m.Reason = results.RunIncomplete, "some cells failed; see their reasons"
 		}
 		n := fc.runs
@@ -76,7 +76,7 @@ func fakeRun(t *testing.T, root, id string, started time.Time, hostID string, se
 			}
 			c.Runs = append(c.Runs, r)
 			if fc.status != results.StatusOK && fc.runStat == "" {
-				r.Status, r.Reason = fc.status, fc.status
+				r.Status, r.Reason = fc.status, string(fc.status)
 				continue // a failed run leaves no results
 			}
 			noise := fc.noise

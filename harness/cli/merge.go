@@ -251,7 +251,7 @@ func mergeManifests(shards []shard, runID string, opts mergeOptions) (*results.M
 	slices.SortStableFunc(m.Cells, func(a, b *results.Cell) int { return index[a.ID] - index[b.ID] })
 	failed := false
 	for _, c := range m.Cells {
-		failed = failed || results.Failed(c.Status)
+		failed = failed || c.Status.Failed()
 	}
 	switch {
 	case len(absent) > 0:

@@ -12,6 +12,7 @@ import (
 
 	"github.com/perfharness/harness/harness/host"
 	"github.com/perfharness/harness/harness/plan"
+	"github.com/perfharness/harness/harness/results"
 	"github.com/perfharness/harness/harness/spec"
 	"github.com/perfharness/harness/harness/toolchain"
 )
@@ -131,34 +132,34 @@ func cmdPlan(ctx context.Context, e *env, args []string) int {
 
 // A planCellJSON is one cell of `harness plan --json`.
 type planCellJSON struct {
-	ID           string   `json:"id"`
-	Workload     string   `json:"workload"`
-	Op           string   `json:"op"`
-	Kind         string   `json:"kind"`
-	Toolchain    string   `json:"toolchain"`
-	GoVersion    string   `json:"go_version"`
-	GOEXPERIMENT string   `json:"goexperiment"`
-	Experiments  []string `json:"experiments"`
-	GCFlags      string   `json:"gcflags"`
-	LDFlags      string   `json:"ldflags"`
-	Tags         string   `json:"tags"`
-	CGO          string   `json:"cgo,omitempty"`
-	GOAMD64      string   `json:"goamd64"`
-	GOARM64      string   `json:"goarm64,omitempty"`
-	PGO          string   `json:"pgo,omitempty"`
-	GODEBUG      string   `json:"godebug"`
-	GOGC         string   `json:"gogc,omitempty"`
-	GOMEMLIMIT   string   `json:"gomemlimit,omitempty"`
-	GOMAXPROCS   int      `json:"gomaxprocs,omitempty"`
-	Env          string   `json:"env"`
-	Rate         string   `json:"rate,omitempty"`
-	Requires     []string `json:"requires"`
-	Build        string   `json:"build,omitempty"`
-	BuildFlags   []string `json:"build_flags"`
-	BuildEnv     []string `json:"build_env"`
-	RunEnv       []string `json:"run_env"`
-	Status       string   `json:"status"`
-	Reason       string   `json:"reason"` // "" when planned
+	ID           string         `json:"id"`
+	Workload     string         `json:"workload"`
+	Op           string         `json:"op"`
+	Kind         string         `json:"kind"`
+	Toolchain    string         `json:"toolchain"`
+	GoVersion    string         `json:"go_version"`
+	GOEXPERIMENT string         `json:"goexperiment"`
+	Experiments  []string       `json:"experiments"`
+	GCFlags      string         `json:"gcflags"`
+	LDFlags      string         `json:"ldflags"`
+	Tags         string         `json:"tags"`
+	CGO          string         `json:"cgo,omitempty"`
+	GOAMD64      string         `json:"goamd64"`
+	GOARM64      string         `json:"goarm64,omitempty"`
+	PGO          string         `json:"pgo,omitempty"`
+	GODEBUG      string         `json:"godebug"`
+	GOGC         string         `json:"gogc,omitempty"`
+	GOMEMLIMIT   string         `json:"gomemlimit,omitempty"`
+	GOMAXPROCS   int            `json:"gomaxprocs,omitempty"`
+	Env          string         `json:"env"`
+	Rate         string         `json:"rate,omitempty"`
+	Requires     []string       `json:"requires"`
+	Build        string         `json:"build,omitempty"`
+	BuildFlags   []string       `json:"build_flags"`
+	BuildEnv     []string       `json:"build_env"`
+	RunEnv       []string       `json:"run_env"`
+	Status       results.Status `json:"status"`
+	Reason       string         `json:"reason"` // "" when planned
 }
 
 type planJSON struct {

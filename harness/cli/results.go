@@ -78,7 +78,7 @@ func cellCounts(m *results.Manifest) (ok, failed int) {
 		switch {
 		case c.Status == results.StatusOK:
 			ok++
-		case results.Failed(c.Status):
+		case c.Status.Failed():
 			failed++
 		}
 	}

@@ -198,8 +198,8 @@ func checkBenchDigest(dir string, data []byte) error {
 		return nil // not a harness folder: a bench.txt on its own
 	}
 	var m struct {
-		Status      string `json:"status"`
-		BenchSHA256 string `json:"bench_sha256"`
+		Status      results.Status `json:"status"`
+		BenchSHA256 string         `json:"bench_sha256"`
 	}
 	if json.Unmarshal(raw, &m) != nil || m.BenchSHA256 == "" || m.Status == results.RunRunning || m.Status == results.RunAbandoned {
 		return nil // a broken manifest is reported by whoever reads it

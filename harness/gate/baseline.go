@@ -49,7 +49,7 @@ func SelectBaseline(cand *results.Manifest, candPath string, stored []Stored, al
 		case m.Host.ID != cand.Host.ID && !allowHostMismatch:
 			reason = fmt.Sprintf("another host: %s (%s), the candidate ran on %s (%s)", m.Host.ID, HostLabel(m.Host), cand.Host.ID, HostLabel(cand.Host))
 		case m.Status != results.RunComplete:
-			reason = "status " + m.Status + suffix(m.Reason)
+			reason = "status " + string(m.Status) + suffix(m.Reason)
 		case m.Shard != "":
 			reason = "a single shard (" + m.Shard + "); merge the shards first"
 		}

@@ -131,16 +131,16 @@ func (r *Row) Fails() bool { return r.Gated && r.Verdict == Regression }
 
 // A RunInfo identifies one side of the comparison.
 type RunInfo struct {
-	RunID      string    `json:"run_id"`
-	Path       string    `json:"path,omitempty"`
-	Spec       string    `json:"spec"`
-	SpecSHA256 string    `json:"spec_sha256"`
-	Status     string    `json:"status"`
-	Started    time.Time `json:"started"`
-	HostID     string    `json:"host_id"`
-	Host       string    `json:"host"` // CPU brand and host name
-	Toolchains []string  `json:"toolchains"`
-	Shard      string    `json:"shard,omitempty"`
+	RunID      string         `json:"run_id"`
+	Path       string         `json:"path,omitempty"`
+	Spec       string         `json:"spec"`
+	SpecSHA256 string         `json:"spec_sha256"`
+	Status     results.Status `json:"status"`
+	Started    time.Time      `json:"started"`
+	HostID     string         `json:"host_id"`
+	Host       string         `json:"host"` // CPU brand and host name
+	Toolchains []string       `json:"toolchains"`
+	Shard      string         `json:"shard,omitempty"`
 }
 
 // Info describes a results folder's run for reports.
@@ -356,14 +356,14 @@ func checkRuns(rep *Report, base, cand *results.Manifest, p Policy) {
 		problem("candidate run %s is %s%s", cand.RunID, cand.Status, suffix(cand.Reason))
 	}
 	for _, c := range cand.Cells {
-		if results.Failed(c.Status) {
+		if c.Status.Failed() {
 			problem("candidate cell %s: %s%s", c.ID, c.Status, suffix(firstLine(c.Reason)))
 			continue
 		}
 		// A cell is ok when its finished runs are; runs it never got to
 		// leave it short of samples.
 		for _, r := range c.Runs {
-			if results.Failed(r.Status) {
+			if r.Status.Failed() {
 				problem("candidate cell %s run %d: %s%s", c.ID, r.Index, r.Status, suffix(firstLine(r.Reason)))
 			}
 		}
@@ -378,7 +378,7 @@ func checkRuns(rep *Report, base, cand *results.Manifest, p Policy) {
 	}
 	for _, c := range base.Cells {
 		switch {
-		case results.Failed(c.Status):
+		case c.Status.Failed():
 			warn("baseline cell %s %s%s: its benchmarks are not compared", c.ID, c.Status, suffix(firstLine(c.Reason)))
 		case c.Status == results.StatusOK && candCells[c.ID] == nil && cand.Shard == "":
 			warn("baseline cell %s is not in the candidate run (spec changed?)", c.ID)

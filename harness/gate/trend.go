@@ -170,11 +170,11 @@ func gapReason(m *results.Manifest, table, benchmark string) string {
 		if c.Status == results.StatusOK {
 			return "the cell ran ok but reported no such metric"
 		}
-		return c.Status + suffix(firstLine(c.Reason))
+		return string(c.Status) + suffix(firstLine(c.Reason))
 	}
 	for _, c := range m.Cells {
-		if configMatches(c.Config, table) && results.Failed(c.Status) {
-			return c.Status + suffix(firstLine(c.Reason))
+		if configMatches(c.Config, table) && c.Status.Failed() {
+			return string(c.Status) + suffix(firstLine(c.Reason))
 		}
 	}
 	return "not in this run (spec changed?)"

@@ -36,7 +36,7 @@ func series(base float64, n int) []float64 {
 func TestTrend(t *testing.T) {
 	dir := t.TempDir()
 	var runs []TrendRun
-	add := func(id string, day int, status string, p50 []float64) {
+	add := func(id string, day int, status results.Status, p50 []float64) {
 		m := manifest(id, t0.Add(time.Duration(day)*24*time.Hour), jsonCell())
 		m.Cells[0].Status = status
 		if status != results.StatusOK {

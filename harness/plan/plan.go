@@ -21,14 +21,16 @@ import (
 	"sync"
 
 	"github.com/perfharness/harness/harness/host"
+	"github.com/perfharness/harness/harness/results"
 	"github.com/perfharness/harness/harness/spec"
 	"github.com/perfharness/harness/harness/toolchain"
 )
 
-// Cell statuses at plan time.
+// Cell statuses at plan time, in the results vocabulary the manifest
+// records.
 const (
-	Planned = "planned"
-	Skipped = "skipped"
+	Planned = results.StatusPlanned
+	Skipped = results.StatusSkipped
 )
 
 // A Plan is a spec expanded into cells, each checked against this host and
@@ -49,8 +51,8 @@ type Plan struct {
 type Cell struct {
 	spec.Cell
 	TC          *toolchain.Toolchain
-	Status      string // Planned or Skipped
-	Reason      string // why it is skipped
+	Status      results.Status // Planned or Skipped
+	Reason      string         // why it is skipped
 	Experiments []string
 	Requires    []string // CPU features the cell needs (workload, op, GODEBUG masks)
 	Build       *Build   // nil for skipped cells

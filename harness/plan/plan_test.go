@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/perfharness/harness/harness/host"
+	"github.com/perfharness/harness/harness/results"
 	"github.com/perfharness/harness/harness/spec"
 	"github.com/perfharness/harness/harness/toolchain"
 )
@@ -175,7 +176,10 @@ workloads:
 		t.Fatal(err)
 	}
 	for _, tt := range []struct {
-		id, status, reason, why string
+		id     string
+		status results.Status
+		reason string
+		why    string
 	}{
 		{"alloc/heap/local/goamd64=v1/env=glibc", Planned, "", "everything available"},
 		{"alloc/heap/local/goamd64=v4/env=glibc", Skipped, "GOAMD64=v4 is above what the host CPU supports (v3)", "ISA level above the host's"},

@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/perfharness/harness/harness/compare"
+	"github.com/perfharness/harness/harness/results"
 )
 
 // The page is one file: styles, script, data and SVG plots inline, nothing
@@ -118,7 +119,11 @@ type htmlTable struct {
 	Notes                  []string
 }
 
-type htmlFailed struct{ Cell, Status, Reason string }
+type htmlFailed struct {
+	Cell   string
+	Status results.Status
+	Reason string
+}
 
 type htmlPlot struct {
 	Name, Caption string

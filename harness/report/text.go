@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/perfharness/harness/harness/compare"
+	"github.com/perfharness/harness/harness/results"
 )
 
 // A headerLine is one "name: value" line of the report header.
@@ -33,7 +34,7 @@ func (m *Model) header() []headerLine {
 	lines := []headerLine{
 		{"run", mf.RunID},
 		{"spec", fmt.Sprintf("%s (%s)", mf.Name, mf.SpecFile)},
-		{"status", statusLine(mf.Status, mf.Reason)},
+		{"status", statusLine(string(mf.Status), mf.Reason)},
 		{"started", mf.Started.UTC().Format(time.RFC3339)},
 	}
 	if !mf.Finished.IsZero() {
@@ -54,9 +55,9 @@ func (m *Model) header() []headerLine {
 	ok, failed, skipped, invalid := 0, 0, 0, 0
 	for _, c := range m.Run.Cells {
 		switch {
-		case c.Status == "skipped":
+		case c.Status == results.StatusSkipped:
 			skipped++
-		case c.Status == "ok":
+		case c.Status == results.StatusOK:
 			ok++
 		default:
 			failed++
@@ -151,9 +152,9 @@ func (m *Model) WriteMarkdown(w io.Writer) {
 	if f := m.Failed(); len(f) > 0 {
 		b.WriteString("## Failed, skipped and invalid\n\nInvalid runs are reported here and left out of every table and plot figure.\n\n| cell | status | reason |\n|:--|:--|:--|\n")
 		for _, c := range f {
-			fmt.Fprintf(&b, "| %s | %s | %s |\n", esc(c.ID), esc(c.Status), esc(c.Reason))
+			fmt.Fprintf(&b, "| %s | %s | %s |\n", esc(c.ID), esc(string(c.Status)), esc(c.Reason))
 			for _, r := range c.Invalid() {
-				fmt.Fprintf(&b, "| %s run %d | %s | %s |\n", esc(c.ID), r.Index, esc(r.Status), esc(r.Reason))
+				fmt.Fprintf(&b, "| %s run %d | %s | %s |\n", esc(c.ID), r.Index, esc(string(r.Status)), esc(r.Reason))
 			}
 		}
 		b.WriteString("\n")

@@ -38,36 +38,58 @@ const (
 	LatestLink   = "latest"
 )
 
-// Run statuses (Manifest.Status).
+// A Status is the state or outcome of a run of a spec (Manifest.Status), a
+// cell, one of its runs or a build. It is the one status vocabulary of the
+// harness: plan marks cells planned or skipped with it, run records the rest,
+// and every reader (report, gate, merge, export) branches on its predicates.
+type Status string
+
+// Statuses of a run of a spec (Manifest.Status).
 const (
-	RunRunning     = "running"     // in progress (or the harness died: see abandoned)
-	RunComplete    = "complete"    // every planned run finished ok
-	RunIncomplete  = "incomplete"  // finished, but some cell failed
-	RunInterrupted = "interrupted" // stopped by the user; --resume completes it
-	RunAbandoned   = "abandoned"   // the harness died mid-run; --resume completes it
+	RunRunning     Status = "running"     // in progress (or the harness died: see abandoned)
+	RunComplete    Status = "complete"    // every planned run finished ok
+	RunIncomplete  Status = "incomplete"  // finished, but some cell failed
+	RunInterrupted Status = "interrupted" // stopped by the user; --resume completes it
+	RunAbandoned   Status = "abandoned"   // the harness died mid-run; --resume completes it
 )
 
-// Cell and run statuses.
+// Statuses of a cell, a run or a build.
 const (
-	StatusOK              = "ok"
-	StatusPlanned         = "planned" // not run yet
-	StatusSkipped         = "skipped"
-	StatusBuildFailed     = "build-failed"
-	StatusCrashed         = "crashed"
-	StatusTimeout         = "timeout"
-	StatusFailed          = "failed" // the workload reported a failure (setup error, wrong allocator, ...)
-	StatusRateNotAchieved = "rate-not-achieved"
-	StatusInterrupted     = "interrupted"
+	StatusOK              Status = "ok"
+	StatusPlanned         Status = "planned" // not run yet
+	StatusSkipped         Status = "skipped"
+	StatusBuildFailed     Status = "build-failed"
+	StatusCrashed         Status = "crashed"
+	StatusTimeout         Status = "timeout"
+	StatusFailed          Status = "failed" // the workload reported a failure (setup error, wrong allocator, ...)
+	StatusRateNotAchieved Status = "rate-not-achieved"
+	StatusInterrupted     Status = "interrupted"
 )
 
 // Failed reports whether a cell or run status counts as a failure: everything
 // but ok, planned and skipped.
-func Failed(status string) bool {
-	switch status {
+func (s Status) Failed() bool {
+	switch s {
 	case StatusOK, StatusPlanned, StatusSkipped:
 		return false
 	}
 	return true
+}
+
+// Finished reports whether a run's status is final, worth keeping on resume:
+// anything but planned (or unset) and interrupted.
+func (s Status) Finished() bool {
+	return s != StatusPlanned && s != StatusInterrupted && s != ""
+}
+
+// Resumable reports whether a run of a spec with this status can be
+// completed by harness run --resume.
+func (s Status) Resumable() bool {
+	switch s {
+	case RunInterrupted, RunAbandoned, RunRunning, RunIncomplete:
+		return true
+	}
+	return false
 }
 
 // A Manifest describes one run of a spec: the resolved plan, the host, the
@@ -85,7 +107,7 @@ type Manifest struct {
 	// SpecDir is the folder the spec's relative paths resolve against, so
 	// --resume can re-plan from the copy kept in the results folder.
 	SpecDir  string           `json:"spec_dir"`
-	Status   string           `json:"status"`
+	Status   Status           `json:"status"`
 	Reason   string           `json:"reason,omitempty"`
 	Harness  string           `json:"harness"` // harness version
 	PID      int              `json:"pid"`     // of the harness while running
@@ -143,7 +165,7 @@ type Toolchain struct {
 type Build struct {
 	Key       string            `json:"key"` // readable key from the plan
 	CacheKey  string            `json:"cache_key,omitempty"`
-	Status    string            `json:"status"` // ok or build-failed
+	Status    Status            `json:"status"` // ok or build-failed
 	Reason    string            `json:"reason,omitempty"`
 	Cached    bool              `json:"cached"`
 	BuildNs   int64             `json:"build_ns"`
@@ -170,7 +192,7 @@ type Cell struct {
 	Op       string   `json:"op,omitempty"`
 	Kind     string   `json:"kind"`
 	Config   []KV     `json:"config"`
-	Status   string   `json:"status"`
+	Status   Status   `json:"status"`
 	Reason   string   `json:"reason,omitempty"`
 	Build    string   `json:"build,omitempty"`
 	RunEnv   []string `json:"run_env,omitempty"`
@@ -180,7 +202,7 @@ type Cell struct {
 // A Run records one repetition of a cell.
 type Run struct {
 	Index    int       `json:"index"` // 1-based
-	Status   string    `json:"status"`
+	Status   Status    `json:"status"`
 	Reason   string    `json:"reason,omitempty"`
 	Dir      string    `json:"dir"` // relative to the results folder
 	Started  time.Time `json:"started"`
@@ -210,7 +232,7 @@ type Run struct {
 
 // An Attempt is a repetition's earlier try, replaced by a retry.
 type Attempt struct {
-	Status   string    `json:"status"`
+	Status   Status    `json:"status"`
 	Reason   string    `json:"reason,omitempty"`
 	Dir      string    `json:"dir"`
 	Started  time.Time `json:"started"`
@@ -220,9 +242,7 @@ type Attempt struct {
 
 // Finished reports whether the run reached a final state worth keeping on
 // resume (anything but planned and interrupted).
-func (r *Run) Finished() bool {
-	return r.Status != StatusPlanned && r.Status != StatusInterrupted && r.Status != ""
-}
+func (r *Run) Finished() bool { return r.Status.Finished() }
 
 // NewRunID returns a sortable, readable run id: UTC time and spec name.
 func NewRunID(now time.Time, name string) string {

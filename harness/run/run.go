@@ -479,7 +479,7 @@ func (r *Runner) buildRecord(key string) *results.Build {
 }
 
 // failCellsOfBuild marks every still-planned cell of a build. Callers hold r.mu.
-func (r *Runner) failCellsOfBuild(key, status, reason string) {
+func (r *Runner) failCellsOfBuild(key string, status results.Status, reason string) {
 	for i, c := range r.cells {
 		if c.Build != nil && c.Build.Key == key && r.m.Cells[i].Status == results.StatusPlanned {
 			r.m.Cells[i].Status, r.m.Cells[i].Reason = status, reason
@@ -725,7 +725,7 @@ func (r *Runner) updateCellStatus(rc *results.Cell) {
 			continue
 		}
 		done++
-		if results.Failed(run.Status) && status == results.StatusOK {
+		if run.Status.Failed() && status == results.StatusOK {
 			status, reason = run.Status, fmt.Sprintf("run %d: %s", run.Index, run.Reason)
 		}
 	}
@@ -747,7 +747,7 @@ func (r *Runner) finish(ctx context.Context) {
 	pending := false
 	for _, rc := range m.Cells {
 		r.updateCellStatus(rc)
-		if results.Failed(rc.Status) {
+		if rc.Status.Failed() {
 			failed = true
 		}
 		for _, run := range rc.Runs {
@@ -847,7 +847,7 @@ func Summary(w io.Writer, d *results.Dir, m *results.Manifest) {
 		if reason == "" {
 			reason = retriedNote(c)
 		}
-		rw := row{status: c.Status, id: c.ID, runs: fmt.Sprintf("%d/%d", ok, len(c.Runs)), reason: reason}
+		rw := row{status: string(c.Status), id: c.ID, runs: fmt.Sprintf("%d/%d", ok, len(c.Runs)), reason: reason}
 		if len(nsPerOp) > 0 {
 			rw.rate = time.Duration(median(nsPerOp)).String() + "/op"
 		}
@@ -909,7 +909,7 @@ func Failed(m *results.Manifest) bool {
 		return true
 	}
 	for _, c := range m.Cells {
-		if results.Failed(c.Status) {
+		if c.Status.Failed() {
 			return true
 		}
 	}
