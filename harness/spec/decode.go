@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"math"
@@ -10,6 +11,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -24,17 +26,9 @@ const maxFileSize = 4 << 20
 
 // Load reads, decodes and validates the spec at path.
 func Load(path string) (*Spec, error) {
-	f, err := os.Open(path)
+	data, err := readSpec(path)
 	if err != nil {
 		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", path, err)
-	}
-	if len(data) > maxFileSize {
-		return nil, ErrorList{{File: path, Msg: fmt.Sprintf("file is larger than %d bytes", maxFileSize)}}
 	}
 	dir, err := filepath.Abs(filepath.Dir(path))
 	if err != nil {
@@ -47,11 +41,28 @@ func Load(path string) (*Spec, error) {
 // against dir: a copy kept in a results folder still points at the packages
 // of the original.
 func LoadIn(path, dir string) (*Spec, error) {
-	data, err := os.ReadFile(path)
+	data, err := readSpec(path)
 	if err != nil {
 		return nil, err
 	}
 	return parse(path, dir, data)
+}
+
+// readSpec reads a spec file of at most maxFileSize bytes.
+func readSpec(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", path, err)
+	}
+	if len(data) > maxFileSize {
+		return nil, ErrorList{{File: path, Pos: Pos{1, 1}, Msg: fmt.Sprintf("file is larger than %d bytes", maxFileSize)}}
+	}
+	return data, nil
 }
 
 // Parse decodes and validates a spec from data; file names it in errors.
@@ -63,20 +74,37 @@ func Parse(file string, data []byte) (*Spec, error) {
 // parse is Parse with the folder the spec lives in; when dir is known,
 // package and profile paths are checked against the repository holding it.
 func parse(file, dir string, data []byte) (*Spec, error) {
+	// A Decoder, not Unmarshal: Unmarshal reads the first document and
+	// ignores the rest, so a stray "---" would silently drop half a spec.
+	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var root yaml.Node
-	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, ErrorList{syntaxError(file, err)}
+	if err := dec.Decode(&root); err != nil && err != io.EOF {
+		return nil, ErrorList{syntaxError(file, data, err)}
+	}
+	var extra yaml.Node
+	switch err := dec.Decode(&extra); {
+	case err == io.EOF:
+	case err != nil:
+		return nil, ErrorList{syntaxError(file, data, err)}
 	}
 	d := &decoder{file: file, pos: map[string]Pos{}, failed: map[string]bool{}}
 	s := &Spec{File: file, Dir: dir, Source: data}
+	if extra.Kind != 0 {
+		// Even a valid second document is an error: whichever of the two
+		// the harness picked, the other would be ignored.
+		d.keyErrorf(&extra, "", "a second YAML document (after ---): a spec is one document; merge the two or remove this one")
+	}
 	if root.Kind == 0 || len(root.Content) == 0 {
-		return nil, ErrorList{{File: file, Pos: Pos{1, 1}, Msg: "empty spec: want a mapping with at least toolchains and workloads"}}
+		d.errs = append(d.errs, &Error{File: file, Pos: Pos{1, 1}, Msg: "empty spec: want a mapping with at least toolchains and workloads"})
+		d.errs.Sort()
+		return nil, d.errs
 	}
 	d.decodeValue(root.Content[0], reflect.ValueOf(s).Elem(), "")
 	s.pos, s.failed = d.pos, d.failed
 	if d.tooBig || d.failed[""] {
 		// Nothing sensible to validate in an alias bomb or a document
 		// that is not a mapping.
+		d.errs.Sort()
 		return nil, d.errs.Err()
 	}
 	d.errs = append(d.errs, s.validate()...)
@@ -90,15 +118,57 @@ func parse(file, dir string, data []byte) (*Spec, error) {
 var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
 // syntaxError turns a YAML parser error into a positioned Error. The parser
-// reports lines but not columns; the column stays unknown rather than guessed.
-func syntaxError(file string, err error) *Error {
+// reports lines but not columns, and no line at all for a bad character
+// (the reader's errors) or a problem on the first line; the first is found
+// here, at its line and column, and the second is line 1.
+func syntaxError(file string, data []byte, err error) *Error {
 	msg := err.Error()
 	e := &Error{File: file, Msg: "invalid YAML: " + strings.TrimPrefix(msg, "yaml: ")}
 	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
 		e.Line, _ = strconv.Atoi(m[1])
 		e.Msg = "invalid YAML: " + m[2]
+		return e
 	}
+	if pos, what, ok := badChar(data); ok {
+		e.Pos, e.Msg = pos, "invalid YAML: "+what
+		return e
+	}
+	e.Line = 1
 	return e
+}
+
+// badChar finds the first byte sequence a YAML reader refuses: invalid UTF-8
+// or a character outside YAML's printable set (NUL, most C0 and C1 controls,
+// surrogates, U+FFFE/U+FFFF). It gives its 1-based line and column in
+// characters.
+func badChar(data []byte) (Pos, string, bool) {
+	if bytes.HasPrefix(data, []byte{0xFE, 0xFF}) || bytes.HasPrefix(data, []byte{0xFF, 0xFE}) {
+		return Pos{}, "", false // UTF-16: decoded by the reader, not checked here
+	}
+	data = bytes.TrimPrefix(data, []byte("\uFEFF"))
+	line, col := 1, 1
+	for i := 0; i < len(data); {
+		r, size := utf8.DecodeRune(data[i:])
+		switch {
+		case r == utf8.RuneError && size <= 1:
+			return Pos{line, col}, fmt.Sprintf("invalid UTF-8 (byte 0x%02x)", data[i]), true
+		case !yamlPrintable(r):
+			return Pos{line, col}, fmt.Sprintf("control character %U is not allowed", r), true
+		}
+		if r == '\n' {
+			line, col = line+1, 1
+		} else {
+			col++
+		}
+		i += size
+	}
+	return Pos{}, "", false
+}
+
+// yamlPrintable is YAML 1.2's c-printable set, as the parser enforces it.
+func yamlPrintable(r rune) bool {
+	return r == 0x09 || r == 0x0A || r == 0x0D || (r >= 0x20 && r <= 0x7E) || r == 0x85 ||
+		(r >= 0xA0 && r <= 0xD7FF) || (r >= 0xE000 && r <= 0xFFFD) || (r >= 0x10000 && r <= 0x10FFFF)
 }
 
 // A decoder walks a YAML node tree into Go values, recording the position of

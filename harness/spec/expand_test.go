@@ -155,7 +155,7 @@ func TestEditDistance(t *testing.T) {
 }
 
 // FuzzParse checks that no input makes the decoder panic, and that every
-// error it reports carries the file name and a path or position.
+// error it reports carries the file name and a line.
 func FuzzParse(f *testing.F) {
 	f.Add([]byte(tourSpec))
 	f.Add([]byte("workloads: [{name: a, kind: fixed-rate, package: ., ops: [x], rate: 1/s}]"))
@@ -163,6 +163,8 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("<<: {a: 1}"))
 	f.Add([]byte("workloads:\n  - <<: [*x]\n"))
 	f.Add([]byte("matrix: {env: {a: {b: c}}, gomaxprocs: [1, 2]}\nexclude: [{rate: 1/s}]"))
+	f.Add([]byte("name: a\n---\nname: b\n"))
+	f.Add([]byte("name: \"a\x00\"\n\x00"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s, err := Parse("fuzz.yaml", data)
 		if err != nil {
@@ -173,6 +175,9 @@ func FuzzParse(f *testing.F) {
 			for _, e := range list {
 				if !strings.HasPrefix(e.Error(), "fuzz.yaml") {
 					t.Fatalf("error without file name: %v", e)
+				}
+				if e.Line <= 0 {
+					t.Fatalf("error without a position: %v", e)
 				}
 			}
 			return
