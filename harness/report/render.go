@@ -97,8 +97,6 @@ func Render(ctx context.Context, resultsDir string, opts Options) (outDir string
 	return m.Write(opts.ReportsDir)
 }
 
-var safeRunID = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._=-]*$`)
-
 // Write writes the model's files into reportsDir/<run-id>/, through a
 // temporary folder beside it renamed into place.
 func (m *Model) Write(reportsDir string) (string, error) {
@@ -106,7 +104,7 @@ func (m *Model) Write(reportsDir string) (string, error) {
 		reportsDir = "reports"
 	}
 	id := m.Run.Manifest.RunID
-	if !safeRunID.MatchString(id) || len(id) > 200 {
+	if !results.ValidRunID(id) {
 		return "", fmt.Errorf("run id %q cannot name a report folder", id)
 	}
 	if err := os.MkdirAll(reportsDir, 0o755); err != nil {

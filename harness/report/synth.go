@@ -44,7 +44,7 @@ func Synthesize(root string, o SynthOptions) (string, error) {
 	}
 	rng := rand.New(rand.NewPCG(o.Seed, 1))
 	start := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	id := results.NewRunID(start, "synthetic")
+	id := results.NewRunID(start, "synthetic", 1)
 	d, err := results.Create(root, id)
 	if err != nil {
 		return "", err

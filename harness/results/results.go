@@ -20,6 +20,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -244,32 +245,63 @@ type Attempt struct {
 // resume (anything but planned and interrupted).
 func (r *Run) Finished() bool { return r.Status.Finished() }
 
-// NewRunID returns a sortable, readable run id: UTC time and spec name.
-func NewRunID(now time.Time, name string) string {
-	return now.UTC().Format("20060102-150405") + "-" + safeName(name)
+// NewRunID returns a sortable, readable run id: UTC time and spec name. A
+// long name is cut and followed by a digest of the whole name, so every name
+// gives a valid id, the same one each time, and two long names that share a
+// beginning stay apart. attempt > 1 (the folder of attempt 1 existed) is
+// appended as "-N".
+func NewRunID(now time.Time, name string, attempt int) string {
+	id := now.UTC().Format("20060102-150405") + "-" + slug(name, maxRunNameLen)
+	if attempt > 1 {
+		id += "-" + strconv.Itoa(attempt)
+	}
+	return id
+}
+
+// maxRunNameLen bounds the name part of a run id; maxRunIDLen bounds a whole
+// id, room left for the time, a retry suffix and prefixes of report
+// folders (gate-<id>) under the 255 bytes of a file name.
+const (
+	maxRunNameLen = 48
+	maxRunIDLen   = 100
+)
+
+var runIDRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._=-]*$`)
+
+// ValidRunID reports whether id can name a results or report folder: a plain
+// file name of letters, digits and . _ = -, not starting with a dot, at most
+// maxRunIDLen bytes. Every run id the harness makes is valid; one read from
+// a manifest may not be.
+func ValidRunID(id string) bool {
+	return len(id) <= maxRunIDLen && runIDRE.MatchString(id)
 }
 
 var unsafeChars = regexp.MustCompile(`[^A-Za-z0-9._=-]+`)
 
-func safeName(s string) string {
-	s = unsafeChars.ReplaceAllString(s, "_")
-	s = strings.Trim(s, "._")
-	if s == "" {
-		s = "run"
+// slug makes s safe as part of a file name, at most n bytes: unsafe runs
+// become "_"; a longer result is cut and followed by a digest of s.
+func slug(s string, n int) string {
+	out := strings.Trim(unsafeChars.ReplaceAllString(s, "_"), "._-")
+	if out == "" {
+		out = "run"
 	}
-	if len(s) > 60 {
-		s = s[:60]
+	if len(out) > n {
+		h := shortHash(s)
+		out = strings.TrimRight(out[:n-len(h)-1], "._-") + "-" + h
 	}
-	return s
+	return out
 }
 
 // CellDir returns the folder name of a cell: its id made safe for file
 // systems, shortened if long, with a digest so distinct ids never collide.
 func CellDir(id string) string {
 	slug := strings.ReplaceAll(id, "/", "_")
-	slug = safeName(slug)
-	if len(slug) > 100 {
-		slug = slug[:100]
+	slug = strings.Trim(unsafeChars.ReplaceAllString(slug, "_"), "._")
+	if slug == "" {
+		slug = "run"
+	}
+	if len(slug) > 60 {
+		slug = slug[:60]
 	}
 	return fmt.Sprintf("%s-%s", slug, shortHash(id))
 }
@@ -282,8 +314,8 @@ type Dir struct {
 // Create makes a new results folder under root. It refuses a run id that is
 // not a plain name, so nothing is ever written outside root.
 func Create(root, runID string) (*Dir, error) {
-	if runID != safeName(runID) {
-		return nil, fmt.Errorf("invalid run id %q", runID)
+	if !ValidRunID(runID) {
+		return nil, fmt.Errorf("invalid run id %q (want letters, digits, '.', '_', '=' and '-', at most %d bytes)", runID, maxRunIDLen)
 	}
 	if err := os.MkdirAll(root, 0o755); err != nil {
 		return nil, err

@@ -25,6 +25,53 @@ func TestCellDir(t *testing.T) {
 	}
 }
 
+// TestNewRunID checks that a spec name of any length gives a valid run id
+// that Create accepts, the same each time, and that long names sharing a
+// beginning stay apart.
+func TestNewRunID(t *testing.T) {
+	now := time.Date(2026, 3, 1, 12, 30, 0, 0, time.UTC)
+	long := strings.Repeat("n", 44)
+	tests := []struct {
+		name, why string
+	}{
+		{"alloc", "short: kept whole"},
+		{long + "x", "45 characters"},
+		{strings.Repeat("a", maxRunNameLen), "exactly the limit"},
+		{strings.Repeat("a", maxRunNameLen+1), "one past the limit"},
+		{strings.Repeat("a.", 100), "dots at the cut"},
+		{strings.Repeat("é", 300), "multi-byte characters only"},
+		{"...", "nothing safe left"},
+		{strings.Repeat("x", 10000), "very long"},
+	}
+	for _, tt := range tests {
+		root := t.TempDir()
+		for attempt := 1; attempt <= 21; attempt += 20 {
+			id := NewRunID(now, tt.name, attempt)
+			if !ValidRunID(id) {
+				t.Errorf("%s: NewRunID(%.20q…, %d) = %q is not a valid run id", tt.why, tt.name, attempt, id)
+				continue
+			}
+			if again := NewRunID(now, tt.name, attempt); again != id {
+				t.Errorf("%s: not stable: %q then %q", tt.why, id, again)
+			}
+			if _, err := Create(root, id); err != nil {
+				t.Errorf("%s: Create(%q): %v", tt.why, id, err)
+			}
+		}
+	}
+	if a, b := NewRunID(now, long+"-first", 1), NewRunID(now, long+"-second", 1); a == b {
+		t.Errorf("two long names share the run id %q", a)
+	}
+	if got := NewRunID(now, "alloc", 2); got != "20260301-123000-alloc-2" {
+		t.Errorf("NewRunID(alloc, 2) = %q", got)
+	}
+	for _, id := range []string{"", ".", "..", ".hidden", "a/b", "a b", "a\x00", strings.Repeat("a", maxRunIDLen+1), "a\nb"} {
+		if ValidRunID(id) {
+			t.Errorf("ValidRunID(%q) = true", id)
+		}
+	}
+}
+
 func TestJoinStaysInside(t *testing.T) {
 	root := t.TempDir()
 	d, err := Create(root, "run1")

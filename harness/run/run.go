@@ -208,10 +208,7 @@ func (r *Runner) open() error {
 	now := time.Now()
 	var d *results.Dir
 	for i := 0; ; i++ {
-		id := results.NewRunID(now, s.Name)
-		if i > 0 {
-			id += "-" + strconv.Itoa(i+1)
-		}
+		id := results.NewRunID(now, s.Name, i+1)
 		d, err = results.Create(r.opts.ResultsRoot, id)
 		if err == nil {
 			break
