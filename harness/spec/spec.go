@@ -30,12 +30,15 @@ const DefaultMaxCells = 500
 
 // A Spec is a decoded and validated bench.yaml.
 type Spec struct {
-	Name            string     `yaml:"name"`
-	Description     string     `yaml:"description"`
-	Toolchains      []string   `yaml:"toolchains"`
-	Matrix          Matrix     `yaml:"matrix"`
-	Exclude         []Selector `yaml:"exclude"`
-	Workloads       []Workload `yaml:"workloads"`
+	Name        string     `yaml:"name"`
+	Description string     `yaml:"description"`
+	Toolchains  []string   `yaml:"toolchains"`
+	Matrix      Matrix     `yaml:"matrix"`
+	Exclude     []Selector `yaml:"exclude"`
+	Workloads   []Workload `yaml:"workloads"`
+	// Declared are the questions the spec asks at the top level
+	// (questions:); Questions returns them with each workload's own.
+	Declared        []Question `yaml:"questions"`
 	Runs            Runs       `yaml:"runs"`
 	Profiles        []string   `yaml:"profiles"`
 	Gate            Gate       `yaml:"gate"`
@@ -187,8 +190,10 @@ type Workload struct {
 	MaxErrors Percent  `yaml:"max_errors"`
 	Requires  []string `yaml:"requires"`
 	Matrix    *Matrix  `yaml:"matrix"`
-	Params    Params   `yaml:"params"`
-	Timeout   Duration `yaml:"timeout"`
+	// Compare are questions about this workload alone.
+	Compare []Question `yaml:"compare"`
+	Params  Params     `yaml:"params"`
+	Timeout Duration   `yaml:"timeout"`
 	// gotest
 	Bench     string `yaml:"bench"`
 	Benchtime string `yaml:"benchtime"`

@@ -89,6 +89,7 @@ func (s *Spec) validate() ErrorList {
 	if len(v.errs) == 0 && len(s.failed) == 0 {
 		v.cellLimit()
 	}
+	v.questions()
 	return v.errs
 }
 
