@@ -254,6 +254,25 @@ func writePlan(w io.Writer, p *plan.Plan, verbose bool) {
 	}
 	tw.Flush()
 
+	fmt.Fprintf(w, "\nquestions (one answer per combination of what is held fixed):\n")
+	points := p.Spec.Points()
+	for _, q := range p.Spec.Questions() {
+		derived := ""
+		if q.Derived {
+			derived = ", derived"
+		}
+		var base []string
+		for _, kv := range q.Base {
+			base = append(base, kv.Key+"="+or(kv.Value, "default"))
+		}
+		n := len(q.Groups(points))
+		answers := "answers"
+		if n == 1 {
+			answers = "answer"
+		}
+		fmt.Fprintf(w, "  %s\n    by %s, base %s; %d %s%s\n", q.Title, strings.Join(q.By, "×"), strings.Join(base, ","), n, answers, derived)
+	}
+
 	fmt.Fprintf(w, "\nbuilds:\n")
 	tw = tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
 	for _, b := range p.Builds {

@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/perfharness/harness/harness/host"
+	"github.com/perfharness/harness/harness/spec"
 )
 
 // FormatVersion is the manifest format this package writes. Readers refuse
@@ -131,10 +132,26 @@ type Manifest struct {
 	Gate       Gate     `json:"gate"`
 	// Report is the spec's report section: the projection its report uses
 	// unless the command line says otherwise.
-	Report   Projection `json:"report,omitzero"`
-	Builds   []*Build   `json:"builds"`
-	Cells    []*Cell    `json:"cells"`
-	Warnings []string   `json:"warnings"`
+	Report Projection `json:"report,omitzero"`
+	// Questions are the spec's questions as resolved (declared with their
+	// defaults, or derived), in the spec's terms: toolchains by the names
+	// the spec gives them, "" for a dimension's default.
+	Questions []Question `json:"questions,omitempty"`
+	Builds    []*Build   `json:"builds"`
+	Cells     []*Cell    `json:"cells"`
+	Warnings  []string   `json:"warnings"`
+}
+
+// A Question is a spec question as recorded (see spec.Question).
+type Question struct {
+	Title     string   `json:"title"`
+	Workloads []string `json:"workloads,omitempty"`
+	By        []string `json:"by"`
+	Base      []KV     `json:"base"`
+	Metrics   []string `json:"metrics,omitempty"`
+	Fixed     []string `json:"fixed,omitempty"`
+	Where     []KV     `json:"where,omitempty"`
+	Derived   bool     `json:"derived,omitempty"`
 }
 
 // Gate is the spec's gate section, resolved.
@@ -545,4 +562,34 @@ func SetLatest(root, runID string) error {
 		return err
 	}
 	return nil
+}
+
+// QuestionsOf records a spec's questions.
+func QuestionsOf(qs []spec.Question) []Question {
+	kvs := func(in []spec.KV) []KV {
+		var out []KV
+		for _, kv := range in {
+			out = append(out, KV{Key: kv.Key, Value: kv.Value})
+		}
+		return out
+	}
+	var out []Question
+	for _, q := range qs {
+		out = append(out, Question{Title: q.Title, Workloads: q.Workloads, By: q.By, Base: kvs(q.Base),
+			Metrics: q.Metrics, Fixed: q.Fixed, Where: kvs(q.Where), Derived: q.Derived})
+	}
+	return out
+}
+
+// Spec returns the recorded question in the spec package's terms.
+func (q Question) Spec() spec.Question {
+	kvs := func(in []KV) []spec.KV {
+		var out []spec.KV
+		for _, kv := range in {
+			out = append(out, spec.KV{Key: kv.Key, Value: kv.Value})
+		}
+		return out
+	}
+	return spec.Question{Title: q.Title, Workloads: q.Workloads, By: q.By, Base: kvs(q.Base),
+		Metrics: q.Metrics, Fixed: q.Fixed, Where: kvs(q.Where), Derived: q.Derived}
 }

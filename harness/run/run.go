@@ -244,6 +244,7 @@ func (r *Runner) open() error {
 	for _, d := range p.Dimensions {
 		m.Dimensions = append(m.Dimensions, string(d))
 	}
+	m.Questions = results.QuestionsOf(s.Questions())
 	for _, tc := range p.Toolchains {
 		id, _ := tc.Identity()
 		m.Toolchains = append(m.Toolchains, results.Toolchain{Name: tc.Name, Version: tc.Version, GOROOT: tc.GOROOT,
