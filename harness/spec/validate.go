@@ -110,6 +110,8 @@ func (v *validator) toolchains() {
 		case filepath.IsAbs(t) || strings.HasPrefix(t, "./") || strings.HasPrefix(t, "../"):
 			if strings.ContainsAny(t, "\x00\n") {
 				v.errorf(p, "invalid GOROOT path %q", t)
+			} else if msg := v.checkPath(t); msg != "" {
+				v.errorf(p, "%q: %s", t, msg)
 			}
 		case strings.HasPrefix(t, "go"):
 			v.errorf(p, "invalid toolchain %q: want a released version such as go1.27.3", t)
@@ -286,19 +288,32 @@ func (v *validator) checkPGO(s string) string {
 }
 
 // checkPath rejects a relative path that climbs out of the repository the
-// spec lives in. Absolute paths are allowed: pointing outside is then an
-// explicit choice, not an accident of "../".
+// spec lives in, by its text ("../..") or through a symlink. Absolute paths
+// are allowed: pointing outside is then an explicit choice, not an accident
+// of "../" or of a link.
 func (v *validator) checkPath(p string) string {
 	if filepath.IsAbs(p) || v.s.Dir == "" {
 		return ""
 	}
 	root := repoRoot(v.s.Dir)
 	full := filepath.Join(v.s.Dir, p)
-	rel, err := filepath.Rel(root, full)
-	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+	if !inside(root, full) {
 		return "path escapes the repository holding the spec (use an absolute path to point outside it)"
 	}
+	// A path that does not exist yet is reported by plan; one that does is
+	// judged by where it really leads.
+	realRoot, err1 := filepath.EvalSymlinks(root)
+	real, err2 := filepath.EvalSymlinks(full)
+	if err1 == nil && err2 == nil && !inside(realRoot, real) {
+		return fmt.Sprintf("path leads through a symlink to %s, outside the repository holding the spec (use an absolute path to point outside it)", real)
+	}
 	return ""
+}
+
+// inside reports whether path is root or below it, by their text.
+func inside(root, path string) bool {
+	rel, err := filepath.Rel(root, path)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
 // repoRoot is the nearest folder at or above dir holding .git, or dir itself.
