@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/perfharness/harness/harness/host"
+	"github.com/perfharness/harness/harness/internal/peer"
 	"github.com/perfharness/harness/harness/results"
 )
 
@@ -178,10 +179,15 @@ func TestGateExitCodes(t *testing.T) {
 			if err := json.Unmarshal(data, &rep); err != nil || rep.ExitCode != code {
 				t.Errorf("gate.json says exit %d (%v), the command exited %d", rep.ExitCode, err, code)
 			}
-			for _, f := range []string{"summary.md", "junit.xml"} {
-				if _, err := os.Stat(filepath.Join(out, f)); err != nil {
-					t.Errorf("%s not written: %v", f, err)
-				}
+			if _, err := os.Stat(filepath.Join(out, "summary.md")); err != nil {
+				t.Errorf("summary.md not written: %v", err)
+			}
+			junit, err := os.ReadFile(filepath.Join(out, "junit.xml"))
+			if err != nil {
+				t.Fatalf("junit.xml not written: %v", err)
+			}
+			if valid, msg := peer.XMLLint(t, peer.JUnit10, junit); !valid {
+				t.Errorf("junit.xml is not valid against %s:\n%s", peer.JUnit10, msg)
 			}
 		})
 	}
@@ -213,12 +219,14 @@ func TestGateOutputs(t *testing.T) {
 		t.Errorf("summary.md:\n%s", md)
 	}
 	var doc struct {
-		XMLName  xml.Name `xml:"testsuites"`
-		Failures int      `xml:"failures,attr"`
+		XMLName xml.Name `xml:"testsuites"`
+		Suite   struct {
+			Failures int `xml:"failures,attr"`
+		} `xml:"testsuite"`
 	}
 	data, _ := os.ReadFile(filepath.Join(dir, "junit.xml"))
-	if err := xml.Unmarshal(data, &doc); err != nil || doc.Failures < 1 {
-		t.Errorf("junit.xml: %d failures, %v", doc.Failures, err)
+	if err := xml.Unmarshal(data, &doc); err != nil || doc.Suite.Failures < 1 {
+		t.Errorf("junit.xml: %d failures, %v", doc.Suite.Failures, err)
 	}
 	// A link planted in the output folder must not lead a write outside.
 	outside := t.TempDir()

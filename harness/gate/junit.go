@@ -12,31 +12,48 @@ import (
 // <testcase> per benchmark × configuration × metric. A regression that
 // fails the gate is a <failure> whose body is the comparison row; a
 // problem that makes the comparison invalid is a test case with an
-// <error>; a metric with too few samples is an <error> too.
+// <error>; a metric with too few samples is an <error> too; a metric
+// shown but not gated is <skipped>. The suite's system-out holds the
+// report's warnings.
+//
+// Note: the file is checked against two schemas (testdata/*.xsd). It is
+// valid against the Jenkins xunit-plugin's junit-10.xsd, the one Jenkins,
+// GitLab and most importers follow. The stricter Apache Ant JUnitReport
+// schema (windyroad's JUnit.xsd) also wants: no attributes on
+// <testsuites>; package and id on each <testsuite>; timestamp (without a
+// zone) and hostname on it; its properties, test cases, system-out and
+// system-err in that order, all present; a type on every failure and
+// error; at most one outcome per test case. Those cost the other readers
+// nothing and are met (the totals live on the one <testsuite>, where
+// every importer reads them). What Ant has no notion of is a skipped test:
+// neither a skipped attribute nor a <skipped> element. The harness keeps
+// them, because they are how a not-gated change shows in Jenkins and
+// GitLab, so the file is Ant-valid exactly when every metric is gated.
 
 type junitSuites struct {
-	XMLName  xml.Name     `xml:"testsuites"`
-	Name     string       `xml:"name,attr"`
-	Tests    int          `xml:"tests,attr"`
-	Failures int          `xml:"failures,attr"`
-	Errors   int          `xml:"errors,attr"`
-	Skipped  int          `xml:"skipped,attr"`
-	Time     string       `xml:"time,attr"`
-	Suites   []junitSuite `xml:"testsuite"`
+	XMLName xml.Name     `xml:"testsuites"`
+	Suites  []junitSuite `xml:"testsuite"`
 }
 
 type junitSuite struct {
 	Name       string          `xml:"name,attr"`
+	Package    string          `xml:"package,attr"`
+	ID         int             `xml:"id,attr"`
 	Tests      int             `xml:"tests,attr"`
 	Failures   int             `xml:"failures,attr"`
 	Errors     int             `xml:"errors,attr"`
-	Skipped    int             `xml:"skipped,attr"`
+	Skipped    int             `xml:"skipped,attr,omitempty"`
 	Time       string          `xml:"time,attr"`
 	Timestamp  string          `xml:"timestamp,attr,omitempty"`
-	Hostname   string          `xml:"hostname,attr,omitempty"`
+	Hostname   string          `xml:"hostname,attr"`
 	Properties []junitProperty `xml:"properties>property"`
 	Cases      []junitCase     `xml:"testcase"`
-	SystemOut  string          `xml:"system-out,omitempty"`
+	SystemOut  junitText       `xml:"system-out"`
+	SystemErr  junitText       `xml:"system-err"`
+}
+
+type junitText struct {
+	Text string `xml:",cdata"`
 }
 
 type junitProperty struct {
@@ -75,8 +92,8 @@ func xmlSafe(s string) string {
 // WriteJUnit renders the report as JUnit XML.
 func WriteJUnit(w io.Writer, r *Report) error {
 	s := junitSuite{
-		Name: fmt.Sprintf("harness gate %s vs %s", r.Candidate.RunID, r.Baseline.RunID),
-		Time: "0", Hostname: r.Candidate.Host,
+		Name:    fmt.Sprintf("harness gate %s vs %s", r.Candidate.RunID, r.Baseline.RunID),
+		Package: "harness.gate", Time: "0", Hostname: r.Candidate.Host,
 	}
 	if !r.Candidate.Started.IsZero() {
 		s.Timestamp = r.Candidate.Started.UTC().Format("2006-01-02T15:04:05")
@@ -118,14 +135,16 @@ func WriteJUnit(w io.Writer, r *Report) error {
 			c.Error = &junitProblem{Message: "too few samples to test", Type: "too-few-samples", Body: text}
 			s.Errors++
 		case !row.Gated:
-			c.Skipped = &junitProblem{Message: "not gated: " + rowVerdict(row), Body: text}
+			c.Skipped = &junitProblem{Message: "not gated: " + rowVerdict(row), Type: "not-gated", Body: text}
 			s.Skipped++
 		}
 		s.Cases = append(s.Cases, c)
 	}
 	s.Tests = len(s.Cases)
-	doc := junitSuites{Name: "harness gate", Tests: s.Tests, Failures: s.Failures, Errors: s.Errors, Skipped: s.Skipped,
-		Time: "0", Suites: []junitSuite{s}}
+	for _, w := range r.Warnings {
+		s.SystemOut.Text += xmlSafe("warning: "+w) + "\n"
+	}
+	doc := junitSuites{Suites: []junitSuite{s}}
 	if _, err := io.WriteString(w, xml.Header); err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/perfharness/harness/harness/compare"
+	"github.com/perfharness/harness/harness/internal/peer"
 	"github.com/perfharness/harness/harness/results"
 )
 
@@ -131,15 +132,13 @@ func TestMarkdownTruncates(t *testing.T) {
 	}
 }
 
-// The JUnit shape CI systems read (the common JUnit XSD): attributes as
-// decoded here, counts consistent with the cases.
+// The JUnit shape CI systems read: attributes as decoded here, counts
+// consistent with the cases. The schemas themselves are checked by xmllint
+// in TestJUnitSchemas.
 type xSuites struct {
-	XMLName  xml.Name `xml:"testsuites"`
-	Name     string   `xml:"name,attr"`
-	Tests    *int     `xml:"tests,attr"`
-	Failures *int     `xml:"failures,attr"`
-	Errors   *int     `xml:"errors,attr"`
-	Suites   []struct {
+	XMLName xml.Name   `xml:"testsuites"`
+	Attrs   []xml.Attr `xml:",any,attr"`
+	Suites  []struct {
 		Name       *string `xml:"name,attr"`
 		Tests      *int    `xml:"tests,attr"`
 		Failures   *int    `xml:"failures,attr"`
@@ -167,12 +166,14 @@ type xSuites struct {
 				Message string `xml:"message,attr"`
 			} `xml:"skipped"`
 		} `xml:"testcase"`
+		SystemOut *string `xml:"system-out"`
 	} `xml:"testsuite"`
 }
 
 func TestJUnit(t *testing.T) {
 	rep := sampleReport()
 	rep.Problems = append(rep.Problems, `candidate cell x: crashed: exit status 2 & "<boom>"`)
+	rep.Warnings = append(rep.Warnings, "baseline ran with go1.26.8 <local>")
 	rep.settle()
 	var b bytes.Buffer
 	if err := WriteJUnit(&b, rep); err != nil {
@@ -185,12 +186,15 @@ func TestJUnit(t *testing.T) {
 	if err := xml.Unmarshal(b.Bytes(), &doc); err != nil {
 		t.Fatalf("not well-formed XML: %v\n%s", err, b.String())
 	}
-	if len(doc.Suites) != 1 || doc.Tests == nil || doc.Failures == nil || doc.Errors == nil {
-		t.Fatalf("want <testsuites tests failures errors> with one <testsuite>")
+	if len(doc.Suites) != 1 || len(doc.Attrs) != 0 {
+		t.Fatalf("want a bare <testsuites> (Ant allows no attributes) with one <testsuite>")
 	}
 	s := doc.Suites[0]
-	if s.Name == nil || s.Tests == nil || s.Failures == nil || s.Errors == nil || s.Skipped == nil || s.Time == nil {
-		t.Fatalf("testsuite lacks a required attribute")
+	if s.Name == nil || s.Tests == nil || s.Failures == nil || s.Errors == nil || s.Skipped == nil || s.Time == nil || s.SystemOut == nil {
+		t.Fatalf("testsuite lacks a required attribute or its system-out")
+	}
+	if *s.SystemOut != "warning: baseline ran with go1.26.8 <local>\n" {
+		t.Errorf("system-out should hold the warnings: %q", *s.SystemOut)
 	}
 	failures, errs, skipped := 0, 0, 0
 	for _, c := range s.Cases {
@@ -209,7 +213,7 @@ func TestJUnit(t *testing.T) {
 			}
 		}
 	}
-	if len(s.Cases) != *s.Tests || *doc.Tests != *s.Tests || failures != *s.Failures || errs != *s.Errors || skipped != *s.Skipped {
+	if len(s.Cases) != *s.Tests || failures != *s.Failures || errs != *s.Errors || skipped != *s.Skipped {
 		t.Errorf("counts: %d cases/%d tests, %d/%d failures, %d/%d errors, %d/%d skipped",
 			len(s.Cases), *s.Tests, failures, *s.Failures, errs, *s.Errors, skipped, *s.Skipped)
 	}
@@ -230,6 +234,65 @@ func TestJUnit(t *testing.T) {
 		}
 	}
 	golden(t, "report.junit.xml", b.String())
+}
+
+// TestJUnitSchemas validates the gate's JUnit output of each outcome with
+// xmllint against the Jenkins xunit-plugin schema, which it must always
+// meet, and against the strict Ant schema, which it meets except for the
+// skipped (not gated) test cases Ant cannot express.
+func TestJUnitSchemas(t *testing.T) {
+	const row = "Json/op=decode-2"
+	cand := manifest("20261102-020000-nightly", t0.Add(24*time.Hour), jsonCell())
+	pass := Decide(Input{Baseline: manifest("20261101-020000-nightly", t0, jsonCell()), Candidate: cand,
+		Comparisons: []compare.Comparison{
+			cmpOf(cfgJSON, row, "p99-sec", -1, 0.000120, 0.000121, 10, 0.4),
+			cmpOf(cfgJSON, row, "ops/s", +1, 1000, 1000.2, 10, 0.8),
+			cmpOf(cfgJSON, "Weird|name<b> ]]> \x01", "B/op", -1, 2048, 1900, 10, 0.001),
+		}, Policy: Policy{Alpha: 0.05, Threshold: 0.05}})
+	regression := sampleReport()
+	invalid := sampleReport()
+	invalid.Problems = append(invalid.Problems, "candidate cell x: crashed: exit status 2 & \"<boom>\" ]]> \x00\x1b[31m")
+	invalid.Warnings = append(invalid.Warnings, "hosts differ <b>")
+	invalid.settle()
+	for _, tc := range []struct {
+		why      string
+		rep      *Report
+		outcome  Outcome
+		antValid bool
+	}{
+		{"pass, every metric gated: valid against both", pass, Pass, true},
+		{"regression, with not-gated metrics skipped", regression, Regressed, false},
+		{"invalid, with a problem holding markup, ]]> and control bytes", invalid, Invalid, false},
+	} {
+		t.Run(string(tc.outcome), func(t *testing.T) {
+			if tc.rep.Outcome != tc.outcome {
+				t.Fatalf("outcome %s, want %s (%s)", tc.rep.Outcome, tc.outcome, tc.why)
+			}
+			var b bytes.Buffer
+			if err := WriteJUnit(&b, tc.rep); err != nil {
+				t.Fatal(err)
+			}
+			if ok, out := peer.XMLLint(t, peer.JUnit10, b.Bytes()); !ok {
+				t.Errorf("%s: not valid against %s:\n%s\n%s", tc.why, peer.JUnit10, out, b.String())
+			}
+			ok, out := peer.XMLLint(t, peer.JUnitAnt, b.Bytes())
+			if ok != tc.antValid {
+				t.Errorf("%s: Ant schema valid = %v, want %v:\n%s", tc.why, ok, tc.antValid, out)
+			}
+			if ok {
+				return
+			}
+			// What Ant refuses is the skipped test cases, and only those.
+			for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+				if strings.HasSuffix(l, " fails to validate") {
+					continue
+				}
+				if !strings.Contains(l, "skipped") {
+					t.Errorf("%s: the Ant schema refuses more than the skipped cases: %s", tc.why, l)
+				}
+			}
+		})
+	}
 }
 
 func TestReportJSON(t *testing.T) {
