@@ -20,7 +20,10 @@
 //     report and gate use, and the size of each change with its
 //     confidence interval ([Effect], [EffectOf]: the Hodges–Lehmann shift
 //     and the interval that inverts the same Mann-Whitney U test): the one
-//     effect estimate the gate and the reports share.
+//     effect estimate the gate and the reports share. [Judge] turns two
+//     samples into a [Verdict] (effect, p, n, and lower / higher / no
+//     detectable difference with the minimum detectable effect at the
+//     data's noise, or unusable evidence): the report's Answers.
 //
 // Direction comes from the unit: a Unit line's better= wins, otherwise
 // rates (…/s) are better higher and times, sizes and counts better lower.
