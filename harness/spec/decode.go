@@ -483,6 +483,10 @@ func (r *Rate) decodeNode(d *decoder, n *yaml.Node, path string) {
 		d.errorf(n, path, "must be > 0 (got %s)", s)
 		return
 	}
+	if msg := checkRate(f); msg != "" {
+		d.errorf(n, path, "%s: %s", s, msg)
+		return
+	}
 	*r = Rate{PerSecond: f, Text: strings.TrimSpace(s)}
 }
 

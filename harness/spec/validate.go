@@ -36,7 +36,6 @@ var (
 	envVarRE     = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 	godebugRE    = regexp.MustCompile(`^[A-Za-z0-9_.]+=[^,\s]*$`)
 	goarm64RE    = regexp.MustCompile(`^v(8\.[0-9]|9\.[0-5])(,(lse|crypto))*$`)
-	memlimitRE   = regexp.MustCompile(`^[0-9]+(B|KiB|MiB|GiB|TiB)?$`)
 	benchtimeRE  = regexp.MustCompile(`^([0-9]+x|[0-9.]+(ns|us|µs|ms|s|m|h))$`)
 	methods      = []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
 	kinds        = []string{KindFixedRate, KindHTTP, KindGoTest}
@@ -153,10 +152,10 @@ func (v *validator) matrix(m *Matrix, path string) {
 		{DimGODEBUG, m.GODEBUG, checkGODEBUG},
 		{DimGOGC, m.GOGC, checkGOGC},
 		{DimGOMEMLIMIT, m.GOMEMLIMIT, func(s string) string {
-			if s == "" || s == "off" || memlimitRE.MatchString(s) {
-				return ""
+			if _, err := ParseMemLimit(s); err != nil {
+				return err.Error()
 			}
-			return "want off or a size such as 512MiB"
+			return ""
 		}},
 	}
 	for _, d := range strs {
@@ -264,16 +263,6 @@ func checkGODEBUG(s string) string {
 		}
 	}
 	return ""
-}
-
-func checkGOGC(s string) string {
-	if s == "" || s == "off" {
-		return ""
-	}
-	if n, err := strconv.Atoi(s); err == nil && n >= 0 {
-		return ""
-	}
-	return "want off or a non-negative integer percentage"
 }
 
 func (v *validator) checkPGO(s string) string {
@@ -423,6 +412,8 @@ func (v *validator) workloadKind(w *Workload, p string) {
 		}
 		if w.Warmup < 0 {
 			v.errorf(join(p, "warmup"), "must be >= 0 (got %s)", w.Warmup)
+		} else if w.Duration > 0 && w.Warmup > Duration(maxRunLength)-w.Duration {
+			v.errorf(join(p, "duration"), "warmup plus duration must be at most %dh (got %s + %s)", maxRunLength/time.Hour, w.Warmup, w.Duration)
 		}
 		if w.Concurrency == 0 && !given("concurrency") {
 			w.Concurrency = DefaultConcurrency
@@ -443,7 +434,7 @@ func (v *validator) workloadKind(w *Workload, p string) {
 			v.errorf(join(p, "max_backlog"), "must be >= 0 (got %d)", w.MaxBacklog)
 		}
 		if w.Schedule != "" {
-			if msg := checkSchedule(w.Schedule); msg != "" {
+			if msg := checkSchedule(w.Schedule, w.Duration.D()); msg != "" {
 				v.errorf(join(p, "schedule"), "%q: %s", w.Schedule, msg)
 			}
 		}
@@ -537,7 +528,7 @@ func (v *validator) ops(w *Workload, p string) {
 
 // checkSchedule accepts the driver's schedule forms: constant:R,
 // steps:R1,R2,... and ramp:R1-R2 (rates in ops/s).
-func checkSchedule(s string) string {
+func checkSchedule(s string, d time.Duration) string {
 	kind, rest, ok := strings.Cut(s, ":")
 	if !ok {
 		return "want constant:R, steps:R1,R2,... or ramp:FROM-TO"
@@ -561,6 +552,12 @@ func checkSchedule(s string) string {
 		if err != nil || !(f > 0) {
 			return fmt.Sprintf("rate %q must be a number > 0", r)
 		}
+		if msg := checkRate(f); msg != "" {
+			return fmt.Sprintf("rate %q: %s", r, msg)
+		}
+	}
+	if kind == "steps" && len(parts) > 0 && d/time.Duration(len(parts)) <= 0 {
+		return fmt.Sprintf("%d steps do not fit in a duration of %s", len(parts), d)
 	}
 	return ""
 }
