@@ -151,11 +151,29 @@ func Make(ctx context.Context, s *spec.Spec, h host.Fingerprint, opts Options) (
 	p.Dimensions = spec.UsedDimensions(specCells)
 	versions := toolchainLabels(s.Toolchains, byName)
 	reported := map[string]bool{}
+	warned := map[string]bool{}
 	builds := map[string]*Build{}
 	for _, sc := range specCells {
 		c := &Cell{Cell: sc, TC: byName[sc.Toolchain], Status: Planned}
 		p.Cells = append(p.Cells, c)
-		if err := p.check(ctx, c, opts); err != nil {
+		err := p.checkCPUOptions(c, warned)
+		if err == nil {
+			err = p.check(ctx, c, opts)
+		}
+		if err != nil {
+			var ce *cpuOptionError
+			if errors.As(err, &ce) && (!ce.levelOnly || !s.SkipUnsupported) {
+				hint := ""
+				if ce.levelOnly {
+					hint = " (pair this value with a lower goamd64, exclude the combination, or set skip_unsupported: true to skip such cells)"
+				}
+				e := s.Errorf(valuePath(s, sc.Workload, spec.DimGODEBUG, sc.GODEBUG), "%v%s", err, hint)
+				if key := e.Error(); !reported[key] {
+					reported[key] = true
+					errs = append(errs, e)
+				}
+				continue
+			}
 			var ue *toolchain.UnknownExperimentError
 			if errors.As(err, &ue) && !s.SkipUnsupported {
 				key := sc.Toolchain + "\x00" + sc.GOEXPERIMENT
@@ -165,7 +183,7 @@ func Make(ctx context.Context, s *spec.Spec, h host.Fingerprint, opts Options) (
 				}
 				continue
 			}
-			if errors.As(err, &ue) || errors.Is(err, errSkip) {
+			if errors.As(err, &ue) || errors.As(err, &ce) || errors.Is(err, errSkip) {
 				c.Status, c.Reason = Skipped, strings.TrimPrefix(err.Error(), errSkip.Error()+": ")
 			} else {
 				errs = append(errs, s.Errorf(valuePath(s, sc.Workload, "", ""), "%s: %v", sc.ID, err))
@@ -380,12 +398,26 @@ func valuePath(s *spec.Spec, w *spec.Workload, dim spec.Dimension, value string)
 			} else {
 				m = w.Matrix
 			}
-			if dim == spec.DimGOEXPERIMENT && m != nil && i < len(m.GOEXPERIMENT) && m.GOEXPERIMENT[i] == value {
+			if vals := stringValues(m, dim); i < len(vals) && vals[i] == value {
 				return path
 			}
 		}
 	}
 	return fmt.Sprintf("workloads[%d]", wi)
+}
+
+// stringValues returns the values of a string dimension of m that errors
+// point at.
+func stringValues(m *spec.Matrix, dim spec.Dimension) []string {
+	switch {
+	case m == nil:
+		return nil
+	case dim == spec.DimGOEXPERIMENT:
+		return m.GOEXPERIMENT
+	case dim == spec.DimGODEBUG:
+		return m.GODEBUG
+	}
+	return nil
 }
 
 // toolchainLabels picks each toolchain's bench.txt label: its Go version,

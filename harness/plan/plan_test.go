@@ -3,9 +3,11 @@ package plan
 import (
 	"context"
 	"errors"
+	"flag"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -247,6 +249,89 @@ workloads:
 	// A gcflags value is one argv element, shell metacharacters included.
 	if !slices.Contains(c.Build.Flags, "-gcflags=all=-l; touch /tmp/pwned") {
 		t.Errorf("build flags = %q", c.Build.Flags)
+	}
+}
+
+var update = flag.Bool("update", false, "rewrite golden files under testdata/")
+
+// TestBadPlans plans every spec under testdata/bad with the local toolchain
+// on an amd64 host and compares the errors with the .golden file beside it.
+// The lists a toolchain prints (its CPU options, its experiments) vary with
+// its version, so they are replaced by "…" before comparing; the test checks
+// separately that they are there.
+func TestBadPlans(t *testing.T) {
+	needToolchains(t)
+	files, err := filepath.Glob("testdata/bad/*.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lists := regexp.MustCompile(`(its options are|it knows): [^;\n]*`)
+	for _, file := range files {
+		t.Run(strings.TrimSuffix(filepath.Base(file), ".yaml"), func(t *testing.T) {
+			s, err := spec.Load(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = makePlan(t, s, fakeHost())
+			var list spec.ErrorList
+			if !errors.As(err, &list) {
+				t.Fatalf("plan error %T, want a spec.ErrorList: %v", err, err)
+			}
+			for _, e := range list {
+				if e.Line == 0 || e.Col == 0 {
+					t.Errorf("error without a position: %v", e)
+				}
+				if m := lists.FindString(e.Msg); m != "" && !strings.Contains(m, ", ") {
+					t.Errorf("a list of one or none: %v", e)
+				}
+			}
+			got := lists.ReplaceAllString(err.Error(), "$1: …") + "\n"
+			golden := strings.TrimSuffix(file, ".yaml") + ".golden"
+			if *update {
+				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test -update to create it)", err)
+			}
+			if got != string(want) {
+				t.Errorf("errors differ from %s (go test -update rewrites it):\n got: %s\nwant: %s", golden, got, want)
+			}
+		})
+	}
+}
+
+// TestCPUOptionsSkipUnsupported: with skip_unsupported, a CPU option that
+// the cell's GOAMD64 level requires skips the cell with the reason; a name
+// the toolchain does not have at all is still an error.
+func TestCPUOptionsSkipUnsupported(t *testing.T) {
+	needToolchains(t)
+	s := load(t, `
+toolchains: [local]
+skip_unsupported: true
+matrix: {godebug: ["", cpu.avx2=off], goamd64: [v1, v3]}
+workloads:
+  - {name: w, kind: fixed-rate, package: ./pkg, ops: [op], rate: 1/s}
+`)
+	p, err := makePlan(t, s, fakeHost())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var skipped []string
+	for _, c := range p.Cells {
+		if c.Status == Skipped {
+			skipped = append(skipped, c.ID+": "+c.Reason)
+		}
+	}
+	if len(skipped) != 1 || !strings.Contains(skipped[0], "godebug=cpu.avx2=off") || !strings.Contains(skipped[0], "ignores it at GOAMD64=v3 and above, which require avx2") {
+		t.Errorf("skipped: %q, want the v3 cell with cpu.avx2=off", skipped)
+	}
+	s = load(t, strings.Replace(string(s.Source), "cpu.avx2=off", "cpu.avx2x=off", 1))
+	if _, err := makePlan(t, s, fakeHost()); err == nil || !strings.Contains(err.Error(), `did you mean "avx2"?`) {
+		t.Errorf("an unknown name with skip_unsupported: %v", err)
 	}
 }
 

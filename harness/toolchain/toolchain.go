@@ -53,6 +53,8 @@ type Toolchain struct {
 	mu       sync.Mutex
 	effCache map[string]effResult
 	id       string
+	cpuOpts  []CPUOption // see CPUOptions
+	cpuErr   error
 }
 
 type effResult struct {
