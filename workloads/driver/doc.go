@@ -94,6 +94,9 @@
 //	-max-lag-p99 D      generator lag P99 above this invalidates the run
 //	                    (default 1ms)
 //	-param K=V          op parameter, repeatable
+//	-iterations N       iterations mode (below): exactly N closed-loop calls
+//	                    instead of a schedule; -rate, -schedule, -duration
+//	                    and -warmup do not apply, -concurrency must be 1
 //
 // Exit status: 0 when results were written (status ok or rate-not-achieved),
 // 1 when the run failed (result.json says why, when it could be written),
@@ -181,6 +184,32 @@
 // alloc_objects, B/op, allocs/op) come from runtime.ReadMemStats at each
 // end of the window, which is exact, as go test -benchmem is:
 // runtime/metrics counts small allocations a whole span at a time.
+//
+// # Iterations mode
+//
+// With -iterations N the driver calls the op exactly N times, one call
+// after the other on one goroutine, after Setup and with no warm-up: a
+// closed loop with no pacing, for the harness's instructions tier. There
+// the harness runs the workload under valgrind twice, with N and 2N
+// iterations, and takes the difference of the two instruction counts as N
+// ops' worth: process start, the runtime's start-up, Setup and writing the
+// files cancel. For that the loop must cost the same per call whatever the
+// wall clock does, so it reads no clock between calls, records no latency
+// (latency, latency_actual and lag stay empty, and there is no
+// latency.hlog or progress.json), starts no goroutine, and checks for an
+// interrupt with a non-blocking receive. Pacing would mean nothing on
+// valgrind's slowed-down virtual CPU anyway.
+//
+// result.json then has "iterations": N, schedule "closed-loop", scheduled N,
+// completed (and issued) the calls made, errors, elapsed_ns (the loop's wall
+// time), achieved_rate (calls per second, closed loop) and the runtime
+// figures of the loop, whose allocation counts are exact to the object
+// (ReadMemStats right before the first call and right after the last).
+// The status is ok, failed when Setup failed or a call panicked (the loop
+// stops there), or rate-not-achieved with "interrupted" when SIGTERM or
+// SIGINT stopped the loop early. bench.txt has one result line: the
+// iteration count is the calls made, with ns/op (closed-loop wall time per
+// call), allocs/op, B/op and errors.
 //
 // # Server workloads
 //

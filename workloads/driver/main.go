@@ -71,8 +71,11 @@ func Command(ctx context.Context, ops Ops, args []string, stdout, stderr io.Writ
 		}
 		return ExitOK
 	}
-	rateSet := false
-	fs.Visit(func(f *flag.Flag) { rateSet = rateSet || f.Name == "rate" })
+	var set flagsSet
+	fs.Visit(func(f *flag.Flag) {
+		set.rate = set.rate || f.Name == "rate"
+		set.window = set.window || f.Name == "duration" || f.Name == "warmup"
+	})
 	op, ok := ops[cfg.Op]
 	if !ok && cfg.Op != "" {
 		return usage(stderr, &cfg, fmt.Errorf("-op: unknown op %q; the ops are:\n%s", cfg.Op, describeOps(ops)))
@@ -80,7 +83,7 @@ func Command(ctx context.Context, ops Ops, args []string, stdout, stderr io.Writ
 	if !ok {
 		op = Func(nil) // check reports the missing -op with the other problems
 	}
-	res, err := run(ctx, cfg, rateSet, op)
+	res, err := run(ctx, cfg, set, op)
 	return Report(res, err, &cfg, stdout, stderr)
 }
 
@@ -95,10 +98,16 @@ func Report(res *Result, err error, cfg *Config, stdout, stderr io.Writer) int {
 		for _, w := range res.Warnings {
 			fmt.Fprintf(stderr, "warning: %s\n", w)
 		}
-		fmt.Fprintf(stdout, "%s: %s %.6g/%.6g ops/s, latency p50 %v p99 %v max %v, lag p99 %v%s\n",
-			BenchName(res.Name, res.Op, res.GOMAXPROCS), res.Status, res.AchievedRate, res.TargetRate,
-			time.Duration(res.Latency.P50Ns), time.Duration(res.Latency.P99Ns), time.Duration(res.Latency.MaxNs),
-			time.Duration(res.Lag.P99Ns), reasonSuffix(res.Reason))
+		if res.Iterations > 0 {
+			fmt.Fprintf(stdout, "%s: %s %d of %d iterations closed loop, %v/op%s\n",
+				BenchName(res.Name, res.Op, res.GOMAXPROCS), res.Status, res.Completed, res.Iterations,
+				time.Duration(res.nsPerCall()), reasonSuffix(res.Reason))
+		} else {
+			fmt.Fprintf(stdout, "%s: %s %.6g/%.6g ops/s, latency p50 %v p99 %v max %v, lag p99 %v%s\n",
+				BenchName(res.Name, res.Op, res.GOMAXPROCS), res.Status, res.AchievedRate, res.TargetRate,
+				time.Duration(res.Latency.P50Ns), time.Duration(res.Latency.P99Ns), time.Duration(res.Latency.MaxNs),
+				time.Duration(res.Lag.P99Ns), reasonSuffix(res.Reason))
+		}
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "error: %v\n", err)

@@ -43,7 +43,9 @@ type Result struct {
 	Env           map[string]string `json:"env"`
 	GOMAXPROCS    int               `json:"gomaxprocs"`
 
-	Schedule     string            `json:"schedule"`
+	Schedule string `json:"schedule"`
+	// Iterations is set in iterations mode: the closed-loop calls asked for.
+	Iterations   uint64            `json:"iterations,omitempty"`
 	TargetRate   float64           `json:"target_rate"`
 	AchievedRate float64           `json:"achieved_rate"`
 	WarmupNs     int64             `json:"warmup_ns"`
@@ -245,4 +247,30 @@ func fmtMetric(v float64) string {
 		return fmt.Sprintf("%d", int64(v))
 	}
 	return fmt.Sprintf("%.7g", v)
+}
+
+// writeIterationsBench writes bench.txt in iterations mode: one result line
+// with the loop's closed-loop ns/op, the allocations per call and the
+// errors. There are no latency percentiles: the loop reads no clock between
+// calls.
+func (r *Result) writeIterationsBench(w io.Writer) error {
+	if _, err := fmt.Fprintln(w, "Unit errors better=lower assume=nothing"); err != nil {
+		return err
+	}
+	if r.Completed == 0 {
+		return nil
+	}
+	n := float64(r.Completed)
+	_, err := fmt.Fprintf(w, "%s\t%d\t%s ns/op\t%s allocs/op\t%s B/op\t%d errors\n",
+		BenchName(r.Name, r.Op, r.GOMAXPROCS), r.Completed, fmtMetric(r.nsPerCall()),
+		fmtMetric(float64(r.Runtime.AllocObjects)/n), fmtMetric(float64(r.Runtime.AllocB)/n), r.Errors)
+	return err
+}
+
+// nsPerCall is the closed-loop wall time per call in iterations mode.
+func (r *Result) nsPerCall() float64 {
+	if r.Completed == 0 {
+		return 0
+	}
+	return float64(r.ElapsedNs) / float64(r.Completed)
 }

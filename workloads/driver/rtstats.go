@@ -76,6 +76,25 @@ var supportedMetrics = sync.OnceValue(func() map[string]bool {
 })
 
 func takeSnapshot() snapshot {
+	s := readMetrics()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	s.totalAlloc, s.mallocs = ms.TotalAlloc, ms.Mallocs
+	return s
+}
+
+// takeEndSnapshot is takeSnapshot for the end of a window whose allocation
+// counts must be exact to the object: it reads MemStats before it allocates
+// anything for the metrics.
+func takeEndSnapshot() snapshot {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	s := readMetrics()
+	s.totalAlloc, s.mallocs = ms.TotalAlloc, ms.Mallocs
+	return s
+}
+
+func readMetrics() snapshot {
 	supported := supportedMetrics()
 	var samples []metrics.Sample
 	for _, names := range [][]string{mGCCycles, mPauses, mPauseCPU, mHeapGoal, mLiveHeap, mGoroutines} {
@@ -91,9 +110,6 @@ func takeSnapshot() snapshot {
 	for _, x := range samples {
 		s.vals[x.Name] = x.Value
 	}
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	s.totalAlloc, s.mallocs = ms.TotalAlloc, ms.Mallocs
 	return s
 }
 

@@ -36,6 +36,10 @@ type Config struct {
 	// of lag matter less than the core.
 	Spin   time.Duration
 	Params map[string]string // -param key=value
+	// Iterations, when > 0, runs the op exactly this many times closed loop
+	// instead of playing a schedule (see runIterations): for counting
+	// instructions, where pacing means nothing.
+	Iterations uint64
 }
 
 // Defaults for the protocol flags.
@@ -85,6 +89,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.Float64Var(&c.RateTolerance, "rate-tolerance", c.RateTolerance, "`fraction` of the target rate the achieved rate may miss")
 	fs.DurationVar(&c.MaxLagP99, "max-lag-p99", or(c.MaxLagP99, DefaultMaxLagP99), "generator lag P99 above this marks the run rate-not-achieved")
 	fs.Var(paramFlag(c.Params), "param", "op parameter `key=value` (repeatable)")
+	fs.Uint64Var(&c.Iterations, "iterations", c.Iterations, "run the op exactly `n` times closed loop, one call after another, instead of a paced schedule (no -rate, -schedule, -duration or -warmup)")
 	if c.Spin == 0 {
 		c.Spin = DefaultSpin // a negative Spin (never) stays the caller's default
 	}
@@ -112,9 +117,19 @@ func (f *spinFlag) Set(s string) error {
 	return nil
 }
 
+// flagsSet says which flags the command line set explicitly, where a
+// flag's default cannot tell.
+type flagsSet struct {
+	rate   bool // -rate
+	window bool // -duration or -warmup
+}
+
 // check validates c and builds its schedule (warm-up included); it reports
-// every problem at once.
-func (c *Config) check(rateSet bool) (*Plan, error) {
+// every problem at once. In iterations mode the plan is nil.
+func (c *Config) check(set flagsSet) (*Plan, error) {
+	if c.Iterations > 0 {
+		return nil, c.checkIterations(set)
+	}
 	var errs []error
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
 	if c.Op == "" {
@@ -138,7 +153,7 @@ func (c *Config) check(rateSet bool) (*Plan, error) {
 	if c.MaxLagP99 <= 0 {
 		bad("-max-lag-p99: must be > 0 (got %v)", c.MaxLagP99)
 	}
-	if c.Schedule != "" && rateSet {
+	if c.Schedule != "" && set.rate {
 		bad("-rate and -schedule: give one (the schedule sets the rates)")
 	}
 	if c.Schedule == "" && !(c.Rate > 0) {
@@ -174,19 +189,22 @@ func Run(ctx context.Context, cfg Config, op Op) (*Result, error) {
 	if cfg.Spin == 0 {
 		cfg.Spin = DefaultSpin
 	}
-	return run(ctx, cfg, cfg.Rate != 0, op)
+	return run(ctx, cfg, flagsSet{rate: cfg.Rate != 0}, op)
 }
 
-func run(ctx context.Context, cfg Config, rateSet bool, op Op) (*Result, error) {
+func run(ctx context.Context, cfg Config, set flagsSet, op Op) (*Result, error) {
 	if cfg.Name == "" {
 		cfg.Name = filepath.Base(os.Args[0])
 	}
-	plan, err := cfg.check(rateSet)
+	plan, err := cfg.check(set)
 	if err != nil {
 		return nil, &UsageError{err}
 	}
 	if err := os.MkdirAll(cfg.Out, 0o755); err != nil {
 		return nil, fmt.Errorf("creating -out: %w", err)
+	}
+	if cfg.Iterations > 0 {
+		return runIterations(ctx, cfg, op)
 	}
 	res := newResult(&cfg)
 	res.Schedule = plan.String()
