@@ -70,6 +70,28 @@ func (p *percentFlag) Set(s string) error {
 	return err
 }
 
+// fdrFlag is a false discovery rate given as "5%", "0.05" or "off".
+type fdrFlag struct {
+	percentFlag
+	off bool
+}
+
+func (f *fdrFlag) String() string {
+	if f.off {
+		return "off"
+	}
+	return f.percentFlag.String()
+}
+
+func (f *fdrFlag) Set(s string) error {
+	if strings.TrimSpace(s) == "off" {
+		f.off, f.set = true, true
+		return nil
+	}
+	f.off = false
+	return f.percentFlag.Set(s)
+}
+
 // parsePercent parses "5%" or a plain fraction "0.05".
 func parsePercent(s string) (float64, error) {
 	s = strings.TrimSpace(s)
@@ -87,6 +109,7 @@ func parsePercent(s string) (float64, error) {
 // gateFlags are the policy flags gate and calibrate share.
 type gateFlags struct {
 	alpha             *float64
+	fdr               fdrFlag
 	threshold         percentFlag
 	metrics           metricFlags
 	thresholdsFile    *string
@@ -97,6 +120,7 @@ type gateFlags struct {
 func addGateFlags(fs *flag.FlagSet) *gateFlags {
 	g := &gateFlags{metrics: metricFlags{}}
 	g.alpha = fs.Float64("alpha", 0, "significance level of the Mann-Whitney U test (default: the candidate spec's gate.alpha, else 0.05)")
+	fs.Var(&g.fdr, "fdr", "false discovery rate `PCT` kept over the gated comparisons (Benjamini–Hochberg), or off (default: the spec's gate.fdr, else 5%)")
 	fs.Var(&g.threshold, "threshold", "minimum effect size `PCT`, e.g. 5% (default: the spec's gate.threshold, else 5%)")
 	fs.Var(g.metrics, "metric", "the threshold of a metric, a workload or both, `KEY=PCT`: p99-ns=10%, json=8%, json:p99-ns=3% (naming a metric gates it; repeatable)")
 	g.thresholdsFile = fs.String("thresholds", "", "per-benchmark noise thresholds from harness calibrate (each a floor under the configured threshold)")
@@ -116,6 +140,9 @@ func (g *gateFlags) policy(m *results.Manifest) (gate.Policy, error) {
 	}
 	if g.threshold.set {
 		p.Threshold = g.threshold.v
+	}
+	if g.fdr.set {
+		p.FDR, p.FDROff = g.fdr.v, g.fdr.off
 	}
 	if len(g.metrics) > 0 && p.Metrics == nil {
 		p.Metrics = map[string]float64{}
@@ -352,9 +379,16 @@ func printVerdict(w io.Writer, rep *gate.Report, files []string) {
 		fmt.Fprintf(w, "  problem: %s\n", p)
 	}
 	for _, r := range rep.Regressions() {
-		fmt.Fprintf(w, "  regression: %s %s [%s]: %s → %s, %s (p=%.3g, threshold %s)\n", r.Benchmark, r.Unit, r.Config,
+		fmt.Fprintf(w, "  regression: %s %s [%s]: %s → %s, %s, CI [%s, %s] (p=%.3g, q=%.3g, threshold %s)\n", r.Benchmark, r.Unit, r.Config,
 			gate.FormatValue(float64(r.Base.Center), r.Unit), gate.FormatValue(float64(r.Cand.Center), r.Unit),
-			gate.SignedPercent(float64(r.Delta)), float64(r.P), gate.Percent(r.Threshold))
+			gate.SignedPercent(float64(r.Delta)), gate.SignedPercent(float64(r.CILow)), gate.SignedPercent(float64(r.CIHigh)),
+			float64(r.P), float64(r.Q), gate.Percent(r.Threshold))
+	}
+	if n := rep.Count(gate.Improvement); n > 0 {
+		fmt.Fprintf(w, "  improvements: %d (never fail the gate; listed in the summary)\n", n)
+	}
+	if n := rep.Count(gate.Imprecise) + rep.Count(gate.NotCompared); n > 0 {
+		fmt.Fprintf(w, "  not judged: %d comparisons (imprecise tails, cells not compared; the summary says why)\n", n)
 	}
 	if c := rep.Confirm; c != nil {
 		fmt.Fprintf(w, "  confirmation: %d cells rerun %d times: %d confirmed, %d cleared\n", len(c.Cells), c.Runs, c.Confirmed, c.Cleared)

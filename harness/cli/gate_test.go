@@ -156,6 +156,8 @@ func TestGateExitCodes(t *testing.T) {
 		{"no flags", nil, ExitUsage, "", "want --baseline and --candidate"},
 		{"bad threshold", []string{"--baseline", base, "--candidate", slow, "--threshold", "five"}, ExitUsage, "", "invalid percentage"},
 		{"bad alpha", []string{"--baseline", base, "--candidate", slow, "--alpha", "0.9"}, ExitUsage, "", "alpha must be in"},
+		{"--fdr off still finds the regression", []string{"--baseline", base, "--candidate", slow, "--fdr", "off"}, ExitRegression, "regression: Synthetic/op=spin-2 p50-sec", ""},
+		{"bad fdr", []string{"--baseline", base, "--candidate", slow, "--fdr", "80%"}, ExitUsage, "", "fdr must be in"},
 		{"same run twice", []string{"--baseline", base, "--candidate", base}, ExitUsage, "", "same run"},
 		{"no such run", []string{"--baseline", base, "--candidate", filepath.Join(root, "nope")}, ExitUsage, "", "no such results folder"},
 	} {

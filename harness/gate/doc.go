@@ -9,19 +9,25 @@
 // function says so):
 //
 //  1. A [Policy] says what counts: the significance level of the
-//     Mann-Whitney U test, and the minimum effect size (threshold) per
-//     metric, from the spec's gate section, flags and, optionally, noise
+//     Mann-Whitney U test, the false discovery rate kept over the gated
+//     comparisons, the ops a run needs beyond a latency quantile for it
+//     to be judged, and the minimum effect size (threshold) per metric, from the spec's gate section, flags and, optionally, noise
 //     thresholds calibrated on the host ([Thresholds], from harness
 //     calibrate). A calibrated threshold is a floor: it can only make the
 //     gate quieter where the host is noisier than the configured threshold
 //     assumes.
 //  2. [Decide] checks that the two runs can be compared at all (the
 //     candidate's cells all ran ok, same host, enough samples) and gives
-//     every benchmark × configuration × metric a [Verdict]. A regression
-//     is a significant change (p ≤ alpha) in the worse direction of the
-//     unit at least as large as the threshold. The [Report] holds the rows,
-//     the problems that make the run invalid and the warnings.
-//  3. The report renders as Markdown (significant changes first, then the
+//     every benchmark × configuration × metric a [Verdict] with the reason
+//     for it. Rows of cells a side cannot offer, and tail figures of runs
+//     too short to hold them, are not judged. The p-values of the gated
+//     rows judged are adjusted together ([AdjustBH]); a regression is a
+//     change with q ≤ FDR in the worse direction of the unit whose effect
+//     interval (compare.Effect) lies wholly beyond the threshold. The
+//     [Report] holds the rows, the problems that make the run invalid and
+//     the warnings.
+//  3. The report renders as Markdown (regressions first, improvements
+//     apart, then other changes, what was not judged and why, and the
 //     whole table in a collapsed section, bounded in size), JUnit XML (a
 //     test case per benchmark × metric, a regression is a failure) and
 //     JSON.

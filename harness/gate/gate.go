@@ -47,13 +47,33 @@ type Verdict string
 
 // Verdicts.
 const (
-	Regression    Verdict = "regression"       // significant, worse, at least the threshold
-	Improvement   Verdict = "improvement"      // significant, better, at least the threshold
-	Changed       Verdict = "changed"          // significant, at least the threshold, direction unknown
+	Regression  Verdict = "regression"  // significant, worse, its interval wholly beyond the threshold
+	Improvement Verdict = "improvement" // significant, better, its interval wholly beyond the threshold
+	Changed     Verdict = "changed"     // significant, beyond the threshold, direction unknown
+	// Inconclusive is a significant change whose estimate is beyond the
+	// threshold but whose interval reaches back within it: not enough
+	// evidence either way.
+	Inconclusive  Verdict = "inconclusive"
 	Small         Verdict = "within-threshold" // significant but smaller than the threshold
 	Unchanged     Verdict = "unchanged"        // not significant
 	TooFewSamples Verdict = "too-few-samples"  // the test cannot reach alpha with these samples
+	// Imprecise is a figure shown but not judged: a tail quantile (or the
+	// tail-driven mean) of runs too short to hold enough ops beyond it.
+	Imprecise Verdict = "imprecise"
+	// NotCompared is a row of a cell one side cannot offer (failed, or
+	// without enough valid runs): shown, never judged, never a change.
+	NotCompared Verdict = "not-compared"
 )
+
+// Judged reports whether the verdict is the outcome of the test (as
+// opposed to a row the gate declined to judge).
+func (v Verdict) Judged() bool {
+	switch v {
+	case TooFewSamples, Imprecise, NotCompared, "":
+		return false
+	}
+	return true
+}
 
 // A Float is a float64 that encodes in JSON even when infinite or NaN (as
 // the strings "+Inf", "-Inf", "NaN"), as a delta from zero is.
@@ -115,15 +135,27 @@ type Row struct {
 	Better    int    `json:"better"`         // +1 higher is better, -1 lower, 0 unknown
 	Base      Stat   `json:"baseline"`
 	Cand      Stat   `json:"candidate"`
-	Delta     Float  `json:"delta"` // (cand-base)/base
-	P         Float  `json:"p"`
+	Delta     Float  `json:"delta"` // (cand-base)/base of the centers
+	// CILow and CIHigh bound the effect (cand/base − 1, compare.Effect)
+	// at the policy's confidence, 1 − Alpha.
+	CILow  Float `json:"ci_low"`
+	CIHigh Float `json:"ci_high"`
+	P      Float `json:"p"`
+	// Q is P adjusted with Benjamini–Hochberg over the gated, judged rows
+	// (P itself when the adjustment is off); NaN for rows outside that
+	// family.
+	Q Float `json:"q"`
 	// Threshold is the minimum effect size that applied, and From where it
 	// came from; Gated says whether the row can fail the gate.
-	Threshold float64  `json:"threshold"`
-	From      string   `json:"threshold_from"`
-	Gated     bool     `json:"gated"`
-	Verdict   Verdict  `json:"verdict"`
-	Warnings  []string `json:"warnings,omitempty"`
+	Threshold float64 `json:"threshold"`
+	From      string  `json:"threshold_from"`
+	Gated     bool    `json:"gated"`
+	Verdict   Verdict `json:"verdict"`
+	// Why says how the verdict was reached, or why the row was not judged.
+	Why      string   `json:"why"`
+	Warnings []string `json:"warnings,omitempty"`
+
+	floor bool // an allocation figure under allocFloor: never beyond its threshold
 }
 
 // Fails reports whether the row fails the gate.
@@ -189,6 +221,10 @@ type Report struct {
 	Baseline  RunInfo `json:"baseline"`
 	Candidate RunInfo `json:"candidate"`
 	Alpha     float64 `json:"alpha"`
+	// FDR is the false discovery rate kept over the Family gated rows
+	// judged (Benjamini–Hochberg); 0 when the adjustment is off.
+	FDR       float64 `json:"fdr"`
+	Family    int     `json:"gated_comparisons"`
 	Threshold float64 `json:"threshold"`
 	// Thresholds names the calibration file used, if any.
 	Thresholds string `json:"thresholds,omitempty"`
@@ -210,6 +246,17 @@ func (r *Report) Regressions() []Row {
 	return out
 }
 
+// Count returns how many rows have verdict v (gated or not).
+func (r *Report) Count(v Verdict) int {
+	n := 0
+	for _, row := range r.Rows {
+		if row.Verdict == v {
+			n++
+		}
+	}
+	return n
+}
+
 // An Input is everything Decide needs: the two manifests and the
 // comparisons of their benchmarks (compare.Pair of their bench.txt).
 type Input struct {
@@ -221,19 +268,29 @@ type Input struct {
 }
 
 // Decide gives the verdict. It is pure: everything it reads is in in.
+//
+// Each comparison becomes a row. A row is not judged when a side's cell
+// cannot be compared, when it is a tail figure of runs too short to hold
+// it, or when the test cannot reach alpha with its samples (a problem if
+// the row is gated). The p-values of the gated rows that are judged form
+// one family, adjusted with Benjamini–Hochberg; a gated row is a
+// regression when its q is at most the FDR (and its p at most alpha), it
+// is worse in its unit's direction, and the effect's whole confidence
+// interval lies beyond the threshold.
 func Decide(in Input) *Report {
 	p := in.Policy.withDefaults()
-	rep := &Report{Format: ReportFormat, Alpha: p.Alpha, Threshold: p.Threshold, Thresholds: in.ThresholdsFile,
+	rep := &Report{Format: ReportFormat, Alpha: p.Alpha, FDR: p.fdr(), Threshold: p.Threshold, Thresholds: in.ThresholdsFile,
 		Baseline: Info(in.BaselinePath, in.Baseline), Candidate: Info(in.CandidatePath, in.Candidate),
 		Rows: []Row{}, Problems: []string{}, Warnings: []string{}}
-	checkRuns(rep, in.Baseline, in.Candidate, p)
+	excluded := checkRuns(rep, in.Baseline, in.Candidate, p)
 	if p.Calibrated != nil && p.Calibrated.HostID != "" && p.Calibrated.HostID != in.Candidate.Host.ID {
 		rep.Warnings = append(rep.Warnings, fmt.Sprintf("the thresholds file was calibrated on host %s (%s), not the candidate's host %s: its noise figures may not apply",
 			p.Calibrated.HostID, p.Calibrated.Host, in.Candidate.Host.ID))
 	}
 	for _, c := range in.Comparisons {
-		rep.Rows = append(rep.Rows, decideRow(c, p, in.Candidate))
+		rep.Rows = append(rep.Rows, assess(c, p, in.Baseline, in.Candidate, excluded))
 	}
+	rep.Family = judge(rep.Rows, p)
 	slices.SortStableFunc(rep.Rows, func(a, b Row) int {
 		return cmp.Or(cmp.Compare(a.Config, b.Config), cmp.Compare(a.Benchmark, b.Benchmark), cmp.Compare(a.Unit, b.Unit))
 	})
@@ -252,6 +309,9 @@ func Decide(in Input) *Report {
 	}
 	if few > 5 {
 		rep.Problems = append(rep.Problems, fmt.Sprintf("... and %d more metrics with too few samples", few-5))
+	}
+	if w := familyPower(rep.Rows, p); w != "" {
+		rep.Warnings = append(rep.Warnings, w)
 	}
 	rep.settle()
 	return rep
@@ -277,48 +337,161 @@ func (r *Report) settle() {
 	r.ExitCode = r.Outcome.ExitCode()
 }
 
-func decideRow(c compare.Comparison, p Policy, cand *results.Manifest) Row {
+// assess makes a comparison a row: its figures, its threshold, and the
+// verdicts that need no test (not compared, imprecise, too few samples).
+// The others are left to judge.
+func assess(c compare.Comparison, p Policy, base, cand *results.Manifest, excluded map[string]string) Row {
 	workload := ConfigValue(c.Table, "workload")
 	lim := p.limit(workload, c.Table, c.Row, c.Unit)
 	r := Row{
 		Workload: workload, Config: c.Table, Benchmark: c.Row, Unit: c.Unit, Better: c.Better,
-		Base: statOf(c.Base), Cand: statOf(c.Cand), Delta: Float(c.Delta), P: Float(c.P),
+		Base: statOf(c.Base), Cand: statOf(c.Cand), Delta: Float(c.Delta), P: Float(c.P), Q: Float(math.NaN()),
+		CILow: Float(c.Effect.Lo), CIHigh: Float(c.Effect.Hi),
 		Threshold: lim.Threshold, From: lim.From, Gated: lim.Gated,
 	}
+	if c.Effect.Confidence == 0 { // a comparison built without an effect
+		r.CILow, r.CIHigh = Float(math.NaN()), Float(math.NaN())
+	}
+	r.Warnings = append(r.Warnings, c.Warnings...)
 	cell := CellFor(cand, c.Table, c.Row)
 	if cell != nil {
 		r.Cell = cell.ID
 	}
-	r.Warnings = append(r.Warnings, c.Warnings...)
-	need := p.MinSamples
-	switch {
-	case need > 0 && (c.Base.N < need || c.Cand.N < need),
-		!Reachable(c.Base.N, c.Cand.N, p.Alpha) && !c.Significant:
-		r.Verdict = TooFewSamples
+	for _, side := range []struct {
+		name string
+		m    *results.Manifest
+	}{{"baseline", base}, {"candidate", cand}} {
+		if sc := CellFor(side.m, c.Table, c.Row); sc != nil {
+			if why, ok := excluded[side.name+"\x00"+sc.ID]; ok {
+				r.Verdict, r.Why = NotCompared, side.name+" cell "+sc.ID+" "+why
+				return r
+			}
+		}
+	}
+	kind := ""
+	if cell != nil {
+		kind = cell.Kind
+	}
+	if why := p.imprecise(c, kind); why != "" {
+		r.Verdict, r.Why = Imprecise, why
 		return r
 	}
-	sig := c.Significant && c.P <= p.Alpha
-	big := math.Abs(c.Delta) >= lim.Threshold || math.IsNaN(c.Delta)
-	if big && cell != nil && cell.Kind != "gotest" && belowAllocFloor(c) {
+	need := p.MinSamples
+	switch {
+	case need > 0 && (c.Base.N < need || c.Cand.N < need):
+		r.Verdict, r.Why = TooFewSamples, fmt.Sprintf("n %d and %d: fewer than the %d samples a side the policy asks for", c.Base.N, c.Cand.N, need)
+		return r
+	case !Reachable(c.Base.N, c.Cand.N, p.Alpha) && !c.Significant:
+		r.Verdict, r.Why = TooFewSamples, fmt.Sprintf("n %d and %d: the smallest p this test can give is %s > α %g", c.Base.N, c.Cand.N, formatP(minP(c.Base.N, c.Cand.N)), p.Alpha)
+		return r
+	}
+	if cell != nil && cell.Kind != "gotest" && belowAllocFloor(c) {
 		// A driver-measured allocation figure this small is the driver's and
 		// the runtime's own background allocations spread over the ops; its
 		// relative changes are large and meaningless.
-		big = false
+		r.floor = true
 		r.Warnings = append(r.Warnings, fmt.Sprintf("%s below %v on both sides: not gated", c.Unit, allocFloor[c.Unit]))
 	}
-	switch {
-	case !sig:
-		r.Verdict = Unchanged
-	case !big:
-		r.Verdict = Small
-	case c.Better == 0:
-		r.Verdict = Changed
-	case c.Delta*float64(c.Better) < 0:
-		r.Verdict = Regression
-	default:
-		r.Verdict = Improvement
-	}
 	return r
+}
+
+// judge adjusts the p-values of the gated rows left to judge with
+// Benjamini–Hochberg and gives every such row its verdict. It returns the
+// size of the family.
+func judge(rows []Row, p Policy) int {
+	var family []int
+	var ps []float64
+	for i := range rows {
+		if rows[i].Verdict == "" && rows[i].Gated {
+			family = append(family, i)
+			ps = append(ps, float64(rows[i].P))
+		}
+	}
+	qs := ps
+	if !p.FDROff {
+		qs = AdjustBH(ps)
+	}
+	for k, i := range family {
+		rows[i].Q = Float(qs[k])
+	}
+	for i := range rows {
+		if rows[i].Verdict == "" {
+			rows[i].decide(p)
+		}
+	}
+	return len(family)
+}
+
+// decide gives a row that can be judged its verdict and says why.
+func (r *Row) decide(p Policy) {
+	pv, qv, t := float64(r.P), float64(r.Q), r.Threshold
+	lo, hi, d := float64(r.CILow), float64(r.CIHigh), float64(r.Delta)
+	ci := fmt.Sprintf("%g%% CI [%s, %s]", 100*(1-p.Alpha), SignedPercent(lo), SignedPercent(hi))
+	test := "p " + formatP(pv)
+	switch {
+	case !r.Gated:
+		test += " (not gated: unadjusted)"
+	case !p.FDROff:
+		test += ", q " + formatP(qv)
+	}
+	switch {
+	case pv > p.Alpha:
+		r.Verdict, r.Why = Unchanged, fmt.Sprintf("not significant: %s > α %g", test, p.Alpha)
+		return
+	case r.Gated && !p.FDROff && !(qv <= p.fdr()):
+		r.Verdict, r.Why = Unchanged, fmt.Sprintf("not significant among the gated comparisons: %s > FDR %s", test, Percent(p.fdr()))
+		return
+	case r.floor:
+		r.Verdict, r.Why = Small, fmt.Sprintf("significant (%s), but an allocation figure this small is the driver's own", test)
+		return
+	}
+	// beyond: the interval lies wholly on one side, at least t from 0.
+	up := lo >= t && lo > 0
+	down := hi <= -t && hi < 0
+	switch {
+	case r.Better == 0 && (up || down):
+		r.Verdict = Changed
+	case r.Better < 0 && up, r.Better > 0 && down:
+		r.Verdict = Regression
+	case r.Better < 0 && down, r.Better > 0 && up:
+		r.Verdict = Improvement
+	case math.Abs(d) >= t || math.IsNaN(d):
+		r.Verdict, r.Why = Inconclusive, fmt.Sprintf("significant (%s), Δ %s, but the %s reaches within the %s threshold", test, SignedPercent(d), ci, Percent(t))
+		return
+	default:
+		r.Verdict, r.Why = Small, fmt.Sprintf("significant (%s), but Δ %s is within the %s threshold", test, SignedPercent(d), Percent(t))
+		return
+	}
+	r.Why = fmt.Sprintf("significant (%s), %s wholly beyond the %s threshold", test, ci, Percent(t))
+}
+
+// familyPower warns when the gated family is too large for its samples: BH
+// then needs a p no test of these sizes can give for a lone change, so
+// only several changes together can be found.
+func familyPower(rows []Row, p Policy) string {
+	if p.FDROff {
+		return ""
+	}
+	m, best, n := 0, 1.0, 0
+	for _, r := range rows {
+		if r.Gated && r.Verdict.Judged() {
+			m++
+			if mp := minP(r.Base.N, r.Cand.N); mp < best {
+				best, n = mp, min(r.Base.N, r.Cand.N)
+			}
+		}
+	}
+	need := p.fdr() / float64(m)
+	if m == 0 || best <= need {
+		return ""
+	}
+	more := n
+	for more < 1000 && minP(more, more) > need {
+		more++
+	}
+	return fmt.Sprintf("with %d gated comparisons at FDR %s a lone regression needs p ≤ %s, but the smallest p these samples can give is %s (n %d): "+
+		"it cannot be detected; run %d repetitions a side or gate fewer metrics", m, Percent(p.fdr()), strconv.FormatFloat(need, 'g', 2, 64),
+		strconv.FormatFloat(best, 'g', 2, 64), n, more)
 }
 
 // allocFloor is, per allocation unit, the value under which fixed-rate and
@@ -335,22 +508,16 @@ func belowAllocFloor(c compare.Comparison) bool {
 // the samples do not overlap, is 2/C(n1+n2, n1). With 3 runs a side it is
 // 0.1, so a gate at 0.05 could never fire: that is a problem, not a pass.
 func Reachable(n1, n2 int, alpha float64) bool {
-	if n1 < 1 || n2 < 1 {
-		return false
-	}
-	// log C(n1+n2, n1)
-	lc := 0.0
-	for i := 1; i <= n1; i++ {
-		lc += math.Log(float64(n2+i)) - math.Log(float64(i))
-	}
-	return math.Log(2)-lc <= math.Log(alpha)+1e-12
+	return n1 >= 1 && n2 >= 1 && minP(n1, n2) <= alpha*(1+1e-12)
 }
 
 // checkRuns adds what makes the two runs incomparable (problems) or worth
-// a caveat (warnings).
-func checkRuns(rep *Report, base, cand *results.Manifest, p Policy) {
+// a caveat (warnings), and returns the cells whose rows are not compared,
+// keyed by side ("baseline" or "candidate"), NUL and cell id, with why.
+func checkRuns(rep *Report, base, cand *results.Manifest, p Policy) map[string]string {
 	problem := func(format string, args ...any) { rep.Problems = append(rep.Problems, fmt.Sprintf(format, args...)) }
 	warn := func(format string, args ...any) { rep.Warnings = append(rep.Warnings, fmt.Sprintf(format, args...)) }
+	excluded := map[string]string{}
 	switch cand.Status {
 	case results.RunRunning, results.RunInterrupted, results.RunAbandoned:
 		problem("candidate run %s is %s%s", cand.RunID, cand.Status, suffix(cand.Reason))
@@ -358,6 +525,7 @@ func checkRuns(rep *Report, base, cand *results.Manifest, p Policy) {
 	for _, c := range cand.Cells {
 		if c.Status.Failed() {
 			problem("candidate cell %s: %s%s", c.ID, c.Status, suffix(firstLine(c.Reason)))
+			excluded["candidate\x00"+c.ID] = string(c.Status) + ": not compared"
 			continue
 		}
 		// A cell is ok when its finished runs are; runs it never got to
@@ -380,6 +548,7 @@ func checkRuns(rep *Report, base, cand *results.Manifest, p Policy) {
 		switch {
 		case c.Status.Failed():
 			warn("baseline cell %s %s%s: its benchmarks are not compared", c.ID, c.Status, suffix(firstLine(c.Reason)))
+			excluded["baseline\x00"+c.ID] = string(c.Status) + ": not compared"
 		case c.Status == results.StatusOK && candCells[c.ID] == nil && cand.Shard == "":
 			warn("baseline cell %s is not in the candidate run (spec changed?)", c.ID)
 		case c.Status == results.StatusOK && candCells[c.ID] != nil && candCells[c.ID].Status == results.StatusSkipped:
@@ -405,6 +574,7 @@ func checkRuns(rep *Report, base, cand *results.Manifest, p Policy) {
 	if len(cand.Host.Warnings) > 0 {
 		warn("candidate host: %s", strings.Join(cand.Host.Warnings, "; "))
 	}
+	return excluded
 }
 
 func suffix(s string) string {

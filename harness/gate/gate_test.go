@@ -1,7 +1,9 @@
 package gate
 
 import (
+	"bytes"
 	"flag"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -45,10 +47,23 @@ func manifest(id string, started time.Time, cells ...*results.Cell) *results.Man
 		Toolchains: []results.Toolchain{{Name: "go1.27.3", Version: "go1.27.3"}}}
 }
 
-// cmpOf builds a comparison the way compare.Pair reports one.
+// withCI sets a comparison's effect interval.
+func withCI(c compare.Comparison, lo, hi float64) compare.Comparison {
+	c.Effect.Lo, c.Effect.Hi = lo, hi
+	return c
+}
+
+// withOps sets the ops of each side's shortest run.
+func withOps(c compare.Comparison, ops int) compare.Comparison {
+	c.Base.MinIters, c.Cand.MinIters = ops, ops
+	return c
+}
+
+// cmpOf builds a comparison the way compare.Pair reports one: runs of
+// 10,000 ops (enough for P99), the effect's interval ±0.5% around delta.
 func cmpOf(table, row, unit string, better int, base, cand float64, n int, p float64) compare.Comparison {
 	sum := func(c float64) compare.Summary {
-		return compare.Summary{Center: c, Lo: c * 0.99, Hi: c * 1.01, N: n}
+		return compare.Summary{Center: c, Lo: c * 0.99, Hi: c * 1.01, N: n, MinIters: 10000}
 	}
 	d := (cand - base) / base
 	if base == 0 {
@@ -58,7 +73,8 @@ func cmpOf(table, row, unit string, better int, base, cand float64, n int, p flo
 		}
 	}
 	c := compare.Comparison{Table: table, Row: row, Unit: unit, BaseLabel: "base", CandLabel: "cand",
-		Base: sum(base), Cand: sum(cand), Better: better, Delta: d, P: p, Significant: p <= 0.05}
+		Base: sum(base), Cand: sum(cand), Better: better, Delta: d, P: p, Significant: p <= 0.05,
+		Effect: compare.Effect{Center: d, Lo: d - 0.005, Hi: d + 0.005, Confidence: 0.95}}
 	c.Regression = c.Significant && better != 0 && d*float64(better) < 0
 	return c
 }
@@ -106,6 +122,22 @@ func TestDecideVerdicts(t *testing.T) {
 			cmpOf(cfgJSON, row, "p99-sec", -1, 100, 110, 10, 0.03), Policy{Alpha: 0.01}, Unchanged, false},
 		{"min samples 12 makes 10 too few",
 			cmpOf(cfgJSON, row, "p99-sec", -1, 100, 110, 10, 0.001), Policy{MinSamples: 12}, TooFewSamples, false},
+		{"6% slower, but the interval [+3%, +9%] reaches within the 5% threshold: inconclusive, not a failure",
+			withCI(cmpOf(cfgJSON, row, "p99-sec", -1, 100, 106, 10, 0.001), 0.03, 0.09), Policy{}, Inconclusive, false},
+		{"the interval's lower end exactly at the threshold is beyond it",
+			withCI(cmpOf(cfgJSON, row, "p99-sec", -1, 100, 107, 10, 0.001), 0.05, 0.09), Policy{}, Regression, true},
+		{"an improvement never fails the gate",
+			cmpOf(cfgJSON, row, "p50-sec", -1, 100, 60, 10, 0.0001), Policy{}, Improvement, false},
+		{"P99 of 500-op runs rests on 5 samples: shown, not judged, whatever its change",
+			withOps(cmpOf(cfgJSON, row, "p99-sec", -1, 100, 300, 10, 0.0001), 500), Policy{}, Imprecise, false},
+		{"P90 of 500-op runs has 50 samples beyond it: judged",
+			withOps(cmpOf(cfgJSON, row, "p90-sec", -1, 100, 130, 10, 0.0001), 500), Policy{}, Regression, true},
+		{"P99 needs 5,000 ops in the shorter side's every run",
+			withOps(cmpOf(cfgJSON, row, "p99-sec", -1, 100, 130, 10, 0.0001), 4999), Policy{}, Imprecise, false},
+		{"a fixed-rate cell's mean (sec/op) of 500-op runs is tail-driven: not judged",
+			withOps(cmpOf(cfgJSON, row, "sec/op", -1, 100, 180, 10, 0.0001), 500), Policy{}, Imprecise, false},
+		{"tail samples 5 makes P99 of 500-op runs judged",
+			withOps(cmpOf(cfgJSON, row, "p99-sec", -1, 100, 130, 10, 0.0001), 500), Policy{TailSamples: 5}, Regression, true},
 	} {
 		t.Run(tc.why, func(t *testing.T) {
 			base := manifest("base", t0, jsonCell())
@@ -192,6 +224,146 @@ func TestDecideValidity(t *testing.T) {
 				t.Errorf("exit %d with problems %q", rep.ExitCode, rep.Problems)
 			}
 		})
+	}
+}
+
+// The example of Benjamini and Hochberg (1995): 15 p-values; at FDR 5%
+// the first four are discoveries. The q-values are R's p.adjust(p, "BH").
+func TestAdjustBH(t *testing.T) {
+	ps := []float64{0.0001, 0.0004, 0.0019, 0.0095, 0.0201, 0.0278, 0.0298, 0.0344, 0.0459, 0.3240, 0.4262, 0.5719, 0.6528, 0.7590, 1.000}
+	want := []float64{0.0015, 0.003, 0.0095, 0.035625, 0.0603, 0.063857142857, 0.063857142857, 0.0645, 0.0765, 0.486, 0.581181818182, 0.714875, 0.753230769231, 0.813214285714, 1}
+	// In another order, with a NaN left out of the family: the same q.
+	perm := []int{14, 3, 0, 9, 7, 1, 12, 5, 2, 11, 4, 13, 6, 10, 8}
+	in := make([]float64, 0, 16)
+	for _, i := range perm {
+		in = append(in, ps[i])
+	}
+	in = append(in, math.NaN())
+	got := AdjustBH(in)
+	for k, i := range perm {
+		if math.Abs(got[k]-want[i]) > 1e-9 {
+			t.Errorf("q of p %g = %g, want %g", ps[i], got[k], want[i])
+		}
+	}
+	if !math.IsNaN(got[15]) {
+		t.Errorf("a NaN p got q %g", got[15])
+	}
+	discoveries := 0
+	for _, q := range got[:15] {
+		if q <= 0.05 {
+			discoveries++
+		}
+	}
+	if discoveries != 4 {
+		t.Errorf("%d discoveries at FDR 5%%, want 4", discoveries)
+	}
+	if len(AdjustBH(nil)) != 0 {
+		t.Errorf("empty family")
+	}
+}
+
+// A family of 20 gated rows: one 10% regression at p 0.004 among 19
+// unchanged rows. Alone at α it fails; adjusted over the 20 (q 0.08) it
+// does not, and three such regressions together do (q 0.027).
+func TestDecideFDR(t *testing.T) {
+	family := func(regressions int) []compare.Comparison {
+		var out []compare.Comparison
+		for i := range 20 {
+			row := fmt.Sprintf("Json/op=op%02d-2", i)
+			if i < regressions {
+				out = append(out, cmpOf(cfgJSON, row, "p50-sec", -1, 100, 110, 10, 0.004))
+			} else {
+				out = append(out, cmpOf(cfgJSON, row, "p50-sec", -1, 100, 100.5, 10, 0.5+float64(i)/100))
+			}
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		why         string
+		regressions int
+		policy      Policy
+		fails       int
+	}{
+		{"one regression among 20, FDR 5%: q = 0.004·20 = 0.08, not a discovery", 1, Policy{}, 0},
+		{"FDR off: each row at α alone, p 0.004 fails", 1, Policy{FDROff: true}, 1},
+		{"FDR 10%: q 0.08 is a discovery", 1, Policy{FDR: 0.1}, 1},
+		{"three together: q = 0.004·20/3 = 0.027", 3, Policy{}, 3},
+	} {
+		t.Run(tc.why, func(t *testing.T) {
+			tc.policy.Threshold = DefaultThreshold
+			cells := []*results.Cell{}
+			for i := range 20 {
+				cells = append(cells, okCell(fmt.Sprintf("json/op%02d", i), "json", fmt.Sprintf("op%02d", i), "workload", "json", "toolchain", "go1.27.3", "rate", "1000/s"))
+			}
+			rep := Decide(Input{Baseline: manifest("base", t0, cells...), Candidate: manifest("cand", t0.Add(time.Hour), cells...),
+				Comparisons: family(tc.regressions), Policy: tc.policy})
+			if got := len(rep.Regressions()); got != tc.fails {
+				t.Errorf("%d regressions, want %d", got, tc.fails)
+			}
+			if rep.Family != 20 {
+				t.Errorf("family of %d, want 20", rep.Family)
+			}
+			for _, r := range rep.Rows {
+				if r.Why == "" {
+					t.Errorf("%s: no why", r.Benchmark)
+				}
+				if tc.policy.FDROff && r.Q != r.P {
+					t.Errorf("FDR off: q %g, p %g", r.Q, r.P)
+				}
+			}
+		})
+	}
+}
+
+// A baseline cell that missed its rate is not compared: its rows, whatever
+// they show, are never listed as a change, and the summary says so once.
+func TestNotComparedNeverAChange(t *testing.T) {
+	base := manifest("base", t0, jsonCell())
+	base.Cells[0].Status, base.Cells[0].Reason = results.StatusRateNotAchieved, "run 3: achieved 800/s of 1000/s"
+	cand := manifest("cand", t0.Add(time.Hour), jsonCell())
+	cmps := []compare.Comparison{
+		cmpOf(cfgJSON, "Json/op=decode-2", "p90-sec", -1, 100, 42.3, 10, 0.0001),
+		cmpOf(cfgJSON, "Json/op=decode-2", "p50-sec", -1, 100, 160, 10, 0.0001),
+	}
+	rep := Decide(Input{Baseline: base, Candidate: cand, Comparisons: cmps, Policy: Policy{Threshold: DefaultThreshold}})
+	if rep.ExitCode != 0 {
+		t.Errorf("exit %d, want 0: nothing was compared that could fail (problems %q)", rep.ExitCode, rep.Problems)
+	}
+	for _, r := range rep.Rows {
+		if r.Verdict != NotCompared || !strings.Contains(r.Why, "baseline cell json/decode/go1.27.3 rate-not-achieved") {
+			t.Errorf("%s: verdict %s (%s), want not compared naming the baseline cell", r.Unit, r.Verdict, r.Why)
+		}
+	}
+	var b bytes.Buffer
+	WriteMarkdown(&b, rep, 0)
+	md := b.String()
+	for _, section := range []string{"### Regressions", "### Improvements", "### Other changes"} {
+		if strings.Contains(md, section) {
+			t.Errorf("a not-compared row listed under %s:\n%s", section, md)
+		}
+	}
+	if !strings.Contains(md, "### Not judged (2)") {
+		t.Errorf("the not-compared rows are not accounted for:\n%s", md)
+	}
+}
+
+// With 200 gated rows of 6 runs a side, BH needs p ≤ 0.00025 for a lone
+// change; the smallest p of 6 vs 6 is 2/924 = 0.0022: the gate says so.
+func TestFamilyPowerWarning(t *testing.T) {
+	var cmps []compare.Comparison
+	var cells []*results.Cell
+	for i := range 200 {
+		op := fmt.Sprintf("op%03d", i)
+		cmps = append(cmps, cmpOf(cfgJSON, "Json/op="+op+"-2", "p50-sec", -1, 100, 100, 6, 0.9))
+		cells = append(cells, okCell("json/"+op, "json", op, "workload", "json", "toolchain", "go1.27.3", "rate", "1000/s"))
+	}
+	rep := Decide(Input{Baseline: manifest("base", t0, cells...), Candidate: manifest("cand", t0.Add(time.Hour), cells...),
+		Comparisons: cmps, Policy: Policy{Threshold: DefaultThreshold}})
+	w := strings.Join(rep.Warnings, "\n")
+	// 8 a side: 2/12870 = 0.00016.
+	if !strings.Contains(w, "with 200 gated comparisons at FDR 5% a lone regression needs p ≤ 0.00025, but the smallest p these samples can give is 0.0022 (n 6)") ||
+		!strings.Contains(w, "run 8 repetitions a side") {
+		t.Errorf("warnings:\n%s", w)
 	}
 }
 
@@ -373,6 +545,8 @@ func TestPolicyValidate(t *testing.T) {
 		{Policy{Alpha: 0.6, Threshold: 0.05}, "alpha"},
 		{Policy{Alpha: 0.05, Threshold: 12}, "threshold"},
 		{Policy{Alpha: 0.05, Threshold: 0.05, Metrics: map[string]float64{"p99-ns": -1}}, "p99-ns"},
+		{Policy{Alpha: 0.05, Threshold: 0.05, FDR: 0.7}, "fdr"},
+		{Policy{Alpha: 0.05, Threshold: 0.05, FDR: 0.7, FDROff: true}, ""},
 	} {
 		err := tc.p.Validate()
 		if (err == nil) != (tc.want == "") || err != nil && !strings.Contains(err.Error(), tc.want) {

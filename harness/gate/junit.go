@@ -101,6 +101,11 @@ func WriteJUnit(w io.Writer, r *Report) error {
 	prop := func(name, value string) { s.Properties = append(s.Properties, junitProperty{name, value}) }
 	prop("outcome", string(r.Outcome))
 	prop("alpha", fmt.Sprint(r.Alpha))
+	if r.FDR > 0 {
+		prop("fdr", Percent(r.FDR))
+	} else {
+		prop("fdr", "off")
+	}
 	prop("threshold", Percent(r.Threshold))
 	if r.Thresholds != "" {
 		prop("thresholds", r.Thresholds)
@@ -128,12 +133,15 @@ func WriteJUnit(w io.Writer, r *Report) error {
 		text := xmlSafe(rowText(row))
 		switch {
 		case row.Fails():
-			c.Failure = &junitProblem{Message: fmt.Sprintf("%s regressed %s (p=%s, threshold %s)", row.Unit,
-				SignedPercent(float64(row.Delta)), formatP(float64(row.P)), Percent(row.Threshold)), Type: "regression", Body: text}
+			c.Failure = &junitProblem{Message: fmt.Sprintf("%s regressed %s, CI %s (p=%s, q=%s, threshold %s)", row.Unit,
+				SignedPercent(float64(row.Delta)), formatCI(row), formatP(float64(row.P)), formatP(float64(row.Q)), Percent(row.Threshold)), Type: "regression", Body: text}
 			s.Failures++
 		case row.Gated && row.Verdict == TooFewSamples:
 			c.Error = &junitProblem{Message: "too few samples to test", Type: "too-few-samples", Body: text}
 			s.Errors++
+		case row.Verdict == Imprecise || row.Verdict == NotCompared:
+			c.Skipped = &junitProblem{Message: verdictLabel[row.Verdict] + ": " + firstLine(row.Why), Body: text}
+			s.Skipped++
 		case !row.Gated:
 			c.Skipped = &junitProblem{Message: "not gated: " + rowVerdict(row), Type: "not-gated", Body: text}
 			s.Skipped++
@@ -176,7 +184,7 @@ func classname(r Row) string {
 
 // rowText is a comparison row as plain text, the body of a failure.
 func rowText(r Row) string {
-	return fmt.Sprintf("benchmark: %s\nconfig: %s\nmetric: %s\nbaseline: %s\ncandidate: %s\ndelta: %s\np: %s\nthreshold: %s (%s)\nverdict: %s\n",
+	return fmt.Sprintf("benchmark: %s\nconfig: %s\nmetric: %s\nbaseline: %s\ncandidate: %s\ndelta: %s\nci: %s\np: %s\nq: %s\nthreshold: %s (%s)\nverdict: %s\nwhy: %s\n",
 		r.Benchmark, r.Config, r.Unit, formatStat(r.Base, r.Unit), formatStat(r.Cand, r.Unit),
-		SignedPercent(float64(r.Delta)), formatP(float64(r.P)), Percent(r.Threshold), r.From, r.Verdict)
+		SignedPercent(float64(r.Delta)), formatCI(r), formatP(float64(r.P)), formatP(float64(r.Q)), Percent(r.Threshold), r.From, r.Verdict, r.Why)
 }

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/perfharness/harness/harness/compare"
 	"github.com/perfharness/harness/harness/results"
 )
 
@@ -14,12 +15,27 @@ import (
 const (
 	DefaultAlpha     = 0.05
 	DefaultThreshold = 0.05
+	DefaultFDR       = 0.05
+	// DefaultTailSamples is how many ops beyond a latency quantile each
+	// run needs for the quantile to be judged: 50 beyond P99 is 5,000 ops
+	// a run. With 500 ops a run, P99 rests on 5 samples and moves by
+	// tens of percent between identical runs.
+	DefaultTailSamples = 50
 )
 
 // A Policy says what the gate counts as a regression.
 type Policy struct {
-	// Alpha is the significance level of the Mann-Whitney U test.
+	// Alpha is the significance level of the Mann-Whitney U test, and
+	// 1 − Alpha the confidence of the effects' intervals.
 	Alpha float64
+	// FDR is the false discovery rate kept among the gated rows
+	// (Benjamini–Hochberg); 0 means DefaultFDR. FDROff turns the
+	// adjustment off: each row is tested at Alpha alone.
+	FDR    float64
+	FDROff bool
+	// TailSamples is how many ops each run needs beyond a latency
+	// quantile for the quantile to be judged; 0 means DefaultTailSamples.
+	TailSamples int
 	// Threshold is the minimum effect size, a fraction (0.05 = 5%), for
 	// metrics Metrics does not name.
 	Threshold float64
@@ -43,7 +59,7 @@ type Policy struct {
 // PolicyFrom returns the policy a manifest's gate section asks for, with
 // the defaults filled in.
 func PolicyFrom(g results.Gate) Policy {
-	p := Policy{Alpha: g.Alpha, Threshold: g.Threshold}
+	p := Policy{Alpha: g.Alpha, Threshold: g.Threshold, FDR: g.FDR, FDROff: g.FDROff}
 	if len(g.Metrics) > 0 {
 		p.Metrics = map[string]float64{}
 		for k, v := range g.Metrics {
@@ -60,13 +76,30 @@ func (p Policy) withDefaults() Policy {
 	if p.Threshold < 0 || math.IsNaN(p.Threshold) {
 		p.Threshold = DefaultThreshold
 	}
+	if p.FDR <= 0 || math.IsNaN(p.FDR) {
+		p.FDR = DefaultFDR
+	}
+	if p.TailSamples <= 0 {
+		p.TailSamples = DefaultTailSamples
+	}
 	return p
+}
+
+// fdr is the FDR in effect, 0 when the adjustment is off.
+func (p Policy) fdr() float64 {
+	if p.FDROff {
+		return 0
+	}
+	return p.FDR
 }
 
 // Validate reports the first setting out of range.
 func (p Policy) Validate() error {
 	if !(p.Alpha > 0 && p.Alpha <= 0.5) {
 		return fmt.Errorf("alpha must be in (0, 0.5] (got %g)", p.Alpha)
+	}
+	if !p.FDROff && p.FDR != 0 && !(p.FDR > 0 && p.FDR <= 0.5) {
+		return fmt.Errorf("fdr must be in (0, 0.5] or off (got %g)", p.FDR)
 	}
 	if !(p.Threshold >= 0 && p.Threshold < 10) {
 		return fmt.Errorf("threshold must be between 0%% and 1000%% (got %s)", Percent(p.Threshold))
@@ -200,4 +233,46 @@ func SignedPercent(f float64) string {
 		return "+" + Percent(f)
 	}
 	return Percent(f)
+}
+
+// quantileUnit returns the quantile a tidied latency unit names ("p99-sec"
+// → 0.99, "p99.9-sec" → 0.999), and false for other units (the generator
+// lag's and GC pauses' quantiles count other things than ops).
+func quantileUnit(unit string) (float64, bool) {
+	num, ok := strings.CutSuffix(strings.TrimPrefix(unit, "p"), "-sec")
+	if !ok || len(num) == len(unit)-len("-sec") || num == "" || num[0] < '0' || num[0] > '9' {
+		return 0, false
+	}
+	v, err := strconv.ParseFloat(num, 64)
+	if err != nil || !(v > 0 && v < 100) {
+		return 0, false
+	}
+	return v / 100, true
+}
+
+// opsFor returns the ops a run needs for tail samples beyond quantile q.
+func opsFor(tail int, q float64) int {
+	return int(math.Ceil(float64(tail)/(1-q) - 1e-6))
+}
+
+// imprecise says why a comparison's figure is too imprecise to judge, or
+// "": a latency quantile needs TailSamples ops beyond it in every run, and
+// the mean latency of a fixed-rate or http run (sec/op), which its tail
+// drives, as many as P99 needs.
+func (p Policy) imprecise(c compare.Comparison, kind string) string {
+	ops := min(c.Base.MinIters, c.Cand.MinIters)
+	unit := TidyUnit(c.Unit)
+	if q, ok := quantileUnit(unit); ok {
+		if need := opsFor(p.TailSamples, q); ops < need {
+			return fmt.Sprintf("P%s rests on %s beyond it in the shortest run (%d ops): judged from %d ops a run (%d beyond)",
+				strconv.FormatFloat(q*100, 'g', -1, 64), plural(int((1-q)*float64(ops)+1e-9), "sample"), ops, need, p.TailSamples)
+		}
+		return ""
+	}
+	if unit == "sec/op" && (kind == "fixed-rate" || kind == "http") {
+		if need := opsFor(p.TailSamples, 0.99); ops < need {
+			return fmt.Sprintf("the mean latency of an open-loop run is driven by its tail: judged from %d ops a run, as P99 (the shortest run has %d); P50 is judged instead", need, ops)
+		}
+	}
+	return ""
 }

@@ -82,18 +82,23 @@ func TestMarkdown(t *testing.T) {
 		t.Fatal(err)
 	}
 	md := b.String()
-	if n := checkTables(t, md); n != 3 {
-		t.Errorf("%d tables, want 3 (runs, significant changes, all rows)", n)
+	if n := checkTables(t, md); n != 5 {
+		t.Errorf("%d tables, want 5 (runs, regressions, improvements, other changes, all rows)", n)
 	}
-	sig := strings.Index(md, "### Significant changes")
+	regs := strings.Index(md, "### Regressions (1)")
+	imps := strings.Index(md, "### Improvements (1)")
+	others := strings.Index(md, "### Other changes (2)")
 	details := strings.Index(md, "<details><summary>All 7 comparisons</summary>")
-	if sig < 0 || details < sig || !strings.HasSuffix(md, "</details>\n") {
-		t.Errorf("want significant changes first, then the collapsed full table")
+	if regs < 0 || imps < regs || others < imps || details < others || !strings.HasSuffix(md, "</details>\n") {
+		t.Errorf("want regressions first, improvements apart, other changes, then the collapsed full table")
 	}
-	first := md[sig:]
-	first = first[strings.Index(first, "| 🔴"):]
-	if !strings.HasPrefix(first, "| 🔴 regression | Json/op=decode-2 |") || !strings.Contains(first[:200], "p99-sec") {
-		t.Errorf("the first significant change should be the gated p99 regression:\n%s", first[:200])
+	first := md[regs:]
+	first = first[strings.Index(first, "| Json"):]
+	if !strings.HasPrefix(first, "| Json/op=decode-2 |") || !strings.Contains(first[:200], "p99-sec") {
+		t.Errorf("the first regression should be the gated p99 one:\n%s", first[:200])
+	}
+	if !strings.Contains(md[imps:others], "B/op") || !strings.Contains(md[others:details], "max-sec") {
+		t.Errorf("the gated B/op improvement belongs under Improvements, the ungated max-sec one under Other changes")
 	}
 	if strings.Contains(md, "<b>") || !strings.Contains(md, `Weird\|name&lt;b&gt;`) {
 		t.Errorf("cell text not escaped")
@@ -119,7 +124,7 @@ func TestMarkdownTruncates(t *testing.T) {
 	if b.Len() > limit {
 		t.Errorf("%d bytes, over the %d limit", b.Len(), limit)
 	}
-	if !strings.Contains(md, "more significant changes not shown") || !strings.Contains(md, "truncated:") || !strings.HasSuffix(md, "</details>\n") {
+	if !strings.Contains(md, "more not shown (size limit)") || !strings.Contains(md, "truncated:") || !strings.HasSuffix(md, "</details>\n") {
 		t.Errorf("truncation notes or closing tag missing:\n...%s", md[max(0, len(md)-400):])
 	}
 	checkTables(t, md)

@@ -124,7 +124,9 @@ func Trend(runs []TrendRun, policy Policy) (*TrendReport, error) {
 				if !want[k] {
 					continue
 				}
-				row := decideRow(c, p, r.Manifest)
+				rows := []Row{assess(c, p, runs[j].Manifest, r.Manifest, nil)}
+				judge(rows, p)
+				row := rows[0]
 				pt := &series[k].Points[i]
 				pt.Delta, pt.P, pt.Verdict = Float(c.Delta), Float(c.P), row.Verdict
 				switch row.Verdict {

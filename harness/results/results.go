@@ -156,9 +156,13 @@ type Question struct {
 
 // Gate is the spec's gate section, resolved.
 type Gate struct {
-	Threshold float64            `json:"threshold"`
-	Alpha     float64            `json:"alpha"`
-	Metrics   map[string]float64 `json:"metrics,omitempty"`
+	Threshold float64 `json:"threshold"`
+	Alpha     float64 `json:"alpha"`
+	// FDR is the false discovery rate the gate keeps (0: the default);
+	// FDROff turns the adjustment off.
+	FDR     float64            `json:"fdr,omitempty"`
+	FDROff  bool               `json:"fdr_off,omitempty"`
+	Metrics map[string]float64 `json:"metrics,omitempty"`
 }
 
 // A Projection says how tables are laid out, in benchstat's syntax.

@@ -228,7 +228,8 @@ func (r *Runner) open() error {
 		Harness: r.opts.Harness, PID: os.Getpid(), Started: now, Host: r.host(),
 		Count: count, Retries: *s.Runs.Retries, Interleave: *s.Runs.Interleave, Shuffle: s.Runs.Shuffle.On, Seed: seed,
 		Shard: r.opts.Shard, Profiles: s.Profiles,
-		Gate:     results.Gate{Threshold: float64(s.Gate.Threshold), Alpha: s.Gate.Alpha},
+		Gate: results.Gate{Threshold: float64(s.Gate.Threshold), Alpha: s.Gate.Alpha,
+			FDR: float64(s.Gate.FDR.Level), FDROff: s.Gate.FDR.Off},
 		Report:   results.Projection{Col: s.Report.Col, Row: s.Report.Row, Table: s.Report.Table, Filter: s.Report.Filter},
 		Warnings: append([]string{}, p.Warnings...),
 	}

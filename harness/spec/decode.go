@@ -469,6 +469,25 @@ func (p *Percent) decodeNode(d *decoder, n *yaml.Node, path string) {
 	*p = Percent(f)
 }
 
+// FDR accepts a percentage or off.
+func (f *FDR) decodeNode(d *decoder, n *yaml.Node, path string) {
+	s, ok := d.scalar(n, path, "a percentage such as 5%, or off")
+	if !ok {
+		return
+	}
+	switch strings.TrimSpace(s) {
+	case "off", "false":
+		*f = FDR{Off: true}
+		return
+	}
+	v, err := parsePercent(s)
+	if err != nil {
+		d.errorf(n, path, "%v, or off", err)
+		return
+	}
+	*f = FDR{Level: Percent(v)}
+}
+
 func (r *Rate) decodeNode(d *decoder, n *yaml.Node, path string) {
 	s, ok := d.scalar(n, path, "a rate such as 20000/s")
 	if !ok {

@@ -262,9 +262,27 @@ type Shuffle struct {
 
 // Gate configures the regression gate.
 type Gate struct {
-	Threshold Percent            `yaml:"threshold"`
-	Alpha     float64            `yaml:"alpha"`
-	Metrics   map[string]Percent `yaml:"metrics"`
+	Threshold Percent `yaml:"threshold"`
+	Alpha     float64 `yaml:"alpha"`
+	// FDR is the false discovery rate the gate keeps over its gated
+	// comparisons (Benjamini–Hochberg), default 5%; off tests each at
+	// alpha alone.
+	FDR     FDR                `yaml:"fdr"`
+	Metrics map[string]Percent `yaml:"metrics"`
+}
+
+// An FDR is a false discovery rate, written as a percentage ("5%", 0.05),
+// or off.
+type FDR struct {
+	Off   bool
+	Level Percent
+}
+
+func (f FDR) String() string {
+	if f.Off {
+		return "off"
+	}
+	return f.Level.String()
 }
 
 // Report sets how the report presents a suite's question, in benchstat's

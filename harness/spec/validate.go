@@ -23,6 +23,7 @@ const (
 	DefaultConcurrency = 4
 	DefaultAlpha       = 0.05
 	DefaultThreshold   = 0.05
+	DefaultFDR         = 0.05
 	DefaultBenchtime   = "1s"
 )
 
@@ -613,6 +614,12 @@ func (v *validator) gate() {
 	}
 	if g.Alpha <= 0 || g.Alpha > 0.5 {
 		v.errorf("gate.alpha", "must be in (0, 0.5] (got %g)", g.Alpha)
+	}
+	if _, given := v.s.pos["gate.fdr"]; !given {
+		g.FDR = FDR{Level: DefaultFDR}
+	}
+	if !g.FDR.Off && !(g.FDR.Level > 0 && g.FDR.Level <= 0.5) {
+		v.errorf("gate.fdr", "must be in (0%%, 50%%] or off (got %s)", g.FDR)
 	}
 	for k, t := range g.Metrics {
 		p := join("gate.metrics", k)
