@@ -104,6 +104,10 @@ func built(r *build.Result) *run.Built {
 	for _, s := range r.Settings {
 		settings[s.Key] = s.Value
 	}
-	return &run.Built{Binary: r.Binary, CacheKey: r.Key, Cached: r.Cached, BuildTime: r.BuildTime,
+	b := &run.Built{Binary: r.Binary, CacheKey: r.Key, Cached: r.Cached, BuildTime: r.BuildTime,
 		Size: r.Size, Log: r.LogFile, GoVersion: r.GoVersion, Settings: settings}
+	if r.Request != nil {
+		b.ModuleRoot = r.Request.Dir
+	}
+	return b
 }

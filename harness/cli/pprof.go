@@ -13,6 +13,7 @@ func cmdPprof(ctx context.Context, e *env, args []string) int {
 	kind := fs.String("profile", "cpu", "profile `kind`: cpu, allocs, heap, mutex or block")
 	addr := fs.String("http", "127.0.0.1:0", "listen `address` (a free loopback port by default)")
 	remote := fs.Bool("allow-remote", false, "allow a non-loopback --http address: anyone who can connect sees the profile")
+	noSource := fs.Bool("no-source", false, "show no source files (by default only those inside the build's module root, GOROOT and module cache)")
 	pos, code, ok := e.parse(fs, args, 2, 2)
 	if !ok {
 		return code
@@ -21,7 +22,7 @@ func cmdPprof(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "harness: warning: --allow-remote: the profile (function names, source paths) is served to anyone who can reach %s\n", *addr)
 	}
 	err := report.ServePprof(ctx, pos[0], pos[1], report.PprofOptions{
-		Profile: *kind, DiffBase: *diffBase, Addr: *addr, AllowRemote: *remote, Log: e.stderr,
+		Profile: *kind, DiffBase: *diffBase, Addr: *addr, AllowRemote: *remote, NoSource: *noSource, Log: e.stderr,
 		Ready: func(url string) {
 			fmt.Fprintf(e.stdout, "%s\n", url)
 			fmt.Fprintf(e.stderr, "harness: pprof web UI at %s (flame graph: %sflamegraph); interrupt to stop\n", url, url)

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -28,6 +29,10 @@ type PprofOptions struct {
 	// shows source paths and function names to anyone who connects.
 	Addr        string
 	AllowRemote bool
+	// NoSource turns the source view off: no source file is shown. Without
+	// it, only source files inside the confirmed source roots of the cell's
+	// build are (see sourceRoots).
+	NoSource bool
 	// Ready is called with the UI's URL once it listens.
 	Ready func(url string)
 	// Log receives pprof's own messages (default: discarded).
@@ -64,18 +69,46 @@ func ServePprof(ctx context.Context, resultsDir, cellID string, o PprofOptions) 
 	if err != nil {
 		return err
 	}
-	cand, err := cellProfile(d, m, cellID, o.Profile)
+	cc, cand, err := cellProfile(d, m, cellID, o.Profile)
 	if err != nil {
 		return err
 	}
 	sources := map[string]*profile.Profile{"cand": cand}
-	args := []string{"-http=" + o.Addr, "-no_browser", "-symbolize=none"}
+	cells := []*results.Cell{cc}
 	if o.DiffBase != "" {
-		base, err := cellProfile(d, m, o.DiffBase, o.Profile)
+		bc, base, err := cellProfile(d, m, o.DiffBase, o.Profile)
 		if err != nil {
 			return err
 		}
 		sources["base"] = base
+		cells = append(cells, bc)
+	}
+	// pprof opens source files from names in the profiles: hand it only
+	// names of source files inside confirmed roots, and a source path and
+	// trim path that make every other name unopenable.
+	hidden, err := os.MkdirTemp("", "harness-pprof-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(hidden)
+	var roots []string
+	if !o.NoSource {
+		roots = sourceRoots(m, cells...)
+	}
+	filter := newSourceFilter(roots, filepath.Join(hidden, "not-shown"))
+	for _, p := range sources {
+		filter.apply(p)
+	}
+	switch {
+	case o.NoSource:
+		fmt.Fprintf(o.Log, "harness: pprof: source view off\n")
+	case len(filter.denied) > 0:
+		fmt.Fprintf(o.Log, "harness: pprof: source view limited to %d folder(s) of the build confirmed on this host (%s); %d file(s) named by the profile are outside them and not shown\n",
+			len(roots), strings.Join(roots, ", "), len(filter.denied))
+	}
+	args := []string{"-http=" + o.Addr, "-no_browser", "-symbolize=none",
+		"-source_path=" + hidden, "-trim_path=" + filepath.Join(hidden, "no-trim")}
+	if o.DiffBase != "" {
 		args = append(args, "-diff_base=base")
 	}
 	args = append(args, "cand")
@@ -97,8 +130,12 @@ func ServePprof(ctx context.Context, resultsDir, cellID string, o PprofOptions) 
 				}
 			}
 			handler := a.Handlers[r.URL.Path]
-			if handler == nil {
+			if handler == nil || !uiPaths[r.URL.Path] {
 				http.NotFound(w, r)
+				return
+			}
+			if r.Method != http.MethodGet && r.Method != http.MethodHead {
+				http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 				return
 			}
 			handler.ServeHTTP(w, r)
@@ -106,7 +143,17 @@ func ServePprof(ctx context.Context, resultsDir, cellID string, o PprofOptions) 
 		mux := http.NewServeMux()
 		mux.Handle("/ui/", http.StripPrefix("/ui", h))
 		mux.Handle("/", http.RedirectHandler("/ui/", http.StatusTemporaryRedirect))
-		s := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		// Every request, redirects included, must name the bound address:
+		// a web page whose DNS name was rebound to 127.0.0.1 sends its own
+		// name as the Host.
+		guard := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if local && !hostAllowed(r.Host, ln.Addr()) {
+				http.Error(w, fmt.Sprintf("permission denied: Host %q is not %s", r.Host, ln.Addr()), http.StatusForbidden)
+				return
+			}
+			mux.ServeHTTP(w, r)
+		})
+		s := &http.Server{Handler: guard, ReadHeaderTimeout: 10 * time.Second}
 		go func() {
 			<-ctx.Done()
 			sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
@@ -125,6 +172,7 @@ func ServePprof(ctx context.Context, resultsDir, cellID string, o PprofOptions) 
 		Flagset:    &pprofFlags{args: args},
 		Fetch:      fetcher(sources),
 		UI:         &pprofUI{w: o.Log},
+		Obj:        noObj{},
 		HTTPServer: server,
 		Writer:     noWriter{},
 	})
@@ -132,7 +180,7 @@ func ServePprof(ctx context.Context, resultsDir, cellID string, o PprofOptions) 
 
 // cellProfile finds a cell by id (or its folder name) and merges the
 // profile of its valid runs.
-func cellProfile(d *results.Dir, m *results.Manifest, id, kind string) (*profile.Profile, error) {
+func cellProfile(d *results.Dir, m *results.Manifest, id, kind string) (*results.Cell, *profile.Profile, error) {
 	var c *results.Cell
 	for _, mc := range m.Cells {
 		if mc.ID == id || mc.Dir == id || filepath.Base(mc.Dir) == id {
@@ -145,29 +193,29 @@ func cellProfile(d *results.Dir, m *results.Manifest, id, kind string) (*profile
 		for _, mc := range m.Cells {
 			ids = append(ids, mc.ID)
 		}
-		return nil, fmt.Errorf("no cell %q in %s (cells: %s)", id, d.Path, strings.Join(ids, ", "))
+		return nil, nil, fmt.Errorf("no cell %q in %s (cells: %s)", id, d.Path, strings.Join(ids, ", "))
 	}
 	var dirs []string
 	for _, r := range c.Runs {
 		if r.Status == results.StatusOK && r.Dir != "" {
 			p, err := d.Join(r.Dir)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			dirs = append(dirs, profileDir(c.Kind, p))
 		}
 	}
 	if len(dirs) == 0 {
-		return nil, fmt.Errorf("cell %s has no valid run (status %s)", c.ID, c.Status)
+		return nil, nil, fmt.Errorf("cell %s has no valid run (status %s)", c.ID, c.Status)
 	}
 	p, err := loadProfile(dirs, kind)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if p == nil {
-		return nil, fmt.Errorf("cell %s has no %s profile (add %q to the spec's profiles)", c.ID, kind, kind)
+		return nil, nil, fmt.Errorf("cell %s has no %s profile (add %q to the spec's profiles)", c.ID, kind, kind)
 	}
-	return p, nil
+	return c, p, nil
 }
 
 func isLoopback(host string) bool {

@@ -185,19 +185,23 @@ type Toolchain struct {
 
 // A Build records one distinct build configuration and its outcome.
 type Build struct {
-	Key       string            `json:"key"` // readable key from the plan
-	CacheKey  string            `json:"cache_key,omitempty"`
-	Status    Status            `json:"status"` // ok or build-failed
-	Reason    string            `json:"reason,omitempty"`
-	Cached    bool              `json:"cached"`
-	BuildNs   int64             `json:"build_ns"`
-	SizeB     int64             `json:"size_B"`
-	Binary    string            `json:"binary,omitempty"`
-	Log       string            `json:"log,omitempty"` // relative to the results folder
-	GoVersion string            `json:"go_version,omitempty"`
-	Settings  map[string]string `json:"settings,omitempty"` // from the binary's build info
-	Env       []string          `json:"env"`
-	Flags     []string          `json:"flags"`
+	Key      string `json:"key"` // readable key from the plan
+	CacheKey string `json:"cache_key,omitempty"`
+	Status   Status `json:"status"` // ok or build-failed
+	Reason   string `json:"reason,omitempty"`
+	Cached   bool   `json:"cached"`
+	BuildNs  int64  `json:"build_ns"`
+	SizeB    int64  `json:"size_B"`
+	Binary   string `json:"binary,omitempty"`
+	// ModuleRoot is the folder of the main module the binary was built
+	// from; with GOROOT and GOMODCACHE from Env, the only places harness
+	// pprof shows source files from (after checking them on this host).
+	ModuleRoot string            `json:"module_root,omitempty"`
+	Log        string            `json:"log,omitempty"` // relative to the results folder
+	GoVersion  string            `json:"go_version,omitempty"`
+	Settings   map[string]string `json:"settings,omitempty"` // from the binary's build info
+	Env        []string          `json:"env"`
+	Flags      []string          `json:"flags"`
 }
 
 // A KV is one configuration key and value; order matters in bench.txt.

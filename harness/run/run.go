@@ -48,14 +48,17 @@ type Builder interface {
 
 // A Built is a binary ready to run.
 type Built struct {
-	Binary    string
-	CacheKey  string
-	Cached    bool
-	BuildTime time.Duration // of the original build, when cached
-	Size      int64
-	Log       string // path of the build log
-	GoVersion string
-	Settings  map[string]string
+	Binary   string
+	CacheKey string
+	// ModuleRoot is the main module's folder (recorded for the source
+	// view of harness pprof).
+	ModuleRoot string
+	Cached     bool
+	BuildTime  time.Duration // of the original build, when cached
+	Size       int64
+	Log        string // path of the build log
+	GoVersion  string
+	Settings   map[string]string
 }
 
 // Options configures a run.
@@ -444,6 +447,7 @@ func (r *Runner) build(ctx context.Context, b *plan.Build, profile string) *Buil
 	r.built[b.Key] = bt
 	rb.Status, rb.Reason, rb.CacheKey, rb.Cached = results.StatusOK, "", bt.CacheKey, bt.Cached
 	rb.BuildNs, rb.SizeB, rb.Binary, rb.GoVersion, rb.Settings = bt.BuildTime.Nanoseconds(), bt.Size, bt.Binary, bt.GoVersion, bt.Settings
+	rb.ModuleRoot = bt.ModuleRoot
 	r.mu.Unlock()
 	if bt.Log != "" {
 		if data, err := os.ReadFile(bt.Log); err == nil {
