@@ -28,6 +28,7 @@ func cmdTrend(ctx context.Context, e *env, args []string) int {
 	last := fs.Int("last", 30, "the most recent N runs (0: all)")
 	metrics := fs.String("metrics", "", "comma list of metrics to show in trend.md (default: the gated ones)")
 	out := fs.String("out", filepath.Join("reports", "trend"), "folder for trend.md, trend.csv, trend.json and plots/")
+	segment := fs.Int("segment", gate.DefaultSegment, "fewest runs with data on each side of a change point")
 	gf := addGateFlags(fs)
 	pos, code, ok := e.parse(fs, args, 1, -1)
 	if !ok {
@@ -88,7 +89,10 @@ func cmdTrend(ctx context.Context, e *env, args []string) int {
 		}
 		runs = append(runs, gate.TrendRun{Path: s.Path, Manifest: s.Manifest, Set: set})
 	}
-	tr, err := gate.Trend(runs, pol)
+	if *segment < 1 {
+		return e.usageError(fs, "--segment must be at least 1")
+	}
+	tr, err := gate.Trend(runs, pol, *segment)
 	if err != nil {
 		e.errorf("%v", err)
 		return ExitIncomplete

@@ -35,7 +35,8 @@
 // [SelectBaseline] picks the newest usable baseline among stored runs,
 // saying what it skipped and why (another host, another spec, an
 // incomplete run). [Trend] follows each benchmark across stored runs, with
-// change points flagged by the same rule the gate uses.
+// change points flagged by the same test, FDR and threshold the gate uses,
+// between segments of runs rather than single runs.
 //
 // Note: the default gate ignores a few metrics that measure the harness or
 // a single extreme sample rather than the code (max latency, P99.9 at the

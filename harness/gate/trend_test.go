@@ -2,7 +2,9 @@ package gate
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -62,7 +64,7 @@ func TestTrend(t *testing.T) {
 	add("r4", 4, results.StatusCrashed, nil) // stopped producing data
 	add("r5", 5, results.StatusOK, series(110.2, 10))
 	add("r6", 6, results.StatusCrashed, nil)
-	tr, err := Trend(runs, Policy{Alpha: 0.05, Threshold: 0.05})
+	tr, err := Trend(runs, Policy{Alpha: 0.05, Threshold: 0.05}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +103,7 @@ func TestTrend(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkTables(t, md.String())
-	for _, s := range []string{"◆ `r3` +9.89% regression", "2 (stopped: crashed: run 1: exit status 2)", "<details><summary>Json/op=decode-2 p50-sec"} {
+	for _, s := range []string{"◆ `r3` +10% [+9.78%, +10.3%] regression", "2 (stopped: crashed: run 1: exit status 2)", "<details><summary>Json/op=decode-2 p50-sec"} {
 		if !strings.Contains(md.String(), s) {
 			t.Errorf("Markdown lacks %q:\n%s", s, md.String())
 		}
@@ -121,6 +123,105 @@ func TestTrend(t *testing.T) {
 	lines := strings.Split(strings.TrimSpace(csv.String()), "\n")
 	if len(lines) != 1+2*6 || !strings.HasPrefix(lines[0], "run_id,started,config") {
 		t.Errorf("CSV: %d lines, want a header and 6 points for each of 2 series:\n%s", len(lines), csv.String())
+	}
+}
+
+// trendOf builds a history from the p50 medians of runs of 10 samples,
+// each scattered ±1% around its median (seeded: the same every time).
+func trendOf(t *testing.T, medians []float64, segment int) *Series {
+	t.Helper()
+	dir := t.TempDir()
+	rng := rand.New(rand.NewPCG(uint64(len(medians)), 1))
+	var runs []TrendRun
+	for i, m := range medians {
+		id := fmt.Sprintf("r%02d", i+1)
+		var vs []float64
+		for range 10 {
+			vs = append(vs, m*(1+0.02*(rng.Float64()-0.5)))
+		}
+		path := filepath.Join(dir, id+".txt")
+		if err := os.WriteFile(path, []byte(benchText(id, vs)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		set, err := compare.LoadFiles(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		runs = append(runs, TrendRun{Path: path, Manifest: manifest(id, t0.Add(time.Duration(i)*24*time.Hour), jsonCell()), Set: set})
+	}
+	tr, err := Trend(runs, Policy{Alpha: 0.05, Threshold: 0.02, TailSamples: 1}, segment)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range tr.Series {
+		if s.Unit == "p50-sec" {
+			return s
+		}
+	}
+	t.Fatal("no p50 series")
+	return nil
+}
+
+func changesOf(s *Series) string {
+	var out []string
+	for _, p := range s.Points {
+		if p.Change {
+			out = append(out, fmt.Sprintf("%s:%s", p.RunID, p.Verdict))
+		}
+	}
+	return strings.Join(out, " ")
+}
+
+func TestTrendChangePoints(t *testing.T) {
+	flat := func(n int) []float64 {
+		out := make([]float64, n)
+		for i := range out {
+			out[i] = 1000
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		why     string
+		medians []float64
+		segment int
+		want    string
+	}{
+		{"two identical runs: none", flat(2), 0, ""},
+		{"twelve identical runs: none", flat(12), 0, ""},
+		{"a step of +10% after 4 runs, 4 after", []float64{1000, 1000, 1000, 1000, 1100, 1100, 1100, 1100}, 0, "r05:regression"},
+		{"a step down is an improvement", []float64{1000, 1000, 1000, 900, 900, 900}, 0, "r04:improvement"},
+		{"one run off by 10% (a stall): a dip, not a step", []float64{1000, 1000, 1000, 1100, 1000, 1000, 1000}, 0, ""},
+		{"a step in the last run needs a second run after it", []float64{1000, 1000, 1000, 1100}, 0, ""},
+		{"… unless the segment is 1", []float64{1000, 1000, 1000, 1100}, 1, "r04:regression"},
+		{"two steps, each held for three runs", []float64{1000, 1000, 1000, 1100, 1100, 1100, 1000, 1000, 1000}, 0, "r04:regression r07:improvement"},
+		{"drift of +0.5% a run, below the 2% threshold run to run, over 2 runs a side: none", []float64{1000, 1005, 1010, 1015, 1020, 1025}, 0, ""},
+	} {
+		t.Run(tc.why, func(t *testing.T) {
+			s := trendOf(t, tc.medians, tc.segment)
+			if got := changesOf(s); got != tc.want {
+				t.Errorf("change points %q, want %q", got, tc.want)
+			}
+			for _, p := range s.Points {
+				seg := cmp.Or(tc.segment, DefaultSegment)
+				if p.Change && (p.Step == nil || p.Step.Before < seg || p.Step.After < seg) {
+					t.Errorf("%s: change point without a step of enough runs: %+v", p.RunID, p.Step)
+				}
+			}
+		})
+	}
+}
+
+func TestSparklineScale(t *testing.T) {
+	s := trendOf(t, []float64{1000, 1000, 1007, 1007}, 0)
+	if got := s.Sparkline(); strings.ContainsAny(got, "▇█") || strings.ContainsAny(got, "▁") && strings.ContainsAny(got, "▆▇█") {
+		t.Errorf("+0.7%% drawn as %q: a change below the threshold should stay flat", got)
+	}
+	if txt := s.rangeText(); !strings.HasSuffix(txt, "%)") || !strings.Contains(txt, " – ") {
+		t.Errorf("range %q should state the spread", txt)
+	}
+	big := trendOf(t, []float64{1000, 1000, 1500, 1500}, 0)
+	if got := big.Sparkline(); got != "▁▁██" {
+		t.Errorf("+50%%: sparkline %q, want ▁▁██", got)
 	}
 }
 
