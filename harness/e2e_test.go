@@ -651,3 +651,64 @@ runs: {count: 1, cpus: "0"}
 		t.Errorf("pinned to one CPU, the workload saw GOMAXPROCS=%d", res.GOMAXPROCS)
 	}
 }
+
+// TestSpecRefusedByBuiltWorkload: op names the workload's binary does not
+// have are refused right after the build, with the spec's positions, a
+// did-you-mean and the binary's whole op list, exit 2, before anything
+// runs; a spec name longer than a run id's name part still makes a run.
+func TestSpecRefusedByBuiltWorkload(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end: builds a workload")
+	}
+	bin := harnessBinary(t)
+	work := t.TempDir()
+	pkg, err := filepath.Abs("../workloads/synthetic")
+	if err != nil {
+		t.Fatal(err)
+	}
+	specFile := filepath.Join(work, "bench.yaml")
+	name := strings.Repeat("a-long-spec-name-", 6)
+	writeSpec := func(text string) {
+		if err := os.WriteFile(specFile, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writeSpec(fmt.Sprintf(`name: %s
+workloads:
+  - name: syn
+    kind: fixed-rate
+    package: %s
+    ops: [spin, spinn, fial]
+    rate: 100/s
+    duration: 1s
+    warmup: 0s
+runs: {count: 1}
+`, name, pkg))
+	cmd := exec.Command(bin, "run", specFile, "--results", filepath.Join(work, "results"),
+		"--cache", filepath.Join(work, "cache"), "--no-report")
+	out, err := cmd.CombinedOutput()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 2 {
+		t.Fatalf("harness run: %v (want exit 2)\n%s", err, out)
+	}
+	for _, want := range []string{
+		specFile + `:6:17: workloads[0].ops[1]: workload syn (build syn@local) has no op "spinn" (did you mean "spin"?); its ops are: fail, spin`,
+		specFile + `:6:24: workloads[0].ops[2]: workload syn (build syn@local) has no op "fial" (did you mean "fail"?); its ops are: fail, spin`,
+		"nothing ran",
+	} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	m := readManifest(t, filepath.Join(work, "results"))
+	if m == nil || m.Status != "incomplete" {
+		t.Fatalf("manifest: %+v, want an incomplete run that says why", m)
+	}
+	for _, c := range m.Cells {
+		for _, r := range c.Runs {
+			if r.Status != "planned" {
+				t.Errorf("%s run %d: %s, want nothing run", c.ID, r.Index, r.Status)
+			}
+		}
+	}
+}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"github.com/perfharness/harness/harness/host"
 	"github.com/perfharness/harness/harness/results"
 	"github.com/perfharness/harness/harness/run"
+	"github.com/perfharness/harness/harness/spec"
 )
 
 // cmdCalibrate measures run-to-run noise on this host: it runs the spec
@@ -72,7 +74,10 @@ func cmdCalibrate(ctx context.Context, e *env, args []string) int {
 				Progress: e.stderr, TTY: isTerminal(e.stderr), Harness: Version(),
 			})
 			if err != nil {
-				e.errorf("%v", err)
+				printErr(e.stderr, err)
+				if errors.As(err, new(spec.ErrorList)) {
+					return ExitUsage
+				}
 				return ExitIncomplete
 			}
 			if run.Failed(m) {

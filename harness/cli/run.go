@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -106,6 +107,13 @@ func cmdRun(ctx context.Context, e *env, args []string) int {
 		LockPath: *lockPath, Wait: !*noWait, Soft: soft, Progress: e.stderr, TTY: isTerminal(e.stderr), Harness: Version(), Grace: *grace,
 		AfterRun: afterRun,
 	})
+	var specErrs spec.ErrorList
+	if errors.As(err, &specErrs) {
+		// The built workloads refuse values of the spec: nothing ran.
+		printErr(e.stderr, specErrs)
+		e.errorf("nothing ran; fix the spec and run again (%s records the stop)", d.Path)
+		return ExitUsage
+	}
 	if err != nil {
 		e.errorf("%v", err)
 		if m != nil {

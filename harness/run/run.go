@@ -108,6 +108,9 @@ type Runner struct {
 	order    int // runs started so far, in schedule order (Run.Order)
 	// storageErr is the first failure to write the results folder.
 	storageErr error
+	// specErrs are spec values the built binaries refuse (checkOps): the
+	// run stops after the builds, before anything runs.
+	specErrs spec.ErrorList
 }
 
 // Execute runs the plan and returns the results folder and its manifest. The
@@ -144,6 +147,11 @@ func Execute(ctx context.Context, p *plan.Plan, opts Options) (*results.Dir, *re
 	}
 	r.prog.Printf("results: %s", r.dir.Path)
 	r.buildAll(ctx)
+	if len(r.specErrs) > 0 {
+		r.finish(ctx)
+		r.specErrs.Sort()
+		return r.dir, r.m, r.specErrs
+	}
 	r.runAll(ctx)
 	r.finish(ctx)
 	if r.storageErr != nil {
@@ -422,7 +430,7 @@ func (r *Runner) buildAll(ctx context.Context) {
 	}
 	wg.Wait()
 	for _, b := range builds {
-		if b.PGO == "auto" && ctx.Err() == nil {
+		if b.PGO == "auto" && ctx.Err() == nil && len(r.specErrs) == 0 {
 			r.buildPGO(ctx, b)
 		}
 	}
@@ -459,6 +467,7 @@ func (r *Runner) build(ctx context.Context, b *plan.Build, profile string) *Buil
 			}
 		}
 	}
+	r.checkOps(ctx, b, bt)
 	if bt.Cached {
 		r.prog.Printf("build %s: cache hit (checked in %s; originally built in %s, %s)", b.Key,
 			check.Round(time.Millisecond), bt.BuildTime.Round(time.Millisecond), sizeString(bt.Size))
@@ -466,6 +475,14 @@ func (r *Runner) build(ctx context.Context, b *plan.Build, profile string) *Buil
 		r.prog.Printf("build %s: built in %s (%s)", b.Key, bt.BuildTime.Round(time.Millisecond), sizeString(bt.Size))
 	}
 	return bt
+}
+
+// warn records a warning of the whole run and shows it.
+func (r *Runner) warn(msg string) {
+	r.mu.Lock()
+	r.m.Warnings = append(r.m.Warnings, msg)
+	r.mu.Unlock()
+	r.prog.Printf("warning: %s", msg)
 }
 
 // buildRecord returns the manifest record of a build, adding it if the plan
@@ -539,6 +556,11 @@ func (r *Runner) buildPGO(ctx context.Context, b *plan.Build) {
 	bt := r.build(ctx, &pass, "")
 	if bt == nil {
 		fail("the pgo=off build for the profiling pass failed")
+		return
+	}
+	// The pass binary answers for the op names before the profiling run
+	// uses them (build found no cells under the pass's key).
+	if r.checkOps(ctx, b, bt); len(r.specErrs) > 0 {
 		return
 	}
 	if kept, ok := r.opts.Builder.KeptProfile(b); ok {
@@ -760,6 +782,8 @@ func (r *Runner) finish(ctx context.Context) {
 		}
 	}
 	switch {
+	case len(r.specErrs) > 0:
+		m.Status, m.Reason = results.RunIncomplete, "stopped after building, before running: the spec does not match the built workloads ("+r.specErrs[0].Msg+")"
 	case interrupted:
 		m.Status = results.RunInterrupted
 		m.Reason = "stopped by an interrupt; harness run --resume " + r.dir.Path + " completes it"

@@ -73,6 +73,10 @@
 // # Flags
 //
 //	-list               print the op names, one per line, and exit 0
+//	-list-ops           print {"protocol":1,"ops":[...],"max_rate":1e9} (the
+//	                    op names and the highest rate a schedule may have)
+//	                    and exit 0: the harness checks a spec against it
+//	                    right after building, before anything runs
 //	-name NAME          workload name in bench.txt (default: binary name)
 //	-op NAME            op to run (required)
 //	-rate R             target ops/s, constant (required unless -schedule)

@@ -2,6 +2,7 @@ package driver
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -58,6 +60,7 @@ func Command(ctx context.Context, ops Ops, args []string, stdout, stderr io.Writ
 	var cfg Config
 	cfg.RegisterFlags(fs)
 	list := fs.Bool("list", false, "print the op names, one per line, and exit")
+	listOps := fs.Bool("list-ops", false, "print the op names and the driver's limits as one JSON object, and exit (for the harness)")
 	if err := fs.Parse(args); err != nil {
 		return ExitUsage
 	}
@@ -67,8 +70,13 @@ func Command(ctx context.Context, ops Ops, args []string, stdout, stderr io.Writ
 	}
 	if *list {
 		if len(ops) > 0 {
-			fmt.Fprintln(stdout, describeOps(ops))
+			fmt.Fprintln(stdout, strings.Join(opNames(ops), "\n"))
 		}
+		return ExitOK
+	}
+	if *listOps {
+		data, _ := json.Marshal(OpList{Protocol: ProtocolVersion, Ops: opNames(ops), MaxRate: MaxRate})
+		fmt.Fprintf(stdout, "%s\n", data)
 		return ExitOK
 	}
 	var set flagsSet
@@ -78,13 +86,25 @@ func Command(ctx context.Context, ops Ops, args []string, stdout, stderr io.Writ
 	})
 	op, ok := ops[cfg.Op]
 	if !ok && cfg.Op != "" {
-		return usage(stderr, &cfg, fmt.Errorf("-op: unknown op %q; the ops are:\n%s", cfg.Op, describeOps(ops)))
+		return usage(stderr, &cfg, fmt.Errorf("-op: unknown op %q; the ops are: %s", cfg.Op, strings.Join(opNames(ops), ", ")))
 	}
 	if !ok {
 		op = Func(nil) // check reports the missing -op with the other problems
 	}
 	res, err := run(ctx, cfg, set, op)
 	return Report(res, err, &cfg, stdout, stderr)
+}
+
+// ProtocolVersion is the version of the run protocol a driver speaks, as
+// -list-ops states it.
+const ProtocolVersion = 1
+
+// An OpList is a workload binary's answer to -list-ops: what the harness
+// checks a spec against right after building, before anything runs.
+type OpList struct {
+	Protocol int      `json:"protocol"`
+	Ops      []string `json:"ops"`      // sorted
+	MaxRate  float64  `json:"max_rate"` // ops/s, see MaxRate
 }
 
 // Report prints what Run returned, for a main of its own: warnings and

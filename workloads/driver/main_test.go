@@ -7,9 +7,11 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -84,6 +86,25 @@ func TestList(t *testing.T) {
 	code, out, _ := runCommand(t, "-list")
 	if code != 0 || out != "badsetup\nnoop\nparam\nstall\n" {
 		t.Errorf("-list: exit %d, output %q; want 0 and the sorted op names", code, out)
+	}
+}
+
+func TestListOps(t *testing.T) {
+	code, out, _ := runCommand(t, "-list-ops")
+	var got OpList
+	if err := json.Unmarshal([]byte(out), &got); err != nil || code != 0 {
+		t.Fatalf("-list-ops: exit %d, output %q: %v", code, out, err)
+	}
+	want := OpList{Protocol: ProtocolVersion, Ops: []string{"badsetup", "noop", "param", "stall"}, MaxRate: MaxRate}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("-list-ops = %+v, want %+v", got, want)
+	}
+	// The limit it states is the one the schedule enforces.
+	if _, err := Constant(MaxRate, time.Second); err != nil {
+		t.Errorf("a schedule at MaxRate: %v", err)
+	}
+	if _, err := Constant(math.Nextafter(MaxRate, math.Inf(1)), time.Second); err == nil {
+		t.Error("a schedule above MaxRate was accepted")
 	}
 }
 

@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 )
@@ -391,11 +390,12 @@ func (e *UsageError) Error() string { return e.Err.Error() }
 func (e *UsageError) Unwrap() error { return e.Err }
 
 // describeOps lists op names one per line, sorted.
-func describeOps(ops Ops) string {
+// opNames returns the names of ops, sorted.
+func opNames(ops Ops) []string {
 	names := make([]string, 0, len(ops))
 	for n := range ops {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	return strings.Join(names, "\n")
+	return names
 }

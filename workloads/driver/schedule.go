@@ -34,8 +34,10 @@ type Plan struct {
 	desc  string
 }
 
-// maxRate bounds rates so that offsets stay exact in float64 nanoseconds.
-const maxRate = 1e9
+// MaxRate is the highest rate a schedule may have, in ops/s: offsets stay
+// exact in float64 nanoseconds up to it. -list-ops states it, so the
+// harness checks a spec against the binary it built.
+const MaxRate = 1e9
 
 // NewPlan checks the segments and precomputes where each one starts.
 func NewPlan(segs ...Segment) (*Plan, error) {
@@ -45,7 +47,7 @@ func NewPlan(segs ...Segment) (*Plan, error) {
 	p := &Plan{segs: segs, first: make([]uint64, len(segs)+1), at: make([]time.Duration, len(segs)+1)}
 	for i, s := range segs {
 		if !validRate(s.From) || !validRate(s.To) || s.From+s.To == 0 {
-			return nil, fmt.Errorf("segment %d: rates must be finite, in [0, %g] and not both 0 (got %g..%g)", i, float64(maxRate), s.From, s.To)
+			return nil, fmt.Errorf("segment %d: rates must be finite, in [0, %g] and not both 0 (got %g..%g)", i, float64(MaxRate), s.From, s.To)
 		}
 		if s.Len <= 0 {
 			return nil, fmt.Errorf("segment %d: length must be > 0 (got %v)", i, s.Len)
@@ -56,7 +58,7 @@ func NewPlan(segs ...Segment) (*Plan, error) {
 	return p, nil
 }
 
-func validRate(r float64) bool { return r >= 0 && r <= maxRate && !math.IsNaN(r) }
+func validRate(r float64) bool { return r >= 0 && r <= MaxRate && !math.IsNaN(r) }
 
 // Constant is a Plan at rateHz operations per second for d.
 func Constant(rateHz float64, d time.Duration) (*Plan, error) {
@@ -148,7 +150,7 @@ func ParseSchedule(spec string, rateHz float64, d time.Duration) (*Plan, error) 
 func parseRate(s string) (float64, error) {
 	r, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
 	if err != nil || !validRate(r) {
-		return 0, fmt.Errorf("bad rate %q: want a number of ops/s in [0, %g]", s, float64(maxRate))
+		return 0, fmt.Errorf("bad rate %q: want a number of ops/s in [0, %g]", s, float64(MaxRate))
 	}
 	return r, nil
 }
