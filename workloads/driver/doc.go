@@ -133,7 +133,13 @@
 // gc_pause_max_ns, gc_pause_total_ns, heap_goal_B, live_heap_B, alloc_B,
 // alloc_objects, peak_rss_B, peak_rss_reset, goroutines,
 // runqueue_wait_ns: how long the process's threads waited for a CPU, from
-// Linux schedstat; a warning flags more than 1% of the window), op_report
+// Linux schedstat; a warning flags more than 1% of the window), contention
+// ([Contention]: measured, window_ns, cpu_ns and cpu_wait_ns of the
+// process's threads, cpu_withheld (wait over run + wait), threads,
+// max_thread_wait_ns, steal_ns and steal_share of the machine's CPUs,
+// others_cpu_ns and others_share (the machine busy outside this process),
+// cpus, load_start and load_end (1-minute load averages), lag_share_p50
+// and lag_share_p99 (generator lag's percentile over latency's)), op_report
 // (optional), files, warnings (list of strings), started and finished
 // (RFC 3339 with nanoseconds).
 //

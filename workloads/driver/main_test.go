@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -202,6 +203,20 @@ func TestRunWritesFiles(t *testing.T) {
 		}
 	}
 	checkBenchTxt(t, filepath.Join(dir, "bench.txt"), r)
+
+	// Contention: measured on Linux, consistent with itself.
+	c := r.Contention
+	if runtime.GOOS == "linux" {
+		if !c.Measured || c.CPUs < 1 || c.Threads < 1 || c.CPUNs <= 0 || c.WindowNs < int64(1400*time.Millisecond) {
+			t.Errorf("contention not measured: %+v", c)
+		}
+		if c.Withheld < 0 || c.Withheld > 1 || c.OthersShare < 0 || c.OthersShare > 1 || c.StealShare < 0 || c.MaxThreadWaitNs > c.CPUWaitNs {
+			t.Errorf("contention out of range: %+v", c)
+		}
+	}
+	if want := float64(r.Lag.P99Ns) / float64(r.Latency.P99Ns); c.LagShareP99 != want {
+		t.Errorf("lag share of P99 %g, want %g", c.LagShareP99, want)
+	}
 }
 
 var (

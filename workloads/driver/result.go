@@ -67,6 +67,7 @@ type Result struct {
 	Lag           Summary      `json:"lag"`
 	Histogram     HistInfo     `json:"histogram"`
 	Runtime       RuntimeStats `json:"runtime"`
+	Contention    Contention   `json:"contention"`
 	OpReport      any          `json:"op_report,omitempty"`
 
 	Files    []string `json:"files"`

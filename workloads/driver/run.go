@@ -241,6 +241,7 @@ func run(ctx context.Context, cfg Config, set flagsSet, op Op) (*Result, error) 
 		snap0   snapshot
 		rssOK   bool
 		wait0   int64
+		host0   hostSample
 		gcs     = newGCSampler(int((cfg.Duration+intervalLen-1)/intervalLen) + 1)
 	)
 	r := &runner{
@@ -258,9 +259,10 @@ func run(ctx context.Context, cfg Config, set flagsSet, op Op) (*Result, error) 
 			ok := resetPeakRSS()
 			s := takeSnapshot()
 			wait := runqueueWait()
+			h := sampleHost()
 			gcs.start()
 			mu.Lock()
-			started, snap0, rssOK, wait0 = true, s, ok, wait
+			started, snap0, rssOK, wait0, host0 = true, s, ok, wait, h
 			mu.Unlock()
 		},
 	}
@@ -274,6 +276,7 @@ func run(ctx context.Context, cfg Config, set flagsSet, op Op) (*Result, error) 
 		res.Runtime.GCPerSecond = perSecond
 		res.Runtime.PeakRSSB, res.Runtime.PeakRSSReset = peakRSS(), rssOK
 		res.Runtime.RunqueueWaitNs = max(0, runqueueWait()-wait0)
+		res.Contention = contentionBetween(host0, sampleHost())
 		if !rssOK {
 			res.warn("could not reset the peak RSS counter (/proc/self/clear_refs): peak_rss_B is since process start")
 		}
@@ -331,6 +334,8 @@ func fill(res *Result, cfg *Config, rec *recorder, st runStats) {
 	res.Latency = summarize(rec.totals[seriesIntend], rec.overflow[seriesIntend])
 	res.LatencyActual = summarize(rec.totals[seriesActual], rec.overflow[seriesActual])
 	res.Lag = summarize(rec.totals[seriesLag], rec.overflow[seriesLag])
+	res.Contention.LagShareP50 = lagShare(res.Lag.P50Ns, res.Latency.P50Ns)
+	res.Contention.LagShareP99 = lagShare(res.Lag.P99Ns, res.Latency.P99Ns)
 
 	// Elapsed: the window, or longer when its last op finished after it.
 	ws := cfg.Warmup
