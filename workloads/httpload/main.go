@@ -4,7 +4,8 @@
 //
 //	httpload -url http://127.0.0.1:8080/ -rate 20000 -duration 10s -out DIR \
 //	    [-control http://127.0.0.1:8080] [-method GET] [-header K:V]... \
-//	    [-body S | -body-file F] [-timeout 5s] [-allow-remote] [driver flags]
+//	    [-body S | -body-file F] [-timeout 5s] [-client h1|net/http] \
+//	    [-allow-remote] [driver flags]
 //
 // Latency counts from each request's intended start. Requests go through one
 // keep-alive connection pool of at most -concurrency connections, so the
@@ -14,9 +15,20 @@
 // -allow-remote is given. With -control, the client calls the server's
 // measure start and stop endpoints (driver.ServeHTTP) around its window.
 //
+// Two clients send the requests. h1, the default, serializes the request
+// once and does each round trip on the calling goroutine over a kept-alive
+// HTTP/1.1 connection with a reused read buffer (status line, headers,
+// Content-Length, chunked and read-to-close bodies; see respReader),
+// allocating nothing per request; a GET, HEAD, OPTIONS or TRACE that meets
+// a kept-alive connection the server has closed is sent again on a new
+// one, and counted. net/http is the standard library's client, for what h1
+// does not speak (TLS, HTTP/2 and proxies would be added there); it costs
+// more CPU per request, which on a small machine is taken from the server.
+//
 // result.json's op_report holds status code counts and error counts by kind
-// for the measured window, and the connections dialed over the whole run. A
-// response with status 400 or above counts as an error.
+// for the measured window, the connections dialed over the whole run, the
+// requests sent again, and the client. A response with status 400 or above
+// counts as an error.
 package main
 
 import (
@@ -67,6 +79,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.DurationVar(&o.timeout, "timeout", defaultTimeout, "per-request `timeout`")
 	fs.BoolVar(&o.allowRemote, "allow-remote", false, "allow targets that are not loopback")
 	fs.StringVar(&o.control, "control", "", "base `URL` of the server's control endpoints, called around the window")
+	fs.StringVar(&o.client, "client", clientH1, "HTTP `client`: h1 (lean HTTP/1.1 keep-alive) or net/http")
 	if err := fs.Parse(args); err != nil {
 		return driver.ExitUsage
 	}

@@ -18,6 +18,12 @@ import (
 )
 
 func TestLoadsServer(t *testing.T) {
+	for _, c := range []string{clientH1, clientNetHTTP} {
+		t.Run(strings.ReplaceAll(c, "/", ""), func(t *testing.T) { testLoadsServer(t, c) })
+	}
+}
+
+func testLoadsServer(t *testing.T, client string) {
 	var hits atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
@@ -35,7 +41,7 @@ func TestLoadsServer(t *testing.T) {
 	dir := t.TempDir()
 	var out, errb bytes.Buffer
 	code := run(context.Background(), []string{"-url", srv.URL + "/x", "-method", "POST", "-header", "X-Test: yes", "-body", "ping",
-		"-rate", "1000", "-duration", "1s", "-warmup", "0s", "-concurrency", "4", "-out", dir}, &out, &errb)
+		"-rate", "1000", "-duration", "1s", "-warmup", "0s", "-concurrency", "4", "-out", dir, "-client", client}, &out, &errb)
 	if code != 0 {
 		t.Fatalf("exit %d\n%s%s", code, out.String(), errb.String())
 	}
@@ -54,8 +60,8 @@ func TestLoadsServer(t *testing.T) {
 	if r.Completed != 1000 || rep.StatusCodes["200"] != 900 || rep.StatusCodes["503"] != 100 || r.Errors != 100 {
 		t.Errorf("completed %d errors %d codes %v; want 1000 requests, 900×200, 100×503 counted as errors", r.Completed, r.Errors, rep.StatusCodes)
 	}
-	if rep.Dials > 4 || rep.MaxConns != 4 {
-		t.Errorf("dialed %d connections (max %d); want at most -concurrency=4", rep.Dials, rep.MaxConns)
+	if rep.Dials > 4 || rep.MaxConns != 4 || rep.Client != client {
+		t.Errorf("client %s dialed %d connections (max %d); want %s, at most -concurrency=4", rep.Client, rep.Dials, rep.MaxConns, client)
 	}
 }
 
@@ -70,6 +76,7 @@ func TestRefusesRemoteTargets(t *testing.T) {
 		{[]string{"-url", "https://127.0.0.1/"}, "only http"},
 		{[]string{}, "-url: required"},
 		{[]string{"-url", "http://[::1]:1/", "-body", "a", "-body-file", "f"}, "give one"},
+		{[]string{"-url", "http://127.0.0.1/", "-client", "curl"}, `-client: "curl"`},
 	} {
 		var out, errb bytes.Buffer
 		args := append(tt.args, "-rate", "10", "-out", t.TempDir())

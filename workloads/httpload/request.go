@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -21,24 +20,40 @@ import (
 
 const defaultTimeout = 5 * time.Second
 
+// Clients (-client).
+const (
+	clientH1      = "h1"
+	clientNetHTTP = "net/http"
+)
+
 type options struct {
 	url, method, body, control string
 	headers                    []string
 	timeout                    time.Duration
 	allowRemote                bool
 	conns                      int
+	client                     string
 }
 
-// A requestOp issues one HTTP request per Do through a bounded pool.
+// A client sends the request once per do and returns the response's
+// status code (0 when there was none). It never holds more than the
+// configured number of connections.
+type client interface {
+	do(ctx context.Context) (status int, err error)
+	closeIdle()
+	retried() uint64 // requests sent again after a kept-alive connection closed unanswered
+}
+
+// A requestOp issues one HTTP request per Do through a bounded pool and
+// counts status codes and errors.
 type requestOp struct {
 	o      options
-	client *http.Client
-	header http.Header
-	body   []byte
+	client client
 
-	dials atomic.Uint64
-	codes [600]atomic.Uint64
-	other atomic.Uint64 // status codes outside 0..599
+	dials     atomic.Uint64
+	codes     [600]atomic.Uint64
+	other     atomic.Uint64 // status codes outside 0..599
+	statusErr [600]error    // made once: a 4xx or 5xx answer allocates nothing
 
 	mu     sync.Mutex
 	errors map[string]uint64
@@ -75,34 +90,20 @@ func newRequestOp(o options) (*requestOp, error) {
 	if o.timeout <= 0 {
 		errs = append(errs, fmt.Errorf("-timeout: must be > 0 (got %v)", o.timeout))
 	}
-	h := http.Header{}
-	for _, kv := range o.headers {
-		k, v, _ := strings.Cut(kv, ":")
-		h.Add(strings.TrimSpace(k), strings.TrimSpace(v))
+	if o.client != clientH1 && o.client != clientNetHTTP {
+		errs = append(errs, fmt.Errorf("-client: %q: want %s or %s", o.client, clientH1, clientNetHTTP))
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
-	op := &requestOp{o: o, header: h, body: []byte(o.body), errors: map[string]uint64{}}
-	dialer := &net.Dialer{Timeout: o.timeout, KeepAlive: 30 * time.Second}
-	conns := max(o.conns, 1)
-	op.client = &http.Client{
-		Timeout: o.timeout,
-		Transport: &http.Transport{
-			Proxy: nil, // never send load through a proxy from the environment
-			DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-				op.dials.Add(1)
-				return dialer.DialContext(ctx, network, addr)
-			},
-			// One connection per worker at most, all kept alive: the pool
-			// never grows past -concurrency, so ports are not exhausted.
-			MaxConnsPerHost:     conns,
-			MaxIdleConnsPerHost: conns,
-			MaxIdleConns:        conns,
-			IdleConnTimeout:     90 * time.Second,
-			DisableCompression:  true,
-		},
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	op := &requestOp{o: o, errors: map[string]uint64{}}
+	for c := 400; c < len(op.statusErr); c++ {
+		op.statusErr[c] = fmt.Errorf("status %d", c)
+	}
+	if o.client == clientNetHTTP {
+		op.client = newNetClient(o, &op.dials)
+	} else if op.client, err = newH1Client(u, o, &op.dials); err != nil {
+		return nil, err
 	}
 	return op, nil
 }
@@ -123,34 +124,25 @@ func checkTarget(u *url.URL, allow bool) error {
 func (op *requestOp) Setup(context.Context, driver.Params) error { return nil }
 
 func (op *requestOp) Do(ctx context.Context) error {
-	var body io.Reader
-	if len(op.body) > 0 {
-		body = bytes.NewReader(op.body)
+	status, err := op.client.do(ctx)
+	if status > 0 {
+		if status < len(op.codes) {
+			op.codes[status].Add(1)
+		} else {
+			op.other.Add(1)
+		}
 	}
-	req, err := http.NewRequestWithContext(ctx, op.o.method, op.o.url, body)
 	if err != nil {
-		return op.fail("request", err)
-	}
-	for k, v := range op.header {
-		req.Header[k] = v
-	}
-	resp, err := op.client.Do(req)
-	if err != nil {
+		if ctx.Err() != nil {
+			return op.fail("canceled", err)
+		}
 		return op.fail(errKind(err), err)
 	}
-	// Drain the body so the connection goes back to the pool.
-	_, err = io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	if c := resp.StatusCode; c >= 0 && c < len(op.codes) {
-		op.codes[c].Add(1)
-	} else {
-		op.other.Add(1)
-	}
-	if err != nil {
-		return op.fail("body", err)
-	}
-	if resp.StatusCode >= 400 {
-		return fmt.Errorf("status %d", resp.StatusCode)
+	if status >= 400 {
+		if status < len(op.statusErr) {
+			return op.statusErr[status]
+		}
+		return fmt.Errorf("status %d", status)
 	}
 	return nil
 }
@@ -172,15 +164,17 @@ func errKind(err error) string {
 		return "timeout"
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return "connection-refused"
-	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return "connection-reset"
 	case errors.Is(err, syscall.EADDRNOTAVAIL):
 		return "address-not-available"
+	case errors.Is(err, errProtocol):
+		return "protocol"
 	}
 	return "other"
 }
 
-func (op *requestOp) Teardown() { op.client.CloseIdleConnections() }
+func (op *requestOp) Teardown() { op.client.closeIdle() }
 
 // StartWindow resets the status and error counters, so that they cover
 // the window (give or take requests in flight at its start), and starts the
@@ -231,12 +225,15 @@ type report struct {
 	Errors      map[string]uint64 `json:"errors"`
 	Dials       uint64            `json:"connections_dialed"` // since the process started
 	MaxConns    int               `json:"max_connections"`
+	Retried     uint64            `json:"retried"` // sent again after a kept-alive connection closed unanswered
+	Client      string            `json:"client"`
 	URL         string            `json:"url"`
 	Method      string            `json:"method"`
 }
 
 func (op *requestOp) Report() any {
-	r := report{StatusCodes: map[string]uint64{}, Errors: map[string]uint64{}, Dials: op.dials.Load(), MaxConns: max(op.o.conns, 1), URL: op.o.url, Method: op.o.method}
+	r := report{StatusCodes: map[string]uint64{}, Errors: map[string]uint64{}, Dials: op.dials.Load(), MaxConns: max(op.o.conns, 1),
+		Retried: op.client.retried(), Client: op.o.client, URL: op.o.url, Method: op.o.method}
 	for c := range op.codes {
 		if n := op.codes[c].Load(); n > 0 {
 			r.StatusCodes[strconv.Itoa(c)] = n
