@@ -47,7 +47,7 @@ func cmdReport(ctx context.Context, e *env, args []string) int {
 	}
 	fmt.Fprintf(e.stdout, "%s\n", filepath.Join(out, report.HTMLFile))
 	fmt.Fprintf(e.stdout, "%s\n", filepath.Join(out, report.MarkdownFile))
-	fmt.Fprintf(e.stdout, "%s\n", filepath.Join(out, report.SummaryFile))
+	fmt.Fprintf(e.stdout, "%s\n", filepath.Join(out, report.TextFile))
 	if _, err := os.Stat(filepath.Join(out, report.CSVFile)); err == nil {
 		fmt.Fprintf(e.stdout, "%s\n", filepath.Join(out, report.CSVFile))
 	}

@@ -129,7 +129,7 @@ func cmdRun(ctx context.Context, e *env, args []string) int {
 		if out, err := report.Render(context.WithoutCancel(ctx), d.Path, report.Options{ReportsDir: *reportsDir}); err != nil {
 			fmt.Fprintf(e.stderr, "harness: warning: rendering the report: %v (retry with harness report %s)\n", err, d.Path)
 		} else {
-			fmt.Fprintf(e.stdout, "report:  %s (index.html, report.md, summary.txt, tables.csv)\n", out)
+			fmt.Fprintf(e.stdout, "report:  %s (index.html, report.md, report.txt, tables.csv)\n", out)
 		}
 	}
 	if run.Failed(m) {

@@ -9,6 +9,7 @@ import (
 	"golang.org/x/perf/benchfmt"
 	"golang.org/x/perf/benchmath"
 	"golang.org/x/perf/benchproc"
+	"golang.org/x/perf/benchunit"
 )
 
 // Options choose how results are split into tables, rows and columns, and
@@ -593,4 +594,52 @@ func geoMean(xs []float64) float64 {
 		m += (math.Log(x) - m) / float64(i+1)
 	}
 	return math.Exp(m)
+}
+
+// NewTable builds a table from samples given directly rather than
+// projected from a Set: values[row][col] are the values of one benchmark
+// row and configuration column, in unit as written in bench.txt (p99-ns;
+// tidied here, as a Set's are). Every column is compared with the first,
+// as in Compare; a geomean row is added when geomean is set and there are
+// several rows. The report's question tables are made this way.
+func NewTable(config []KV, unit string, better int, cols, rows []string, values [][][]float64, alpha, confidence float64, geomean bool) *Table {
+	if alpha == 0 {
+		alpha = benchmath.DefaultThresholds.CompareAlpha
+	}
+	if confidence == 0 {
+		confidence = 0.95
+	}
+	thresholds := benchmath.DefaultThresholds
+	thresholds.CompareAlpha = alpha
+	_, tidied := benchunit.Tidy(1, unit)
+	factor, _ := benchunit.Tidy(1, unit)
+	t := &Table{Config: config, Unit: tidied, Better: better, Summary: benchmath.AssumeNothing.SummaryLabel(), Cols: cols}
+	a := benchmath.AssumeNothing
+	for i, name := range rows {
+		row := &Row{Name: name, Cells: make([]*Cell, len(cols))}
+		var baseSample *benchmath.Sample
+		var base *Cell
+		for j := range cols {
+			if i >= len(values) || j >= len(values[i]) || len(values[i][j]) == 0 {
+				continue
+			}
+			vs := make([]float64, len(values[i][j]))
+			for k, v := range values[i][j] {
+				vs[k] = v * factor
+			}
+			sample := benchmath.NewSample(vs, &thresholds)
+			cell := &Cell{Summary: summarize(a, sample, confidence)}
+			if j == 0 {
+				base, baseSample = cell, sample
+			} else if base != nil {
+				cell.Cmp = compareCells(a, baseSample, sample, base, cell, t, j, t.ConfigString(), name, alpha, confidence)
+			}
+			row.Cells[j] = cell
+		}
+		t.Rows = append(t.Rows, row)
+	}
+	if geomean && len(t.Rows) > 1 {
+		t.Geomean = geomeans(t)
+	}
+	return t
 }

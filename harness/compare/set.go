@@ -284,3 +284,50 @@ func (s *Set) Split(key string) (values []string, subsets []*Set) {
 	}
 	return values, subsets
 }
+
+// A Series is the values one benchmark recorded for one unit across the
+// results that match a configuration, in file order.
+type Series struct {
+	Name   string // full benchmark name, without the "Benchmark" prefix
+	Values []float64
+}
+
+// Values returns, per benchmark name (in order of appearance), the values
+// of unit (as written in the file, e.g. p99-ns) of the results whose
+// configuration has every key/value of config; keep, when not nil, also
+// filters by name.
+func (s *Set) Values(config []KV, unit string, keep func(name string) bool) []Series {
+	var out []Series
+	idx := map[string]int{}
+next:
+	for _, r := range s.results {
+		for _, kv := range config {
+			if r.GetConfig(kv.Key) != kv.Value {
+				continue next
+			}
+		}
+		name := string(r.Name)
+		if keep != nil && !keep(name) {
+			continue
+		}
+		for _, v := range r.Values {
+			var val float64
+			switch {
+			case v.OrigUnit != "" && v.OrigUnit == unit:
+				val = v.OrigValue
+			case v.Unit == unit:
+				val = v.Value
+			default:
+				continue
+			}
+			i, ok := idx[name]
+			if !ok {
+				i = len(out)
+				idx[name] = i
+				out = append(out, Series{Name: name})
+			}
+			out[i].Values = append(out[i].Values, val)
+		}
+	}
+	return out
+}

@@ -106,6 +106,10 @@ func TestHTMLInChromium(t *testing.T) {
 		"source": "window.__alerts = []; window.alert = function(m) { window.__alerts.push(String(m)); };"}, nil); err != nil {
 		t.Fatal(err)
 	}
+	// The reader's first screen: 1400×900.
+	if err := cdp.call(s, "Emulation.setDeviceMetricsOverride", map[string]any{"width": 1400, "height": 900, "deviceScaleFactor": 1, "mobile": false}, nil); err != nil {
+		t.Fatal(err)
+	}
 	loaded := cdp.wait("Page.loadEventFired")
 	if err := cdp.call(s, "Page.navigate", map[string]any{"url": "file://" + page}, nil); err != nil {
 		t.Fatal(err)
@@ -131,6 +135,13 @@ func TestHTMLInChromium(t *testing.T) {
 		alerts: window.__alerts.length,
 		labelShown: document.body.innerText.indexOf(` + "`" + xss + "`" + `) >= 0,
 		ncmp: (document.getElementById("ncmp") || {}).textContent || "",
+		firstID: document.body.firstElementChild.id,
+		answersTop: document.getElementById("answers").getBoundingClientRect().top,
+		answerLines: document.querySelectorAll("#answers li").length,
+		scrollWidth: document.documentElement.scrollWidth,
+		innerWidth: window.innerWidth,
+		deadLinks: Array.prototype.filter.call(document.querySelectorAll("#answers a[href^='#']"), function(a){ return !document.getElementById(a.getAttribute("href").slice(1)); }).length,
+		headline: document.querySelector("#answers .lead").textContent,
 		sorted: (function(){ var th = document.querySelector("table.sortable th"); th.click(); th.click(); return true; })()
 	})`
 	if err := cdp.call(s, "Runtime.evaluate", map[string]any{"expression": expr, "returnByValue": true}, &eval); err != nil {
@@ -143,6 +154,12 @@ func TestHTMLInChromium(t *testing.T) {
 		Tables, Rows, Svgs, Imgs, Alerts int
 		LabelShown                       bool
 		Ncmp                             string
+		FirstID                          string
+		AnswersTop                       float64
+		AnswerLines                      int
+		ScrollWidth, InnerWidth          int
+		DeadLinks                        int
+		Headline                         string
 	}
 	if err := json.Unmarshal([]byte(eval.Result.Value), &got); err != nil {
 		t.Fatalf("%v: %s", err, eval.Result.Value)
@@ -159,6 +176,20 @@ func TestHTMLInChromium(t *testing.T) {
 	}
 	if !strings.Contains(got.Ncmp, "comparisons") {
 		t.Errorf("the embedded JSON did not parse: %q", got.Ncmp)
+	}
+	// The Answers come first, with nothing above them, and the page does
+	// not scroll sideways at 1400 px.
+	if got.FirstID != "answers" || got.AnswersTop > 40 || got.AnswerLines == 0 {
+		t.Errorf("the page does not open with its answers: first element #%s, answers at %.0f px, %d answer lines", got.FirstID, got.AnswersTop, got.AnswerLines)
+	}
+	if got.ScrollWidth > got.InnerWidth {
+		t.Errorf("the page is %d px wide in a %d px window: a horizontal scrollbar", got.ScrollWidth, got.InnerWidth)
+	}
+	if got.DeadLinks > 0 {
+		t.Errorf("%d links in the answers lead nowhere", got.DeadLinks)
+	}
+	if !strings.Contains(got.Headline, "answers to") || strings.Contains(strings.ToLower(got.Headline), "regression") {
+		t.Errorf("the headline should count answers, not regressions: %q", got.Headline)
 	}
 
 	var shot struct{ Data string }

@@ -1,5 +1,5 @@
 // Package report renders a results folder as a report a person reads:
-// reports/<run-id>/report.md, summary.txt, a self-contained index.html and
+// reports/<run-id>/report.md, report.txt, a self-contained index.html and
 // plots/ (SVG and PNG). It reads only the folder's files (manifest.json,
 // bench.txt, each run's result.json, latency.hlog and *.pprof), so a
 // report can be rendered again later, on another machine.

@@ -351,9 +351,9 @@ func barPlot(t *compare.Table, width vg.Length) (*plot.Plot, error) {
 		return v * f
 	}
 	if relative {
-		p.Y.Label.Text = fmt.Sprintf("× %s (%s, 95%% CI; %s)", t.Cols[0], t.Summary, t.BetterString())
+		p.Y.Label.Text = fmt.Sprintf("× %s (%s; %s)", t.Cols[0], t.Summary, t.BetterString())
 	} else {
-		p.Y.Label.Text = fmt.Sprintf("%s (%s of runs, 95%% CI; %s)", unit, t.Summary, t.BetterString())
+		p.Y.Label.Text = fmt.Sprintf("%s (%s; %s)", unit, t.Summary, t.BetterString())
 	}
 	p.Y.Min = 0
 	names := make([]string, len(t.Rows))
@@ -361,13 +361,18 @@ func barPlot(t *compare.Table, width vg.Length) (*plot.Plot, error) {
 		names[i] = r.Name
 	}
 	p.NominalX(names...)
+	chars := 0
+	for _, n := range names {
+		chars += len(n)
+	}
 	switch {
 	case len(names) > 12:
 		p.X.Tick.Label.Rotation = math.Pi / 2
 		p.X.Tick.Label.XAlign = draw.XRight
 		p.X.Tick.Label.YAlign = draw.YCenter
 		p.X.Tick.Label.Font.Size = vg.Points(8)
-	case len(names) > 3:
+	case len(names) > 3 || float64(chars)*5.5 > float64(width-vg.Points(100)):
+		// Labels that would run into each other lean instead.
 		p.X.Tick.Label.Rotation = math.Pi / 8
 		p.X.Tick.Label.XAlign = draw.XRight
 	}
@@ -392,7 +397,9 @@ func barPlot(t *compare.Table, width vg.Length) (*plot.Plot, error) {
 			}
 		}
 	}
-	p.Y.Max = maxAll * 1.25
+	// Room above the bars for the legend (top right): a line per
+	// column and one for the runs.
+	p.Y.Max = maxAll * (1.1 + 0.07*float64(len(t.Cols)+1))
 	var dots plotter.XYs
 	for j, col := range t.Cols {
 		vals := make(plotter.Values, len(t.Rows))
@@ -485,6 +492,10 @@ func ratePlot(cells []rateCell) (*plot.Plot, error) {
 		}
 	}
 	p.NominalX(names...)
+	chars := 0
+	for _, n := range names {
+		chars += len(n)
+	}
 	switch {
 	case len(names) > 12:
 		// Many cells: vertical labels, one per bar, never overlapping.

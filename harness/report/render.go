@@ -39,7 +39,7 @@ type Options struct {
 // Files written into reports/<run-id>/.
 const (
 	MarkdownFile = "report.md"
-	SummaryFile  = "summary.txt"
+	TextFile     = "report.txt"
 	HTMLFile     = "index.html"
 	CSVFile      = "tables.csv"
 	PlotsDir     = "plots"
@@ -61,6 +61,9 @@ type Model struct {
 	Run       *Run
 	Generated time.Time
 	Compare   *compare.Report // nil when there are no benchmark results
+	// Questions are the spec's questions with their answers: the report
+	// opens with them.
+	Questions []*QuestionReport
 	Plots     []*Plot
 	Profiles  []*CellProfiles
 	Diffs     []*DiffSection
@@ -82,7 +85,7 @@ type DiffSection struct {
 }
 
 // Render reads the results folder and writes its report to
-// ReportsDir/<run-id>/: report.md, summary.txt, index.html and plots/. It
+// ReportsDir/<run-id>/: report.md, report.txt, index.html and plots/. It
 // reads only the folder's files, so it runs anywhere, later. The new
 // report replaces an old one only once it is complete.
 func Render(ctx context.Context, resultsDir string, opts Options) (outDir string, err error) {
@@ -124,7 +127,7 @@ func (m *Model) Write(reportsDir string) (string, error) {
 	if err := m.WriteHTML(&html); err != nil {
 		return "", err
 	}
-	if err := errors.Join(write(MarkdownFile, md.Bytes()), write(SummaryFile, txt.Bytes()), write(HTMLFile, html.Bytes())); err != nil {
+	if err := errors.Join(write(MarkdownFile, md.Bytes()), write(TextFile, txt.Bytes()), write(HTMLFile, html.Bytes())); err != nil {
 		return "", err
 	}
 	if m.Compare != nil { // the comparison tables for a spreadsheet or a script
@@ -225,6 +228,11 @@ func Build(ctx context.Context, run *Run, opts Options) (*Model, error) {
 		}
 		m.Compare = rep
 	}
+	alpha := opts.Compare.Alpha
+	if alpha == 0 {
+		alpha = run.Manifest.Gate.Alpha
+	}
+	m.answers(alpha, opts.Compare.Confidence)
 	jobs := m.plotJobs()
 	plots := make([]*Plot, len(jobs))
 	errs := make([]error, len(jobs))
@@ -261,6 +269,20 @@ func Build(ctx context.Context, run *Run, opts Options) (*Model, error) {
 type plotJob func(png bool) (*Plot, error)
 
 var unsafeFile = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+
+// fitTitle shortens a title to at most n runes, at a word, with an
+// ellipsis: a plot's title must fit its width.
+func fitTitle(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	cut := string(r[:n-1])
+	if i := strings.LastIndex(cut, " "); i > n/2 {
+		cut = cut[:i]
+	}
+	return cut + "…"
+}
 
 // plotName makes a file name for a plot: safe characters, unique.
 func plotName(used map[string]bool, parts ...string) string {
@@ -389,15 +411,21 @@ func (m *Model) plotJobs() []plotJob {
 			return render(p, tname, ttitle, "P99 (solid) and P50 (dotted) latency from the intended start of the ops due in each second of the window: the median over valid runs of each run's figure. Triangles mark the seconds in which a GC cycle completed (median over the runs).", plotW, plotH, png)
 		})
 	}
-	if m.Compare != nil {
-		for _, t := range m.Compare.Tables {
-			if !slices.Contains(headlineUnits, t.Unit) {
+	// One bar chart per question and metric: every compared
+	// configuration side by side, a group of bars per answer.
+	for _, q := range m.Questions {
+		for i, t := range q.Tables {
+			if len(t.Rows) == 0 {
 				continue
 			}
-			name := plotName(used, "bars", t.ConfigString(), t.Unit)
+			label := metricLabel(q.Units[i])
+			name := plotName(used, q.Slug, slug(label))
+			title := fitTitle(q.Title+" — "+label, 80)
 			w, h := plotW, plotH
+			if n := len(t.Rows) * len(t.Cols); n > 24 {
+				w = max(plotW, vg.Length(n)*vg.Points(14)+vg.Points(100))
+			}
 			if len(t.Rows) > 12 {
-				w = max(plotW, vg.Length(len(t.Rows)*len(t.Cols))*vg.Points(8)+vg.Points(100))
 				h = 7 * vg.Inch
 			}
 			jobs = append(jobs, func(png bool) (*Plot, error) {
@@ -405,7 +433,8 @@ func (m *Model) plotJobs() []plotJob {
 				if err != nil {
 					return nil, err
 				}
-				return render(p, name, t.Title(), fmt.Sprintf("%s per configuration (bar) with its 95%% confidence interval (whiskers; none with fewer than 6 runs) and each run (dots); %s.", t.Summary, t.BetterString()), w, h, png)
+				p.Title.Text = title
+				return render(p, name, title, fmt.Sprintf("%s of the valid runs per configuration (bar), its 95%% confidence interval (whiskers; none with fewer than 6 runs) and each run (dots), one group of bars per answer; %s.", t.Summary, t.BetterString()), w, h, png)
 			})
 		}
 	}

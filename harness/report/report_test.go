@@ -50,7 +50,7 @@ func TestRender(t *testing.T) {
 		}
 		return string(b)
 	}
-	html, md, txt := read(HTMLFile), read(MarkdownFile), read(SummaryFile)
+	html, md, txt := read(HTMLFile), read(MarkdownFile), read(TextFile)
 	for _, s := range []string{"<img src=x", "</script><img"} {
 		if strings.Contains(html, s) {
 			t.Errorf("index.html contains %q unescaped", s)
@@ -71,7 +71,7 @@ func TestRender(t *testing.T) {
 			t.Errorf("index.html lacks %q", want)
 		}
 		if !strings.Contains(txt, want) && want != "vs base" {
-			t.Errorf("summary.txt lacks %q", want)
+			t.Errorf("report.txt lacks %q", want)
 		}
 	}
 	// The same tables as CSV: a header, then one line per benchmark × column.

@@ -82,10 +82,11 @@ func statusLine(status, reason string) string {
 	return status + ": " + reason
 }
 
-// WriteText writes summary.txt: the header, the failed cells, and the
+// WriteText writes report.txt: the header, the failed cells, and the
 // benchstat tables.
 func (m *Model) WriteText(w io.Writer) {
 	var b strings.Builder
+	m.writeAnswersText(&b)
 	for _, l := range m.header() {
 		fmt.Fprintf(&b, "%-16s %s\n", l.Name+":", oneLine(l.Value))
 	}
@@ -108,6 +109,11 @@ func (m *Model) WriteText(w io.Writer) {
 		fmt.Fprintf(&b, "warning: %s\n", oneLine(s))
 	}
 	b.WriteString("\n")
+	if qt := m.questionTables(); len(qt.Tables) > 0 {
+		b.WriteString("QUESTIONS: a row per answer, a column per configuration, the base first\n\n")
+		qt.WriteText(&b)
+		b.WriteString("\nALL METRICS (benchstat)\n\n")
+	}
 	if m.Compare != nil {
 		m.Compare.WriteText(&b)
 	} else {
@@ -137,6 +143,8 @@ func (m *Model) WriteMarkdown(w io.Writer) {
 	esc := compare.MarkdownEscape
 	var b strings.Builder
 	fmt.Fprintf(&b, "# %s\n\n", esc(m.Run.Manifest.Name+" — "+m.Run.Manifest.RunID))
+	m.writeAnswersMarkdown(&b)
+	b.WriteString("## Run\n\n")
 	b.WriteString("| | |\n|:--|:--|\n")
 	for _, l := range m.header() {
 		fmt.Fprintf(&b, "| %s | %s |\n", esc(l.Name), esc(l.Value))
@@ -166,7 +174,14 @@ func (m *Model) WriteMarkdown(w io.Writer) {
 		}
 		b.WriteString("\n")
 	}
-	b.WriteString("## Results\n\n")
+	if qt := m.questionTables(); len(qt.Tables) > 0 {
+		b.WriteString("## Questions\n\nOne table per question and metric: a row per answer, a column per configuration, the base first; each candidate's delta is against the base.\n\n")
+		for _, q := range m.Questions {
+			fmt.Fprintf(&b, "<a id=\"%s\"></a>\n\n", q.Slug)
+			(&compare.Report{Tables: q.Tables}).WriteMarkdown(&b)
+		}
+	}
+	b.WriteString("## All metrics (benchstat)\n\n")
 	if m.Compare != nil {
 		o := m.Compare.Options
 		fmt.Fprintf(&b, "Columns: `%s`, rows: `%s`, tables: `%s`, filter: `%s`; α = %v, %v%% confidence intervals. `~` means no significant difference.\n\n",
@@ -220,4 +235,13 @@ func oneLine(s string) string {
 		return s
 	}
 	return strings.Join(strings.Fields(s), " ")
+}
+
+// questionTables gathers every question's tables into one report.
+func (m *Model) questionTables() *compare.Report {
+	r := &compare.Report{}
+	for _, q := range m.Questions {
+		r.Tables = append(r.Tables, q.Tables...)
+	}
+	return r
 }

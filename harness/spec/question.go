@@ -174,10 +174,9 @@ type Group struct {
 	Question *Question
 	// Fixed is the combination this answer holds, workload first.
 	Fixed []KV
-	// Configs are the compared configurations; Configs[0] is the base
-	// when HasBase.
+	// Configs are the compared configurations, the base first.
 	Configs []Config
-	HasBase bool
+	HasBase bool // always true for the groups Groups returns
 }
 
 // A Config is one combination of the By values and the cells that have it.
@@ -302,8 +301,7 @@ func varying(points []Point, members []int) []Dimension {
 // one Group per combination of the fixed dimensions, in the order the
 // points come, each with its configurations (the base first, then in
 // order). Only groups that compare something are kept: a base and at least
-// one other configuration, or, where the base is missing (a skipped cell),
-// the configurations there are with HasBase false.
+// one other configuration.
 func (q *Question) Groups(points []Point) []Group {
 	var members []int
 	for i := range points {
@@ -370,10 +368,10 @@ func (q *Question) Groups(points []Point) []Group {
 			g.Configs = append([]Config{base}, slices.Delete(g.Configs, bi, bi+1)...)
 			g.HasBase = true
 		}
-		if len(g.Configs) < 2 && g.HasBase {
-			continue // only the base: nothing to compare here
-		}
-		if len(g.Configs) == 0 {
+		if !g.HasBase || len(g.Configs) < 2 {
+			// Only the base, or no base: the matrix (its exclusions)
+			// asks nothing here. A base cell that was planned but
+			// skipped is still a point, so its answer says why.
 			continue
 		}
 		out = append(out, g)
@@ -429,6 +427,15 @@ func DeriveQuestions(points []Point) []Question {
 			out[qi].Workloads = append(out[qi].Workloads, w)
 		}
 	}
+	// A dimension may vary without a comparison to make (each value only
+	// where the others are excluded): such a question has no answer.
+	kept := out[:0]
+	for _, q := range out {
+		if len(q.Groups(points)) > 0 {
+			kept = append(kept, q)
+		}
+	}
+	out = kept
 	for i := range out {
 		q := &out[i]
 		q.Path = fmt.Sprintf("questions (derived %d)", i+1)
