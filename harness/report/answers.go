@@ -327,7 +327,7 @@ type side struct {
 	label string
 	cells []*Cell
 	// values[unit][bench] are the valid runs' values.
-	values map[string]map[string][]float64
+	values  map[string]map[string][]float64
 	benches []string
 }
 
