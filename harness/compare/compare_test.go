@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/perfharness/harness/harness/internal/peer"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -99,23 +101,9 @@ func golden(t *testing.T, path string, got []byte) {
 	}
 }
 
-// benchstatBinary builds the benchstat command of the x/perf version in
+// benchstatBinary is the benchstat command of the x/perf version in
 // go.mod, so its statistics are the ones this package composes.
-func benchstatBinary(t *testing.T) string {
-	t.Helper()
-	if p := os.Getenv("BENCHSTAT"); p != "" {
-		return p
-	}
-	if testing.Short() {
-		t.Skip("builds the benchstat command; skipped with -short")
-	}
-	out := filepath.Join(t.TempDir(), "benchstat")
-	cmd := exec.Command("go", "build", "-o", out, "golang.org/x/perf/cmd/benchstat")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("building benchstat: %v\n%s", err, b)
-	}
-	return out
-}
+func benchstatBinary(t *testing.T) string { return peer.Benchstat(t) }
 
 // bsCell is one cell of benchstat's CSV output.
 type bsCell struct {
@@ -136,105 +124,121 @@ func TestAgreesWithBenchstat(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			o := rep.Options
-			args := []string{"-format", "csv", "-col", o.Col, "-row", o.Row, "-table", o.Table, "-filter", o.Filter,
-				"-ignore", strings.Join(RunKeys, ","), "-alpha", strconv.FormatFloat(o.Alpha, 'g', -1, 64),
-				"-confidence", strconv.FormatFloat(o.Confidence, 'g', -1, 64)}
+			var paths []string
 			for _, f := range tc.files {
-				args = append(args, filepath.Join("testdata", f))
+				paths = append(paths, filepath.Join("testdata", f))
 			}
-			cmd := exec.Command(bin, args...)
-			var stdout, stderr bytes.Buffer
-			cmd.Stdout, cmd.Stderr = &stdout, &stderr
-			if err := cmd.Run(); err != nil {
-				t.Fatalf("benchstat %s: %v\n%s", strings.Join(args, " "), err, stderr.Bytes())
-			}
-			r := csv.NewReader(&stdout)
-			r.FieldsPerRecord = -1
-			recs, err := r.ReadAll()
-			if err != nil {
-				t.Fatal(err)
-			}
-			// Walk benchstat's CSV: per table, header rows start with "",
-			// then data rows, then the geomean row.
-			var got [][]string
-			for _, rec := range recs {
-				if len(rec) >= 3 && rec[0] != "" {
-					got = append(got, rec)
-				}
-			}
-			var want [][]string
-			startCol := func(j int) int {
-				if j == 0 {
-					return 1
-				}
-				return 3 + (j-1)*4
-			}
-			num := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
-			for _, tab := range rep.Tables {
-				for _, row := range tab.Rows {
-					rec := []string{row.Name}
-					for j, c := range row.Cells {
-						for len(rec) < startCol(j) {
-							rec = append(rec, "")
-						}
-						if c == nil {
-							continue
-						}
-						rec = append(rec, num(c.Center), c.RangeString())
-						if c.Cmp != nil {
-							rec = append(rec, c.Cmp.DeltaString(), c.Cmp.PString())
-						}
-					}
-					for len(rec) < startCol(len(tab.Cols)) {
-						rec = append(rec, "")
-					}
-					want = append(want, rec)
-				}
-				rec := []string{"geomean"}
-				for j := range tab.Cols {
-					var g *Geomean
-					if tab.Geomean != nil {
-						g = tab.Geomean[j]
-					} else {
-						// benchstat's CSV always has the geomean row.
-						g = geomeans(&Table{Cols: tab.Cols, Rows: tab.Rows})[j]
-					}
-					for len(rec) < startCol(j) {
-						rec = append(rec, "")
-					}
-					if g.HasValue {
-						rec = append(rec, num(g.Value))
-					}
-					if j > 0 {
-						for len(rec) < startCol(j)+2 {
-							rec = append(rec, "")
-						}
-						if g.HasRatio {
-							rec = append(rec, strconv.FormatFloat((g.Ratio-1)*100, 'f', 2, 64))
-						} else {
-							rec = append(rec, "?")
-						}
-					}
-				}
-				for len(rec) < startCol(len(tab.Cols)) {
-					rec = append(rec, "")
-				}
-				want = append(want, rec)
-			}
-			if len(got) != len(want) {
-				t.Fatalf("benchstat printed %d rows, we have %d\nbenchstat:\n%s", len(got), len(want), stdout.String())
-			}
-			for i := range got {
-				if !sameRow(got[i], want[i]) {
-					t.Errorf("row %d:\nbenchstat: %q\n     ours: %q", i, got[i], want[i])
-				}
-			}
-			if len(got) == 0 {
+			if agreeWithBenchstat(t, bin, rep, paths...) == 0 {
 				t.Fatal("no rows compared")
 			}
 		})
 	}
+}
+
+// agreeWithBenchstat runs benchstat -format csv on files with rep's
+// resolved projections and checks its every row against rep's tables; it
+// returns the number of rows compared.
+func agreeWithBenchstat(t *testing.T, bin string, rep *Report, files ...string) int {
+	t.Helper()
+	o := rep.Options
+	args := []string{"-format", "csv", "-col", o.Col, "-row", o.Row, "-table", o.Table, "-filter", o.Filter,
+		"-ignore", strings.Join(RunKeys, ","), "-alpha", strconv.FormatFloat(o.Alpha, 'g', -1, 64),
+		"-confidence", strconv.FormatFloat(o.Confidence, 'g', -1, 64)}
+	args = append(args, files...)
+	cmd := exec.Command(bin, args...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("benchstat %s: %v\n%s", strings.Join(args, " "), err, stderr.Bytes())
+	}
+	r := csv.NewReader(bytes.NewReader(stdout.Bytes()))
+	r.FieldsPerRecord = -1
+	recs, err := r.ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Walk benchstat's CSV: per table, header rows end with the units
+	// row (",sec/op,CI,..."), then data rows (their label may be empty:
+	// a key cleared for that benchmark), then the geomean row.
+	var got [][]string
+	inTable := false
+	for _, rec := range recs {
+		switch {
+		case len(rec) >= 3 && rec[0] == "" && rec[2] == "CI":
+			inTable = true
+		case inTable:
+			got = append(got, rec)
+			inTable = rec[0] != "geomean"
+		}
+	}
+	var want [][]string
+	startCol := func(j int) int {
+		if j == 0 {
+			return 1
+		}
+		return 3 + (j-1)*4
+	}
+	num := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+	for _, tab := range rep.Tables {
+		for _, row := range tab.Rows {
+			rec := []string{row.Name}
+			for j, c := range row.Cells {
+				for len(rec) < startCol(j) {
+					rec = append(rec, "")
+				}
+				if c == nil {
+					continue
+				}
+				rec = append(rec, num(c.Center), c.RangeString())
+				if c.Cmp != nil {
+					rec = append(rec, c.Cmp.DeltaString(), c.Cmp.PString())
+				}
+			}
+			for len(rec) < startCol(len(tab.Cols)) {
+				rec = append(rec, "")
+			}
+			want = append(want, rec)
+		}
+		rec := []string{"geomean"}
+		for j := range tab.Cols {
+			var g *Geomean
+			if tab.Geomean != nil {
+				g = tab.Geomean[j]
+			} else {
+				// benchstat's CSV always has the geomean row.
+				g = geomeans(&Table{Cols: tab.Cols, Rows: tab.Rows})[j]
+			}
+			for len(rec) < startCol(j) {
+				rec = append(rec, "")
+			}
+			if g.HasValue {
+				rec = append(rec, num(g.Value))
+			}
+			if j > 0 {
+				for len(rec) < startCol(j)+2 {
+					rec = append(rec, "")
+				}
+				if g.HasRatio {
+					rec = append(rec, strconv.FormatFloat((g.Ratio-1)*100, 'f', 2, 64))
+				} else {
+					rec = append(rec, "?")
+				}
+			}
+		}
+		for len(rec) < startCol(len(tab.Cols)) {
+			rec = append(rec, "")
+		}
+		want = append(want, rec)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("benchstat %s printed %d rows, we have %d\nbenchstat:\n%s", strings.Join(args, " "), len(got), len(want), stdout.String())
+	}
+	for i := range got {
+		if !sameRow(got[i], want[i]) {
+			t.Errorf("benchstat %s, row %d:\nbenchstat: %q\n     ours: %q", strings.Join(args, " "), i, got[i], want[i])
+		}
+	}
+	return len(got)
 }
 
 // sameRow compares a benchstat CSV row with ours: numbers by value (the two

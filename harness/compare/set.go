@@ -142,7 +142,10 @@ func (s *Set) parse(r *benchfmt.Reader, name, label string, data []byte) []error
 				// Note: benchfmt tidies a unit ("ns" to "sec") only when
 				// that changes the value, so a 0 keeps its untidied
 				// unit and lands in a table of its own (0 gc-pause-p99-ns
-				// beside other runs' gc-pause-p99-sec). Tidy it here.
+				// beside other runs' gc-pause-p99-sec). The harness
+				// writes such zeros in the tidy unit, so benchstat sees
+				// what we see; files from elsewhere or from before it
+				// did are tidied here.
 				if _, tidy := benchunit.Tidy(1, v.Unit); tidy != v.Unit && v.Value == 0 {
 					v.OrigUnit, v.Unit = v.Unit, tidy
 				}

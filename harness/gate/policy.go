@@ -127,41 +127,12 @@ var notGatedByDefault = []string{
 	"build-sec", "binary-B", "gc-pause-p99-sec",
 }
 
-// TidyUnit normalizes a unit as benchstat does before comparing: "ns"
-// becomes "sec" and "MB" becomes "B" in the numerator ("ns/op" → "sec/op",
-// "p99-ns" → "p99-sec", "MB/s" → "B/s"), so thresholds may name a unit
-// either way.
+// TidyUnit normalizes a unit as benchstat does before comparing
+// ([results.TidyUnit]: "ns/op" → "sec/op", "p99-ns" → "p99-sec", "MB/s" →
+// "B/s"), so thresholds may name a unit either way.
 func TidyUnit(unit string) string {
-	num, den, hasDen := strings.Cut(unit, "/")
-	var b strings.Builder
-	word := func(w string) {
-		switch w {
-		case "ns":
-			b.WriteString("sec")
-		case "MB":
-			b.WriteString("B")
-		default:
-			b.WriteString(w)
-		}
-	}
-	start := 0
-	for i, r := range num {
-		if isWordRune(r) {
-			continue
-		}
-		word(num[start:i])
-		b.WriteRune(r)
-		start = i + len(string(r))
-	}
-	word(num[start:])
-	if hasDen {
-		b.WriteString("/" + den)
-	}
-	return b.String()
-}
-
-func isWordRune(r rune) bool {
-	return r == '.' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z'
+	tidy, _ := results.TidyUnit(unit)
+	return tidy
 }
 
 // A Limit is the threshold that applies to one comparison and where it

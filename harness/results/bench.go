@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // A BenchFile is what a run folder holds in benchfmt: the result and unit
@@ -75,16 +77,17 @@ func AssembleBench(d *Dir, m *Manifest) error {
 		if bd != nil && bd.Status == StatusOK {
 			// One build line per cell: the same binary may serve several
 			// cells, and each cell's table should show what it ran.
-			fmt.Fprintf(&b, "BenchmarkBuild/workload=%s 1 %d build-ns %d binary-B\n", c.Workload, bd.BuildNs, bd.SizeB)
+			b.WriteString(tidyZeros(fmt.Sprintf("BenchmarkBuild/workload=%s 1 %d build-ns %d binary-B", c.Workload, bd.BuildNs, bd.SizeB)) + "\n")
 		}
 	}
 	m.BenchSHA256 = SHA256(b.Bytes())
 	return d.WriteFile(BenchFile, b.Bytes())
 }
 
-// writeResultLines copies benchmark result lines and unit metadata lines,
-// dropping configuration lines, test chatter and anything malformed, and
-// each unit line after its first appearance.
+// writeResultLines copies benchmark result lines (zeros in their tidy
+// unit, see tidyZeros) and unit metadata lines, dropping configuration
+// lines, test chatter and anything malformed, and each unit line after its
+// first appearance.
 func writeResultLines(w *bytes.Buffer, data []byte, units map[string]bool) {
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(make([]byte, 64*1024), 1<<20)
@@ -93,7 +96,7 @@ func writeResultLines(w *bytes.Buffer, data []byte, units map[string]bool) {
 		switch {
 		case strings.HasPrefix(line, "Benchmark"):
 			if validResultLine(line) {
-				w.WriteString(line + "\n")
+				w.WriteString(tidyZeros(line) + "\n")
 			}
 		case strings.HasPrefix(line, "Unit "):
 			if !units[line] {
@@ -121,6 +124,79 @@ func validResultLine(line string) bool {
 		}
 	}
 	return true
+}
+
+// tidyZeros writes a zero measured in a scaled unit in its tidy unit
+// ("0 gc-pause-p99-ns" becomes "0 gc-pause-p99-sec") and leaves every
+// other value as the workload wrote it.
+//
+// Note: benchfmt's reader converts a value to its tidy unit ("ns" to
+// "sec", "MB" to "B") only when the conversion changes the number, so
+// benchstat reads "0 gc-pause-p99-ns" in ns while the same metric's
+// non-zero samples become sec: one metric splits into two tables, and a
+// projection compares different samples from the ones the report uses.
+// Writing the zero in the tidy unit is what benchfmt would have done if
+// it converted every value; a non-zero value keeps its unit (p99-ns,
+// ns/op: the units people grep for) since benchfmt converts it anyway.
+// The line must be a valid result line.
+func tidyZeros(line string) string {
+	f := strings.Fields(line)
+	changed := false
+	for i := 2; i+1 < len(f); i += 2 {
+		if v, err := strconv.ParseFloat(f[i], 64); err != nil || v != 0 {
+			continue
+		}
+		if tidy, _ := TidyUnit(f[i+1]); tidy != f[i+1] {
+			f[i+1], changed = tidy, true
+		}
+	}
+	if !changed {
+		return line
+	}
+	return strings.Join(f, " ")
+}
+
+// TidyUnit normalizes a unit the way benchfmt does when it reads a value
+// (golang.org/x/perf/benchunit.Tidy): "ns" becomes "sec" and "MB" becomes
+// "B" in the numerator ("ns/op" → "sec/op", "p99-ns" → "p99-sec", "MB/s"
+// → "B/s"); factor converts a value in unit to one in tidied. Tokens are
+// separated by '-', '*', '/' and spaces; a '/' starts the denominator and
+// a '*' ends it. The compare package checks this against benchunit.
+func TidyUnit(unit string) (tidied string, factor float64) {
+	factor = 1
+	var b strings.Builder
+	denom := false
+	start := 0
+	flush := func(end int) {
+		tok := unit[start:end]
+		switch {
+		case denom:
+			b.WriteString(tok)
+		case tok == "ns":
+			b.WriteString("sec")
+			factor /= 1e9
+		case tok == "MB":
+			b.WriteString("B")
+			factor *= 1e6
+		default:
+			b.WriteString(tok)
+		}
+	}
+	for i, r := range unit {
+		switch {
+		case r == '*', r == '/', r == '-', unicode.IsSpace(r):
+			flush(i)
+			b.WriteRune(r)
+			start = i + utf8.RuneLen(r)
+			if r == '*' {
+				denom = false
+			} else if r == '/' {
+				denom = true
+			}
+		}
+	}
+	flush(len(unit))
+	return b.String(), factor
 }
 
 // oneLine keeps a configuration value on one line.

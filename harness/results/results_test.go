@@ -165,7 +165,7 @@ func TestAssembleBench(t *testing.T) {
 		os.WriteFile(filepath.Join(p, filepath.Base(rel)), []byte(s), 0o644)
 	}
 	write("cells/a/run-1/bench.txt", "BenchmarkA/op=x 100 5 ns/op 7 p99-ns\nUnit ops/s better=higher\n")
-	write("cells/a/run-2/bench.txt", "goos: linux\nPASS\nBenchmarkA/op=x 100 6 ns/op 8 p99-ns\nBenchmarkBogus 1 x ns/op\nUnit ops/s better=higher\n")
+	write("cells/a/run-2/bench.txt", "goos: linux\nPASS\nBenchmarkA/op=x 100 6 ns/op 8 p99-ns 0 gc-pause-p99-ns 0 errors 0.0 peak-MB\nBenchmarkBogus 1 x ns/op\nUnit ops/s better=higher\n")
 	write("cells/a/run-3/bench.txt", "BenchmarkA/op=x 100 999 ns/op 999 p99-ns\n")
 	m := &Manifest{RunID: "r", Builds: []*Build{{Key: "a@local", Status: StatusOK, BuildNs: 1000, SizeB: 2000}},
 		Cells: []*Cell{{ID: "a/x/local", Workload: "a", Build: "a@local", Config: []KV{{"toolchain", "go1.26.8"}, {"gcflags", "-l; touch /tmp/x"}},
@@ -186,10 +186,23 @@ toolchain: go1.26.8
 gcflags: -l; touch /tmp/x
 BenchmarkA/op=x 100 5 ns/op 7 p99-ns
 Unit ops/s better=higher
-BenchmarkA/op=x 100 6 ns/op 8 p99-ns
+BenchmarkA/op=x 100 6 ns/op 8 p99-ns 0 gc-pause-p99-sec 0 errors 0.0 peak-B
 BenchmarkBuild/workload=a 1 1000 build-ns 2000 binary-B
 `
 	if string(got) != want {
 		t.Errorf("bench.txt:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+func TestTidyZeros(t *testing.T) {
+	for _, tc := range []struct{ in, want, why string }{
+		{"BenchmarkA 1 0 gc-pause-p99-ns 5 p99-ns", "BenchmarkA 1 0 gc-pause-p99-sec 5 p99-ns", "a zero in ns is written in sec, other values keep their unit"},
+		{"BenchmarkA 1 -0 ns/op 0e3 MB/s", "BenchmarkA 1 -0 sec/op 0e3 B/s", "any spelling of zero"},
+		{"BenchmarkA\t1\t5 ns/op\t0 B/op", "BenchmarkA\t1\t5 ns/op\t0 B/op", "nothing to tidy: the line is kept byte for byte"},
+		{"BenchmarkA 1 0 allocs/op 0 errors 0 sec/ns", "BenchmarkA 1 0 allocs/op 0 errors 0 sec/ns", "units benchfmt keeps: a denominator is never tidied"},
+	} {
+		if got := tidyZeros(tc.in); got != tc.want {
+			t.Errorf("tidyZeros(%q) = %q, want %q: %s", tc.in, got, tc.want, tc.why)
+		}
 	}
 }
