@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -134,7 +133,7 @@ type driverFile struct {
 func readRunFigures(dir string) (runFigures, error) {
 	f := runFigures{bench: map[[2]string]float64{}}
 	var res driverFile
-	if data, err := os.ReadFile(filepath.Join(dir, "result.json")); err == nil {
+	if data, err := results.ReadFileIn(dir, "result.json"); err == nil {
 		if err := json.Unmarshal(data, &res); err != nil {
 			return f, fmt.Errorf("%s: %v", filepath.Join(dir, "result.json"), err)
 		}
@@ -148,13 +147,13 @@ func readRunFigures(dir string) (runFigures, error) {
 	}
 	// An http cell's server holds the runtime figures of the code under
 	// test; the client's are the load generator's.
-	if data, err := os.ReadFile(filepath.Join(dir, "server", "server.json")); err == nil {
+	if data, err := results.ReadFileIn(dir, filepath.Join("server", "server.json")); err == nil {
 		var srv driverFile
 		if json.Unmarshal(data, &srv) == nil && srv.Runtime != nil {
 			f.gcPauseP99, f.peakRSS = srv.Runtime.GCPauseP99, srv.Runtime.PeakRSS
 		}
 	}
-	if data, err := os.ReadFile(filepath.Join(dir, results.BenchFile)); err == nil {
+	if data, err := results.ReadFileIn(dir, results.BenchFile); err == nil {
 		sc := bufio.NewScanner(bytes.NewReader(data))
 		sc.Buffer(make([]byte, 64<<10), 1<<20)
 		for sc.Scan() {

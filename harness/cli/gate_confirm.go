@@ -361,7 +361,7 @@ func writeSideBench(d *results.Dir, m *results.Manifest, side string, origConfig
 			if r.Status != results.StatusOK {
 				continue
 			}
-			data, err := os.ReadFile(filepath.Join(d.Path, r.Dir, results.BenchFile))
+			data, err := d.ReadFile(filepath.Join(r.Dir, results.BenchFile))
 			if err != nil {
 				return false, fmt.Errorf("cell %s run %d: %w", c.ID, r.Index, err)
 			}

@@ -46,7 +46,7 @@ func cmdMerge(ctx context.Context, e *env, args []string) int {
 			e.errorf("%v", err)
 			return ExitUsage
 		}
-		src, err := os.ReadFile(filepath.Join(p, results.SpecFile))
+		src, err := results.ReadFileIn(p, results.SpecFile)
 		if err != nil {
 			e.errorf("%s: the spec copy is missing: %v", p, err)
 			return ExitUsage
@@ -284,9 +284,10 @@ func writeMerged(out string, shards []shard, m *results.Manifest) (d *results.Di
 	if err != nil {
 		return nil, err
 	}
+	created := d.Path
 	defer func() {
 		if err != nil {
-			os.RemoveAll(d.Path)
+			os.RemoveAll(created)
 		}
 	}()
 	for _, sh := range shards {
@@ -321,8 +322,9 @@ func writeMerged(out string, shards []shard, m *results.Manifest) (d *results.Di
 }
 
 // copyTree copies the regular files under rel in src to the same place in
-// dst, refusing paths that leave either folder; symlinks are not followed
-// (a results folder holds none of its own). A missing rel copies nothing.
+// dst, refusing paths that leave either folder and anything but folders and
+// regular files (a results folder holds no symlink of its own; none is
+// followed). A missing rel copies nothing.
 func copyTree(src, dst *results.Dir, rel string) error {
 	from, err := src.Join(rel)
 	if err != nil {
@@ -344,7 +346,7 @@ func copyTree(src, dst *results.Dir, rel string) error {
 			_, err := dst.MkdirAll(r)
 			return err
 		case !de.Type().IsRegular():
-			return nil
+			return fmt.Errorf("%s: %w (%s): the harness writes none in a results folder", path, results.ErrNotRegular, results.ModeName(de.Type()))
 		}
 		target, err := dst.Join(r)
 		if err != nil {
@@ -353,12 +355,14 @@ func copyTree(src, dst *results.Dir, rel string) error {
 		if _, err := os.Lstat(target); err == nil {
 			return nil // a build log two shards share
 		}
-		return copyFile(path, target)
+		return copyFile(src, r, target)
 	})
 }
 
-func copyFile(from, to string) error {
-	in, err := os.Open(from)
+// copyFile copies rel of src to the path to, reading it as untrusted input
+// (no symlink followed, within its size limit).
+func copyFile(src *results.Dir, rel, to string) error {
+	in, err := src.Open(rel)
 	if err != nil {
 		return err
 	}

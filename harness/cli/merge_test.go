@@ -171,6 +171,19 @@ func TestMergeRefuses(t *testing.T) {
 		{"shards from different hosts", func(t *testing.T, root string) []string {
 			return []string{fakeShard(t, root, 1, 2, "h1", nil), fakeShard(t, root, 2, 2, "h2", nil)}
 		}, nil, "merged results would mix kinds of machine", ExitUsage},
+		{"a symlink in a run folder", func(t *testing.T, root string) []string {
+			s := fakeShard(t, root, 1, 1, "h1", nil)
+			os.WriteFile(filepath.Join(root, "secret"), []byte("SECRET"), 0o644)
+			runs, _ := filepath.Glob(filepath.Join(s, "cells", "*", "run-1"))
+			os.Symlink(filepath.Join(root, "secret"), filepath.Join(runs[0], "stdout.log"))
+			return []string{s}
+		}, nil, "stdout.log: not a regular file (a symbolic link, not followed)", ExitIncomplete},
+		{"a run's bench.txt past its size limit", func(t *testing.T, root string) []string {
+			s := fakeShard(t, root, 1, 1, "h1", nil)
+			runs, _ := filepath.Glob(filepath.Join(s, "cells", "*", "run-1"))
+			os.Truncate(filepath.Join(runs[0], "bench.txt"), results.MaxBench+1)
+			return []string{s}
+		}, nil, "bench.txt: too big", ExitIncomplete},
 		{"not a shard", func(t *testing.T, root string) []string {
 			return []string{fakeShard(t, root, 1, 1, "h1", func(m *results.Manifest, ids []string) []string { m.Shard = ""; return ids })}
 		}, nil, "not a shard", ExitUsage},

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -62,7 +63,7 @@ func LoadFiles(paths ...string) (*Set, error) {
 			label = fmt.Sprintf("%s#%d", p, seen[p])
 			seen[p]++
 		}
-		data, err := os.ReadFile(p)
+		data, err := results.ReadLimited(p)
 		if err != nil {
 			return nil, fmt.Errorf("reading benchmark results: %w", err)
 		}
@@ -171,8 +172,11 @@ func (s *Set) parse(r *benchfmt.Reader, name, label string, data []byte) []error
 // them is labelled by run rather than by path.
 func LoadResults(dir string) (*Set, error) {
 	p := filepath.Join(dir, results.BenchFile)
-	data, err := os.ReadFile(p)
+	data, err := results.ReadFileIn(dir, results.BenchFile)
 	if err != nil {
+		if !errors.Is(err, fs.ErrNotExist) {
+			return nil, err
+		}
 		if _, merr := os.Stat(filepath.Join(dir, results.ManifestFile)); merr != nil {
 			return nil, fmt.Errorf("%s is not a results folder (no manifest.json)", dir)
 		}
@@ -196,9 +200,9 @@ func LoadResults(dir string) (*Set, error) {
 // bench.txt than its manifest, and manifests of older harnesses or made by
 // hand record none: those are not checked.
 func checkBenchDigest(dir string, data []byte) error {
-	raw, err := os.ReadFile(filepath.Join(dir, results.ManifestFile))
+	raw, err := results.ReadFileIn(dir, results.ManifestFile)
 	if err != nil {
-		return nil // not a harness folder: a bench.txt on its own
+		return nil // not a harness folder (or a broken manifest, reported by whoever reads it)
 	}
 	var m struct {
 		Status      results.Status `json:"status"`

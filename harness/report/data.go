@@ -232,7 +232,7 @@ func (r *Run) warnf(format string, args ...any) {
 }
 
 func (r *Run) readResult(c *results.Cell, run *results.Run, dir string) *driverResult {
-	data, err := os.ReadFile(filepath.Join(dir, "result.json"))
+	data, err := results.ReadFileIn(dir, "result.json")
 	if err != nil {
 		if !errors.Is(err, fs.ErrNotExist) || run.Status == results.StatusOK && c.Kind != "gotest" {
 			r.warnf("cell %s run %d: %v", c.ID, run.Index, err)

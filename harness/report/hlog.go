@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"fmt"
 	"math"
-	"os"
+	"path/filepath"
 	"slices"
 	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/perfharness/harness/harness/results"
 )
 
 // Latency series tags in latency.hlog (see workloads/driver).
@@ -40,7 +42,7 @@ type Interval struct {
 // ReadHlog reads an HdrHistogram interval log (format 1.3) as the driver
 // writes it.
 func ReadHlog(path string) (*Latency, error) {
-	data, err := os.ReadFile(path)
+	data, err := results.ReadFileIn(filepath.Dir(path), filepath.Base(path))
 	if err != nil {
 		return nil, err
 	}

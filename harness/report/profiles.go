@@ -1,7 +1,9 @@
 package report
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -52,17 +54,12 @@ type FuncDelta struct {
 func loadProfile(dirs []string, kind string) (*profile.Profile, error) {
 	var ps []*profile.Profile
 	for _, d := range dirs {
-		f, err := os.Open(filepath.Join(d, kind+".pprof"))
-		if err != nil {
-			if os.IsNotExist(err) {
-				continue
-			}
-			return nil, err
+		p, err := readProfile(d, kind+".pprof")
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
 		}
-		p, err := profile.Parse(f)
-		f.Close()
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", filepath.Join(d, kind+".pprof"), err)
+			return nil, err
 		}
 		ps = append(ps, p)
 	}

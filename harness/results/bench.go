@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -46,7 +45,7 @@ func AssembleBench(d *Dir, m *Manifest) error {
 			if r.Status != StatusOK {
 				continue
 			}
-			data, err := os.ReadFile(filepath.Join(d.Path, r.Dir, runBenchFile))
+			data, err := d.ReadFile(filepath.Join(r.Dir, runBenchFile))
 			if err != nil {
 				return fmt.Errorf("cell %s run %d: %w", c.ID, r.Index, err)
 			}

@@ -431,7 +431,7 @@ func (d *Dir) WriteManifest(m *Manifest) error {
 // ReadManifest reads and checks the manifest of the folder.
 func (d *Dir) ReadManifest() (*Manifest, error) {
 	p := filepath.Join(d.Path, ManifestFile)
-	data, err := os.ReadFile(p)
+	data, err := d.ReadFile(ManifestFile)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("%s: no manifest: not a results folder, or its run never started", d.Path)

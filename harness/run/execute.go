@@ -163,8 +163,7 @@ func exitString(e Exit) string {
 // readDriverResult reads result.json; an unreadable one is an error that
 // names it (a truncated file never reads as valid).
 func readDriverResult(dir string) (*driverResult, error) {
-	path := filepath.Join(dir, "result.json")
-	data, err := os.ReadFile(path)
+	data, err := results.ReadFileIn(dir, "result.json")
 	if err != nil {
 		return nil, err
 	}
@@ -455,7 +454,7 @@ type serverResult struct {
 // into the run's bench.txt in place of the load client's: for an http cell,
 // GC pauses, peak RSS and allocations per request are the server's.
 func useServerMetrics(dir, serverDir string) error {
-	data, err := os.ReadFile(filepath.Join(serverDir, "server.json"))
+	data, err := results.ReadFileIn(serverDir, "server.json")
 	if err != nil {
 		return fmt.Errorf("server figures unavailable: %v", err)
 	}
@@ -473,7 +472,7 @@ func useServerMetrics(dir, serverDir string) error {
 		"B/op":            strconv.FormatFloat(float64(sr.Runtime.AllocB)/float64(sr.Requests), 'f', -1, 64),
 	}
 	path := filepath.Join(dir, "bench.txt")
-	bench, err := os.ReadFile(path)
+	bench, err := results.ReadFileIn(dir, "bench.txt")
 	if err != nil {
 		return err
 	}
@@ -512,7 +511,7 @@ func minimalEnv(env []string) []string {
 func waitReady(ctx context.Context, srv *running, addrFile string, max time.Duration) (string, error) {
 	deadline := time.After(max)
 	for {
-		if data, err := os.ReadFile(addrFile); err == nil && len(bytes.TrimSpace(data)) > 0 {
+		if data, err := results.ReadFileIn(filepath.Dir(addrFile), filepath.Base(addrFile)); err == nil && len(bytes.TrimSpace(data)) > 0 {
 			addr := strings.TrimSpace(string(data))
 			host, _, err := net.SplitHostPort(addr)
 			if err != nil {

@@ -4,10 +4,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/perfharness/harness/harness/results"
 )
 
 // A progress reports long work as it happens. On a terminal it keeps one
@@ -162,7 +164,7 @@ func readLive(path string) string {
 	if path == "" {
 		return ""
 	}
-	data, err := os.ReadFile(path)
+	data, err := results.ReadFileIn(filepath.Dir(path), filepath.Base(path))
 	if err != nil {
 		return ""
 	}
