@@ -46,6 +46,8 @@ type Answer struct {
 	Samples map[string][][]float64
 	// Workload is the workload the answer is about.
 	Workload string
+	// cells are each configuration's cells, as Configs.
+	cells [][]*Cell
 }
 
 // An AnswerLine is one configuration against the base.
@@ -398,6 +400,7 @@ func (m *Model) answerGroup(qr *QuestionReport, g *spec.Group, points []spec.Poi
 		}
 		for _, s := range sides {
 			a.Configs = append(a.Configs, s.label)
+			a.cells = append(a.cells, s.cells)
 			for _, u := range units {
 				a.Samples[u] = append(a.Samples[u], s.values[u][b])
 			}

@@ -13,7 +13,7 @@
 //
 // The figures: per benchmark, the latency percentile spectrum of its cells
 // (HdrHistogram style, 1/(1-p) axis, intended-start and actual-start
-// latency both drawn) and their P50/P99 per second of the window; a bar
+// latency both drawn) and their P50/P99 per interval of the window (at least 20 per window); a bar
 // chart with 95% CI whiskers per headline table; each cell's achieved
 // against target rate, invalid runs marked. Colours are the Okabe–Ito
 // palette.

@@ -22,7 +22,7 @@ const (
 
 // A Latency is the latency record of one or more runs of a cell, read from
 // latency.hlog: the whole-window histograms of the intended-start and
-// actual-start series, and per interval (one per second of the window) the
+// actual-start series, and per interval (a second, or a twentieth of a shorter window) the
 // P50 and P99 of each run. Interval histograms are not kept: a long window
 // has many, and each takes a quarter megabyte.
 type Latency struct {

@@ -248,8 +248,12 @@ func timelinePlot(title string, series []timelineSeries) (*plot.Plot, error) {
 		// GC cycles, marked on the P99 line in the seconds they ran.
 		var marks plotter.XYs
 		most := 0.0
+		marked := map[int]bool{}
 		for j, at := range s.at {
-			if sec := int(at); sec < len(s.gcPerSec) && s.gcPerSec[sec] >= 1 {
+			// GC cycles are counted per second: mark the first
+			// interval of each second that had one.
+			if sec := int(at); sec < len(s.gcPerSec) && s.gcPerSec[sec] >= 1 && !marked[sec] {
+				marked[sec] = true
 				marks = append(marks, plotter.XY{X: at, Y: math.Max(s.p99[j], 1e-9)})
 				most = math.Max(most, s.gcPerSec[sec])
 			}

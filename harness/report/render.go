@@ -312,7 +312,7 @@ const plotW, plotH = 8 * vg.Inch, 4.5 * vg.Inch
 // unless ops are compared, and the value of every configuration key that
 // varies within the workload but is not compared. A line is labelled by the
 // compared values, or by the cell id when nothing is compared.
-func (m *Model) plotGroups() (groups []string, byGroup map[string][]*Cell, labels map[*Cell]string) {
+func (m *Model) legacyPlotGroups() (groups []string, byGroup map[string][]*Cell, labels map[*Cell]string) {
 	var colKeys []string
 	if m.Compare != nil {
 		for _, k := range strings.Split(m.Compare.Options.Col, ",") {
@@ -374,15 +374,67 @@ func (m *Model) plotGroups() (groups []string, byGroup map[string][]*Cell, label
 	return groups, byGroup, labels
 }
 
+// A latencyGroup is the cells drawn on one latency plot.
+type latencyGroup struct {
+	name, title string // file name stem, and what the plot shows
+	cells       []*Cell
+	labels      map[*Cell]string
+}
+
+// plotGroups puts the cells of each answer on one latency plot, labelled
+// by configuration (every allocator on one spectrum). Cells that no answer
+// covers get a plot per workload and op; a run without questions falls
+// back to the comparison tables' grouping.
+func (m *Model) plotGroups() []*latencyGroup {
+	var out []*latencyGroup
+	if len(m.Questions) == 0 {
+		groups, byGroup, labels := m.legacyPlotGroups()
+		for _, g := range groups {
+			out = append(out, &latencyGroup{name: g, title: g, cells: byGroup[g], labels: labels})
+		}
+		return out
+	}
+	covered := map[*Cell]bool{}
+	for _, q := range m.Questions {
+		for _, a := range q.Answers {
+			if a.Bench != "" {
+				continue
+			}
+			g := &latencyGroup{name: q.Slug + " " + a.Fixed, title: a.Fixed + " · " + q.Title, labels: map[*Cell]string{}}
+			for i, cs := range a.cells {
+				for _, c := range cs {
+					if _, dup := g.labels[c]; c.Latency != nil && !dup {
+						g.cells = append(g.cells, c)
+						g.labels[c] = a.Configs[i]
+						covered[c] = true
+					}
+				}
+			}
+			if len(g.cells) > 0 {
+				out = append(out, g)
+			}
+		}
+	}
+	for _, c := range m.Run.Cells {
+		if c.Latency != nil && !covered[c] {
+			g := c.Workload
+			if c.Op != "" {
+				g += "/" + c.Op
+			}
+			out = append(out, &latencyGroup{name: c.ID, title: g, cells: []*Cell{c}, labels: map[*Cell]string{c: c.Label}})
+		}
+	}
+	return out
+}
+
 func (m *Model) plotJobs() []plotJob {
 	var jobs []plotJob
 	used := map[string]bool{}
-	groups, byGroup, labels := m.plotGroups()
-	for _, g := range groups {
-		cells := byGroup[g]
+	for _, lg := range m.plotGroups() {
+		g, labels := lg.title, lg.labels
 		var spec []spectrumSeries
 		var tl []timelineSeries
-		for _, c := range cells {
+		for _, c := range lg.cells {
 			spec = append(spec, spectrumSeries{label: labels[c], intended: Spectrum(c.Latency.Total[TagIntended]), actual: Spectrum(c.Latency.Total[TagActual])})
 			ts := timelineSeries{label: labels[c], gcs: c.GCs, gcPerSec: c.GCPerSecond}
 			for _, iv := range c.Latency.Timeline() {
@@ -392,8 +444,8 @@ func (m *Model) plotJobs() []plotJob {
 			}
 			tl = append(tl, ts)
 		}
-		name := plotName(used, "latency", g)
-		title := g + ": latency percentile spectrum"
+		name := plotName(used, "latency", lg.name)
+		title := fitTitle(g, 64) + ": latency spectrum"
 		jobs = append(jobs, func(png bool) (*Plot, error) {
 			p, err := spectrumPlot(title, spec)
 			if err != nil {
@@ -401,14 +453,14 @@ func (m *Model) plotJobs() []plotJob {
 			}
 			return render(p, name, title, "Latency by percentile over all valid runs (x: 1/(1-p), log). Solid: from the intended start (coordinated-omission correct); dotted: from the actual start, what a closed-loop tool would report.", plotW, plotH, png)
 		})
-		tname := plotName(used, "timeline", g)
-		ttitle := g + ": latency over time"
+		tname := plotName(used, "timeline", lg.name)
+		ttitle := fitTitle(g, 64) + ": latency over time"
 		jobs = append(jobs, func(png bool) (*Plot, error) {
 			p, err := timelinePlot(ttitle, tl)
 			if err != nil {
 				return nil, err
 			}
-			return render(p, tname, ttitle, "P99 (solid) and P50 (dotted) latency from the intended start of the ops due in each second of the window: the median over valid runs of each run's figure. Triangles mark the seconds in which a GC cycle completed (median over the runs).", plotW, plotH, png)
+			return render(p, tname, ttitle, "P99 (solid) and P50 (dotted) latency from the intended start of the ops due in each interval of the window (a second, or a twentieth of a shorter window): the median over valid runs of each run's figure. Triangles mark the first interval of each second in which a GC cycle completed (median over the runs).", plotW, plotH, png)
 		})
 	}
 	// One bar chart per question and metric: every compared

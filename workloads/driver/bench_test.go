@@ -49,7 +49,7 @@ func BenchmarkLatencyFloor(b *testing.B) {
 	b.ResetTimer()
 	r.run(context.Background())
 	b.StopTimer()
-	rec.close(int(plan.Len()/intervalLen) + 1)
+	rec.close(int(plan.Len()/rec.interval) + 1)
 	s := summarize(rec.totals[seriesIntend], 0)
 	lag := summarize(rec.totals[seriesLag], 0)
 	b.ReportMetric(float64(s.P50Ns), "p50-ns")

@@ -14,18 +14,23 @@ import (
 // significant digits (about 0.1% resolution). A larger value is recorded as
 // 1 hour and counted as an overflow.
 const (
-	histLowest   = 1
-	histHighest  = int64(time.Hour)
-	histSigFigs  = 3
-	intervalLen  = time.Second
-	tagIntended  = "intended"
-	tagActual    = "actual"
-	tagLag       = "lag"
-	numSeries    = 3
-	maxKeptBytes = 16 << 20
-	seriesIntend = 0
-	seriesActual = 1
-	seriesLag    = 2
+	histLowest  = 1
+	histHighest = int64(time.Hour)
+	histSigFigs = 3
+	maxInterval = time.Second
+	minInterval = 10 * time.Millisecond
+	// pointsPerWindow is how many intervals a window is cut into at
+	// least (up to maxInterval each): a latency-over-time plot of a short
+	// window needs points to show a trend.
+	pointsPerWindow = 20
+	tagIntended     = "intended"
+	tagActual       = "actual"
+	tagLag          = "lag"
+	numSeries       = 3
+	maxKeptBytes    = 16 << 20
+	seriesIntend    = 0
+	seriesActual    = 1
+	seriesLag       = 2
 )
 
 // maxOpenIntervals bounds the intervals held open behind an op that has not
@@ -64,8 +69,9 @@ type interval struct {
 // very workload being measured; the critical section is three RecordValue
 // calls (~30 ns) and only GOMAXPROCS goroutines can contend for it.
 type recorder struct {
-	sched  Schedule
-	ws, we time.Duration // measured window, as schedule offsets
+	sched    Schedule
+	ws, we   time.Duration // measured window, as schedule offsets
+	interval time.Duration // of the log: intervalFor(we − ws)
 
 	mu      sync.Mutex
 	base    int         // index of open[0]
@@ -90,6 +96,14 @@ type recorder struct {
 	onInterval func(index int, doneTotal, done uint64, intended *hdr.Histogram)
 }
 
+// intervalFor is the length of the log's intervals for a measured window:
+// a second, or less so the window has at least pointsPerWindow of them
+// (whole milliseconds, the log's resolution; 10 ms at least).
+func intervalFor(window time.Duration) time.Duration {
+	iv := (window / pointsPerWindow).Truncate(time.Millisecond)
+	return max(minInterval, min(maxInterval, iv))
+}
+
 func newHist() *hdr.Histogram { return hdr.New(histLowest, histHighest, histSigFigs) }
 
 func newInterval() *interval {
@@ -103,7 +117,7 @@ func newInterval() *interval {
 // newRecorder starts the writer, which writes the interval log to w; the
 // log's time stamps are seconds from wallStart, the wall time of ws.
 func newRecorder(sched Schedule, ws, we time.Duration, w io.Writer, wallStart time.Time) *recorder {
-	r := &recorder{sched: sched, ws: ws, we: we, out: make(chan *interval, 16), finished: make(chan struct{})}
+	r := &recorder{sched: sched, ws: ws, we: we, interval: intervalFor(we - ws), out: make(chan *interval, 16), finished: make(chan struct{})}
 	for i := range r.totals {
 		r.totals[i] = newHist()
 	}
@@ -123,7 +137,7 @@ func (r *recorder) record(due, start, end, lag time.Duration, failed bool) {
 	if due < r.ws {
 		return // warm-up
 	}
-	k := int((due - r.ws) / intervalLen)
+	k := int((due - r.ws) / r.interval)
 	var complete []*interval
 	r.mu.Lock()
 	var iv *interval
@@ -176,8 +190,8 @@ func (r *recorder) get(k int) *interval {
 			continue
 		}
 		i := r.base + len(r.open)
-		from := firstDueAtOrAfter(r.sched, r.ws+time.Duration(i)*intervalLen)
-		to := firstDueAtOrAfter(r.sched, min(r.ws+time.Duration(i+1)*intervalLen, r.we))
+		from := firstDueAtOrAfter(r.sched, r.ws+time.Duration(i)*r.interval)
+		to := firstDueAtOrAfter(r.sched, min(r.ws+time.Duration(i+1)*r.interval, r.we))
 		var iv *interval
 		if n := len(r.free); n > 0 {
 			iv, r.free = r.free[n-1], r.free[:n-1]
@@ -255,12 +269,12 @@ func (r *recorder) write(w io.Writer, wallStart time.Time) {
 		kept = kept[1:]
 	}
 	for iv := range r.out {
-		end := min(r.ws+time.Duration(iv.index+1)*intervalLen, r.we)
+		end := min(r.ws+time.Duration(iv.index+1)*r.interval, r.we)
 		for s, h := range iv.hist {
 			p := hdr.NewPacked(histLowest, histHighest, histSigFigs)
 			p.MergeFrom(h)
 			p.SetTag(seriesTags[s])
-			p.SetStartTimeMs(startMs + int64(time.Duration(iv.index)*intervalLen/time.Millisecond))
+			p.SetStartTimeMs(startMs + int64(time.Duration(iv.index)*r.interval/time.Millisecond))
 			p.SetEndTimeMs(startMs + int64((end-r.ws)/time.Millisecond))
 			kept = append(kept, p)
 			keptBytes += p.GetMemorySize()

@@ -107,7 +107,7 @@ func newResult(cfg *Config) *Result {
 		MaxBacklog:    cfg.MaxBacklog,
 		Histogram: HistInfo{
 			Unit: "ns", LowestNs: histLowest, HighestNs: histHighest, SigFigs: histSigFigs,
-			IntervalNs: int64(intervalLen), Tags: seriesTags[:],
+			IntervalNs: int64(intervalFor(cfg.Duration)), Tags: seriesTags[:],
 		},
 		Files:    []string{},
 		Warnings: []string{},

@@ -242,7 +242,7 @@ func run(ctx context.Context, cfg Config, set flagsSet, op Op) (*Result, error) 
 		rssOK   bool
 		wait0   int64
 		host0   hostSample
-		gcs     = newGCSampler(int((cfg.Duration+intervalLen-1)/intervalLen) + 1)
+		gcs     = newGCSampler(int((cfg.Duration+time.Second-1)/time.Second) + 1)
 	)
 	r := &runner{
 		clk: clk, sched: plan, do: op.Do, conc: cfg.Concurrency,
@@ -297,11 +297,11 @@ func run(ctx context.Context, cfg Config, set flagsSet, op Op) (*Result, error) 
 	}
 	op.Teardown()
 
-	upto := int((cfg.Duration + intervalLen - 1) / intervalLen)
+	upto := int((cfg.Duration + rec.interval - 1) / rec.interval)
 	if st.stopKind != stopNone {
 		upto = 0
 		if st.lastDue >= ws {
-			upto = int((st.lastDue-ws)/intervalLen) + 1
+			upto = int((st.lastDue-ws)/rec.interval) + 1
 		}
 	}
 	if err := rec.close(upto); err != nil {
@@ -377,7 +377,7 @@ func fill(res *Result, cfg *Config, rec *recorder, st runStats) {
 	}
 	if rec.late > 0 {
 		res.warn("%d ops completed more than %v after their interval began: latency.hlog holds them in a later interval (the totals are exact)",
-			rec.late, maxOpenIntervals*intervalLen)
+			rec.late, maxOpenIntervals*rec.interval)
 	}
 	if res.Errors > 0 {
 		res.warn("%d of %d ops returned an error", res.Errors, res.Completed)

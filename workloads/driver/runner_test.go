@@ -28,9 +28,9 @@ func simulate(t *testing.T, plan *Plan, conc int, maxBacklog uint64, clk *fakeCl
 	rec := newRecorder(plan, 0, plan.Len(), &buf, testEpoch)
 	r := &runner{clk: clk, sched: plan, do: op, conc: conc, ws: 0, we: plan.Len(), maxBacklog: maxBacklog, rec: rec}
 	st := r.run(context.Background())
-	upto := int((plan.Len() + intervalLen - 1) / intervalLen)
+	upto := int((plan.Len() + rec.interval - 1) / rec.interval)
 	if st.stopKind != stopNone {
-		upto = int(st.lastDue/intervalLen) + 1
+		upto = int(st.lastDue/rec.interval) + 1
 	}
 	if err := rec.close(upto); err != nil {
 		t.Fatalf("writing interval log: %v", err)
@@ -99,8 +99,8 @@ func TestCoordinatedOmissionKnownAnswer(t *testing.T) {
 	if intended.Count != 10000 || actual.Count != 10000 || res.stats.issued != 10000 {
 		t.Errorf("count = %d intended, %d actual, %d issued; want 10000", intended.Count, actual.Count, res.stats.issued)
 	}
-	if res.rec.nWritten != 10 {
-		t.Errorf("%d intervals written; want 10", res.rec.nWritten)
+	if res.rec.nWritten != 20 {
+		t.Errorf("%d intervals written; want 20 (10 s in intervals of %v)", res.rec.nWritten, res.rec.interval)
 	}
 	// The freeze stopped the generator too: ops it should have started
 	// during the freeze (while workers were free) were issued late.
@@ -292,10 +292,10 @@ func TestIntervalLogRoundTrip(t *testing.T) {
 			}
 		}
 	}
-	if n := strings.Count(string(res.hlog), "Tag=intended,"); n != 3 {
-		t.Errorf("%d intended intervals; want one per second (3)", n)
+	if n := strings.Count(string(res.hlog), "Tag=intended,"); n != 20 {
+		t.Errorf("%d intended intervals; want 20 (a 3 s window in 150 ms intervals)", n)
 	}
-	for _, want := range []string{"#[Histogram log format version 1.3]", "#[StartTime: 1735787045.000 (seconds since epoch), 2025-01-02T03:04:05Z]", "#[BaseTime: 1735787045.000", "Tag=lag,2.000000,1.000000,"} {
+	for _, want := range []string{"#[Histogram log format version 1.3]", "#[StartTime: 1735787045.000 (seconds since epoch), 2025-01-02T03:04:05Z]", "#[BaseTime: 1735787045.000", "Tag=lag,2.850000,0.150000,"} {
 		if !bytes.Contains(res.hlog, []byte(want)) {
 			t.Errorf("log lacks %q:\n%s", want, res.hlog)
 		}
@@ -341,14 +341,32 @@ func TestWarmupExcluded(t *testing.T) {
 			return nil
 		}}
 	st := r.run(context.Background())
-	if err := rec.close(2); err != nil {
+	if err := rec.close(20); err != nil {
 		t.Fatal(err)
 	}
 	s := summarize(rec.totals[seriesIntend], 0)
-	if ran.Load() != 300 || st.issued != 200 || s.Count != 200 || rec.nWritten != 2 {
-		t.Errorf("ran %d, issued %d, recorded %d in %d intervals; want 300 run, 200 issued and recorded in 2", ran.Load(), st.issued, s.Count, rec.nWritten)
+	if ran.Load() != 300 || st.issued != 200 || s.Count != 200 || rec.nWritten != 20 {
+		t.Errorf("ran %d, issued %d, recorded %d in %d intervals; want 300 run, 200 issued and recorded in 20 (of 100 ms)", ran.Load(), st.issued, s.Count, rec.nWritten)
 	}
 	if s.MaxNs != 0 {
 		t.Errorf("max latency %v; want 0: the slow op and the queue behind it were in warm-up", time.Duration(s.MaxNs))
+	}
+}
+
+// A window is cut into at least 20 intervals of at most a second.
+func TestIntervalFor(t *testing.T) {
+	for _, tc := range []struct {
+		window, want time.Duration
+		why          string
+	}{
+		{1500 * time.Millisecond, 75 * time.Millisecond, "the tour's 1.5 s: 20 points"},
+		{10 * time.Second, 500 * time.Millisecond, "10 s: 20 points"},
+		{60 * time.Second, time.Second, "a minute: one a second (60 points)"},
+		{100 * time.Millisecond, 10 * time.Millisecond, "very short: no less than 10 ms"},
+		{1234 * time.Millisecond, 61 * time.Millisecond, "whole milliseconds, the log's resolution"},
+	} {
+		if got := intervalFor(tc.window); got != tc.want {
+			t.Errorf("intervalFor(%v) = %v, want %v: %s", tc.window, got, tc.want, tc.why)
+		}
 	}
 }
