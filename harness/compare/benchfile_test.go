@@ -1,6 +1,7 @@
 package compare
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -16,14 +17,15 @@ import (
 // results.AssembleBench, with metrics that are zero in some runs and not
 // in others (GC pause P99: zero when no GC ran in the window) and
 // configuration keys that change and clear between cells. It returns the
-// combined bench.txt's path and the configuration keys.
-func zeroRun(t *testing.T) (string, []string) {
+// combined bench.txt's path and the configuration keys. speed scales
+// every time (1: as measured on the reference toolchain).
+func zeroRun(t *testing.T, root, id string, speed float64) (string, []string) {
 	t.Helper()
-	d, err := results.Create(t.TempDir(), "20261101-020000-zeros")
+	d, err := results.Create(root, id)
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := &results.Manifest{Format: results.FormatVersion, RunID: "20261101-020000-zeros", Name: "zeros",
+	m := &results.Manifest{Format: results.FormatVersion, RunID: id, Name: "zeros",
 		Status: results.RunComplete, Started: time.Date(2026, 11, 1, 2, 0, 0, 0, time.UTC),
 		Host: host.Fingerprint{CPU: host.CPU{Arch: "amd64", Brand: "Test CPU"}, OS: "linux", Hostname: "ci", ID: "h1"}}
 	type cell struct {
@@ -32,9 +34,9 @@ func zeroRun(t *testing.T) (string, []string) {
 	}
 	var cells []cell
 	for _, tc := range []string{"go1.26.8", "go1.27.3"} {
-		slow := 1.0
+		slow := speed
 		if tc == "go1.27.3" {
-			slow = 0.8
+			slow *= 0.8
 		}
 		for _, gogc := range []string{"100", "off"} {
 			cells = append(cells, cell{"json", tc, gogc, "1000/s", slow})
@@ -86,6 +88,9 @@ func zeroRun(t *testing.T) (string, []string) {
 	if err := results.AssembleBench(d, m); err != nil {
 		t.Fatal(err)
 	}
+	if err := d.WriteManifest(m); err != nil {
+		t.Fatal(err)
+	}
 	return filepath.Join(d.Path, results.BenchFile), []string{"workload", "toolchain", "gogc", "rate"}
 }
 
@@ -96,7 +101,7 @@ func zeroRun(t *testing.T) (string, []string) {
 // number.
 func TestBenchFileAgreesWithBenchstat(t *testing.T) {
 	bin := benchstatBinary(t)
-	file, keys := zeroRun(t)
+	file, keys := zeroRun(t, t.TempDir(), "20261101-020000-zeros", 1)
 	data, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
@@ -130,4 +135,52 @@ func TestBenchFileAgreesWithBenchstat(t *testing.T) {
 		t.Fatal("no rows compared")
 	}
 	t.Logf("%d rows agree", total)
+}
+
+// TestPairTextIsBenchstats: harness compare A B prints what benchstat
+// prints for the two runs' bench.txt with the runs as columns (-col
+// harness-run) and the host keys ignored, byte for byte — including a
+// table key cleared ("rate: ") for the benchmarks that lack it. Plain
+// benchstat -col harness-run prints the host keys (goos, goarch, cpu,
+// host-id, host-goamd64) as header lines of its first table besides.
+func TestPairTextIsBenchstats(t *testing.T) {
+	root := t.TempDir()
+	a, _ := zeroRun(t, root, "20261101-020000-zeros", 1)
+	b, _ := zeroRun(t, root, "20261102-020000-zeros", 1.1)
+	base, err := LoadResults(filepath.Dir(a))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cand, err := LoadResults(filepath.Dir(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := PairReport(base, cand, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got bytes.Buffer
+	if err := rep.WriteText(&got); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(got.String(), "\nrate: \n") {
+		t.Errorf("the crypto tables should clear the rate key:\n%s", got.String())
+	}
+	golden(t, filepath.Join("testdata", "pair.txt.golden"), got.Bytes())
+
+	bin := benchstatBinary(t)
+	var ignore []string
+	for _, k := range RunKeys {
+		if k != "harness-run" {
+			ignore = append(ignore, k)
+		}
+	}
+	args := []string{"-col", "harness-run", "-ignore", strings.Join(ignore, ","), a, b}
+	stdout, stderr := runBenchstat(t, bin, args...)
+	if stderr.Len() > 0 {
+		t.Errorf("benchstat complained:\n%s", stderr)
+	}
+	if got.String() != stdout.String() {
+		t.Errorf("harness compare is not benchstat %s:\n%s", strings.Join(args, " "), lineDiff(got.String(), stdout.String()))
+	}
 }

@@ -93,23 +93,31 @@ type Report struct {
 // benchmark, each column a configuration; every cell but those in the
 // first column is compared with the first column's cell of its row.
 type Table struct {
-	Config  []KV   // table key without the unit
+	Config  []KV   // table key without the unit; a key the table lacks has ""
 	Unit    string // tidied unit
 	Better  int    // direction of Unit
 	Summary string // name of the center statistic: "median" or "exact"
 	Cols    []string
 	Rows    []*Row
 	Geomean []*Geomean // per column; nil when the table has one row
+
+	// colKeys are the columns' values of each column key (toolchain,
+	// goexperiment), for the text header; nil for tables made by NewTable.
+	colKeys [][]string
 }
 
 // A KV is a configuration key and value.
 type KV struct{ Key, Value string }
 
-// ConfigString renders a table key as "key: value" pairs.
+// ConfigString renders a table key as "key: value" pairs, leaving out the
+// keys the table lacks.
 func (t *Table) ConfigString() string {
 	var b strings.Builder
-	for i, kv := range t.Config {
-		if i > 0 {
+	for _, kv := range t.Config {
+		if kv.Value == "" {
+			continue
+		}
+		if b.Len() > 0 {
 			b.WriteString(", ")
 		}
 		fmt.Fprintf(&b, "%s: %s", kv.Key, kv.Value)
@@ -193,7 +201,12 @@ func PairReport(base, cand *Set, opts Options) (*Report, error) {
 	}{{base, bl}, {cand, cl}} {
 		for _, r := range side.set.results {
 			r = r.Clone()
-			r.SetConfig(".file", "")
+			// Note: one .file per side, so several files on a side
+			// do not vary within a cell. Not SetConfig(".file", ""):
+			// deleting swaps the last key into its place, which
+			// reorders the table keys (benchstat prints them in the
+			// order the files first set them).
+			r.SetConfig(".file", side.label)
 			r.SetConfig(sideKey, side.label)
 			all = append(all, r)
 		}
@@ -407,13 +420,16 @@ func build(results []*benchfmt.Result, units benchfmt.UnitMetadataMap, o Options
 			if f == p.unitField {
 				continue
 			}
-			if v := tk.Get(f); v != "" {
-				t.Config = append(t.Config, KV{f.Name, v})
-			}
+			t.Config = append(t.Config, KV{f.Name, tk.Get(f)})
 		}
 		rows, cols := sortedKeys(at.rows), sortedKeys(at.cols)
 		for _, c := range cols {
 			t.Cols = append(t.Cols, colLabel(c))
+			var vals []string
+			for _, f := range c.Projection().FlattenedFields() {
+				vals = append(vals, c.Get(f))
+			}
+			t.colKeys = append(t.colKeys, vals)
 		}
 		tableName := t.ConfigString()
 		samples := map[cellKey]*benchmath.Sample{}

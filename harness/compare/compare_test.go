@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"flag"
+	"fmt"
 	"math"
 	"os"
 	"os/exec"
@@ -135,22 +136,85 @@ func TestAgreesWithBenchstat(t *testing.T) {
 	}
 }
 
+// benchstatArgs are the benchstat flags of resolved options: the same
+// projections, the run keys ignored, the same alpha and confidence.
+func benchstatArgs(o Options) []string {
+	return []string{"-col", o.Col, "-row", o.Row, "-table", o.Table, "-filter", o.Filter,
+		"-ignore", strings.Join(RunKeys, ","), "-alpha", strconv.FormatFloat(o.Alpha, 'g', -1, 64),
+		"-confidence", strconv.FormatFloat(o.Confidence, 'g', -1, 64)}
+}
+
+// runBenchstat runs the benchstat command and returns its standard output
+// and error.
+func runBenchstat(t *testing.T, bin string, args ...string) (stdout, stderr *bytes.Buffer) {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	stdout, stderr = new(bytes.Buffer), new(bytes.Buffer)
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("benchstat %s: %v\n%s", strings.Join(args, " "), err, stderr.Bytes())
+	}
+	return stdout, stderr
+}
+
+// TestTextIsBenchstats: the text tables are benchstat's text, byte for
+// byte. The golden .txt files (which TestGolden compares our output
+// with) must be what the real benchstat prints for the same files and
+// projections.
+func TestTextIsBenchstats(t *testing.T) {
+	bin := benchstatBinary(t)
+	for _, tc := range goldenCases {
+		t.Run(tc.name, func(t *testing.T) {
+			rep, err := load(t, tc.files).Compare(tc.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			args := benchstatArgs(rep.Options)
+			for _, f := range tc.files {
+				args = append(args, filepath.Join("testdata", f))
+			}
+			stdout, stderr := runBenchstat(t, bin, args...)
+			if stderr.Len() > 0 {
+				t.Errorf("benchstat %s complained:\n%s", strings.Join(args, " "), stderr)
+			}
+			want := stdout.String()
+			golden, err := os.ReadFile(filepath.Join("testdata", tc.name+".txt.golden"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(golden) != want {
+				t.Errorf("testdata/%s.txt.golden is not benchstat %s:\n%s", tc.name, strings.Join(args, " "), lineDiff(string(golden), want))
+			}
+		})
+	}
+}
+
+// lineDiff shows the first line where got and want differ.
+func lineDiff(got, want string) string {
+	gl, wl := strings.Split(got, "\n"), strings.Split(want, "\n")
+	for i := 0; i < max(len(gl), len(wl)); i++ {
+		var g, w string
+		if i < len(gl) {
+			g = gl[i]
+		}
+		if i < len(wl) {
+			w = wl[i]
+		}
+		if g != w {
+			return fmt.Sprintf("line %d:\n ours:      %q\n benchstat: %q", i+1, g, w)
+		}
+	}
+	return "(same lines)"
+}
+
 // agreeWithBenchstat runs benchstat -format csv on files with rep's
 // resolved projections and checks its every row against rep's tables; it
 // returns the number of rows compared.
 func agreeWithBenchstat(t *testing.T, bin string, rep *Report, files ...string) int {
 	t.Helper()
-	o := rep.Options
-	args := []string{"-format", "csv", "-col", o.Col, "-row", o.Row, "-table", o.Table, "-filter", o.Filter,
-		"-ignore", strings.Join(RunKeys, ","), "-alpha", strconv.FormatFloat(o.Alpha, 'g', -1, 64),
-		"-confidence", strconv.FormatFloat(o.Confidence, 'g', -1, 64)}
+	args := append([]string{"-format", "csv"}, benchstatArgs(rep.Options)...)
 	args = append(args, files...)
-	cmd := exec.Command(bin, args...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("benchstat %s: %v\n%s", strings.Join(args, " "), err, stderr.Bytes())
-	}
+	stdout, _ := runBenchstat(t, bin, args...) // warnings on stderr, as cell references
 	r := csv.NewReader(bytes.NewReader(stdout.Bytes()))
 	r.FieldsPerRecord = -1
 	recs, err := r.ReadAll()

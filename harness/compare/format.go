@@ -7,7 +7,6 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"golang.org/x/perf/benchunit"
 )
@@ -129,24 +128,33 @@ func superscript(i int) string {
 	return b.String()
 }
 
-// WriteText renders r as fixed-width text tables in the style of
-// benchstat: per row the center ± CI of each column and, for every column
-// but the first, the delta ("~" when not significant) with its test.
+// WriteText renders r as benchstat renders its tables, byte for byte:
+// before each table the table keys whose value changed since the previous
+// table ("key: value"; a key the table does not have is cleared as
+// "key: "), then the table — its column header (one line per column key),
+// the unit line, per row the center ± CI of each column and, for every
+// column but the first, the delta ("~" when not significant) with its
+// test, the geomean row, and the footnotes. The report's own warnings
+// follow the tables ("warning: ..."; benchstat has none of its own).
 func (r *Report) WriteText(w io.Writer) error {
 	var b strings.Builder
-	var prev []KV
+	var prev map[string]string
 	for i, t := range r.Tables {
 		if i > 0 {
 			b.WriteString("\n")
 		}
-		for j, kv := range t.Config {
-			if j < len(prev) && prev[j] == kv && i > 0 {
-				continue
+		for _, kv := range t.Config {
+			if old, ok := prev[kv.Key]; i == 0 || !ok || old != kv.Value {
+				fmt.Fprintf(&b, "%s: %s\n", kv.Key, oneLine(kv.Value))
 			}
-			fmt.Fprintf(&b, "%s: %s\n", kv.Key, oneLine(kv.Value))
 		}
-		prev = t.Config
-		t.writeText(&b)
+		prev = map[string]string{}
+		for _, kv := range t.Config {
+			prev[kv.Key] = kv.Value
+		}
+		if err := t.writeText(&b); err != nil {
+			return err
+		}
 	}
 	for _, wr := range r.Warnings {
 		fmt.Fprintf(&b, "warning: %s\n", wr)
@@ -155,165 +163,133 @@ func (r *Report) WriteText(w io.Writer) error {
 	return err
 }
 
-// writeText lays a table out as a grid: a name column, then for each
-// column group the center, ±, range and footnotes, and after the first
-// group the delta, test and footnotes.
-func (t *Table) writeText(b *strings.Builder) {
-	var fn footnotes
-	type cell struct {
-		s     string
-		right bool
-	}
-	const baseW, cmpW = 4, 7 // sub-columns per group
-	width := func(j int) int {
-		if j == 0 {
-			return baseW
+// headerNode is one label of the column header: a value of one column key
+// shared by the columns [start, start+n), under its parent's label.
+type headerNode struct {
+	value    string
+	start, n int
+	children []*headerNode
+}
+
+// columnHeader merges the column keys' values into header levels, one per
+// key, the way benchproc.NewKeyHeader does: adjacent columns with the same
+// value under the same parent share one label. Columns built without keys
+// (NewTable) have one level, their labels.
+func (t *Table) columnHeader() []*headerNode {
+	keys := t.colKeys
+	if len(keys) != len(t.Cols) {
+		keys = make([][]string, len(t.Cols))
+		for j, c := range t.Cols {
+			keys[j] = []string{c}
 		}
-		return cmpW
 	}
-	var grid [][]cell
-	addRow := func(name string, groups [][]cell) {
-		row := []cell{{s: name}}
-		for _, g := range groups {
-			row = append(row, g...)
-		}
-		grid = append(grid, row)
-	}
-	for _, r := range t.Rows {
-		sc := t.rowScaler(r)
-		groups := make([][]cell, len(t.Cols))
-		for j, c := range r.Cells {
-			g := make([]cell, width(j))
-			if c != nil {
-				g[0] = cell{sc.Format(c.Center), true}
-				g[1] = cell{s: "±"}
-				g[2] = cell{c.RangeString(), true}
-				g[3] = cell{s: fn.mark(c.Warnings)}
-				if c.Cmp != nil {
-					g[4] = cell{c.Cmp.DeltaString(), true}
-					g[5] = cell{s: "(" + c.Cmp.PString() + ")"}
-					g[6] = cell{s: fn.mark(c.Cmp.Warnings)}
-				}
+	var walk func(parent *headerNode, level int)
+	walk = func(parent *headerNode, level int) {
+		var node *headerNode
+		for j := parent.start; j < parent.start+parent.n; j++ {
+			if level >= len(keys[j]) {
+				return
 			}
-			groups[j] = g
+			v := keys[j][level]
+			if node != nil && v == node.value {
+				node.n++
+				continue
+			}
+			node = &headerNode{value: v, start: j, n: 1}
+			parent.children = append(parent.children, node)
 		}
-		addRow(oneLine(r.Name), groups)
+		for _, c := range parent.children {
+			walk(c, level+1)
+		}
+	}
+	root := &headerNode{n: len(keys)}
+	walk(root, 0)
+	return root.children
+}
+
+// writeText lays a table out as benchstat does (see textGrid): a label
+// column, then for each column group the center, the range after " ± "
+// and the footnotes, and after the first group the delta, the test and
+// their footnotes.
+func (t *Table) writeText(b *strings.Builder) error {
+	var g textGrid
+	var fn footnotes
+	const centerCols, deltaCols = 3, 3
+	start := func(j int) int {
+		if j == 0 {
+			return 1
+		}
+		return 1 + centerCols + (j-1)*(centerCols+deltaCols)
+	}
+	notes := func(ws ...[]string) { g.put(1, fn.mark(ws...), alignLeft) }
+	edge := start(len(t.Cols) + 1)
+	for level := t.columnHeader(); len(level) > 0; {
+		var next []*headerNode
+		g.newRow()
+		for _, n := range level {
+			l, r := start(n.start), start(n.start+n.n)
+			g.at(l).put(r-l, oneLine(n.value), alignCenter, " │ ")
+			next = append(next, n.children...)
+		}
+		g.at(edge).put(1, "", alignLeft, " │")
+		level = next
+	}
+	g.newRow()
+	for j := range t.Cols {
+		l := start(j)
+		g.at(l).put(centerCols, t.Unit, alignCenter, " │ ")
+		if j > 0 {
+			g.put(deltaCols, "vs base", alignLeft, "  ")
+		}
+		for k := l + 1; k < g.col; k++ {
+			g.setShrink(k)
+		}
+	}
+	g.at(edge).put(1, "", alignLeft, " │")
+	for _, r := range t.Rows {
+		g.newRow()
+		g.put(1, oneLine(r.Name), alignLeft)
+		sc := t.rowScaler(r)
+		for j, c := range r.Cells {
+			if c == nil {
+				continue
+			}
+			g.at(start(j)).put(1, sc.Format(c.Center), alignRight)
+			g.put(1, c.RangeString(), alignRight, " ± ")
+			notes(c.Warnings)
+			if j > 0 && c.Cmp != nil {
+				g.put(1, c.Cmp.DeltaString(), alignRight)
+				g.put(1, "("+c.Cmp.PString()+")", alignLeft)
+				notes(c.Cmp.Warnings)
+			}
+		}
 	}
 	if t.Geomean != nil {
-		groups := make([][]cell, len(t.Cols))
-		for j, g := range t.Geomean {
-			gc := make([]cell, width(j))
-			if g.HasValue {
-				gc[0] = cell{t.FormatValue(g.Value), true}
+		g.newRow()
+		g.put(1, "geomean", alignLeft)
+		for j, gm := range t.Geomean {
+			if gm.HasValue {
+				g.at(start(j)).put(1, t.FormatValue(gm.Value), alignRight)
 			}
 			if j > 0 {
-				if g.HasRatio {
-					gc[4] = cell{fmt.Sprintf("%+.2f%%", (g.Ratio-1)*100), true}
+				g.at(start(j) + centerCols)
+				if gm.HasRatio {
+					g.put(1, fmt.Sprintf("%+.2f%%", (gm.Ratio-1)*100), alignRight)
 				} else {
-					gc[4] = cell{"?", true}
+					g.put(1, "?", alignLeft)
 				}
-				gc[6] = cell{s: fn.mark(g.Warnings)}
-			} else {
-				gc[3] = cell{s: fn.mark(g.Warnings)}
 			}
-			groups[j] = gc
-		}
-		addRow("geomean", groups)
-	}
-	// Column widths.
-	ncol := 1
-	for j := range t.Cols {
-		ncol += width(j)
-	}
-	widths := make([]int, ncol)
-	for _, row := range grid {
-		for k, c := range row {
-			widths[k] = max(widths[k], utf8.RuneCountInString(c.s))
+			g.at(start(j+1) - 1)
+			notes(gm.Warnings)
 		}
 	}
-	// Group widths, with one space between sub-columns.
-	groupStart := func(j int) int {
-		k := 1
-		for i := 0; i < j; i++ {
-			k += width(i)
-		}
-		return k
-	}
-	groupWidth := func(j int) int {
-		n := 0
-		for k := groupStart(j); k < groupStart(j)+width(j); k++ {
-			n += widths[k] + 1
-		}
-		return n - 1
-	}
-	// Make each group wide enough for its headers.
-	for j, col := range t.Cols {
-		need := max(utf8.RuneCountInString(col), utf8.RuneCountInString(t.Unit))
-		if j > 0 {
-			need = max(need, utf8.RuneCountInString(t.Unit)+len("  vs base"))
-		}
-		if gw := groupWidth(j); gw < need {
-			widths[groupStart(j)+width(j)-1] += need - gw
-		}
-	}
-	pad := func(s string, n int, right bool) string {
-		p := n - utf8.RuneCountInString(s)
-		if p <= 0 {
-			return s
-		}
-		if right {
-			return strings.Repeat(" ", p) + s
-		}
-		return s + strings.Repeat(" ", p)
-	}
-	center := func(s string, n int) string {
-		p := n - utf8.RuneCountInString(s)
-		if p <= 0 {
-			return s
-		}
-		return strings.Repeat(" ", p/2) + s + strings.Repeat(" ", p-p/2)
-	}
-	line := func(s string) { b.WriteString(strings.TrimRight(s, " ") + "\n") }
-	// Header: column labels, then units.
-	var h1, h2 strings.Builder
-	h1.WriteString(strings.Repeat(" ", widths[0]))
-	h2.WriteString(strings.Repeat(" ", widths[0]))
-	for j, col := range t.Cols {
-		gw := groupWidth(j)
-		h1.WriteString(" │ " + center(col, gw))
-		if j == 0 {
-			h2.WriteString(" │ " + center(t.Unit, gw))
-		} else {
-			cw := 0
-			for k := groupStart(j); k < groupStart(j)+3; k++ {
-				cw += widths[k] + 1
-			}
-			h2.WriteString(" │ " + center(t.Unit, cw-1) + " " + pad("vs base", gw-cw, false))
-		}
-	}
-	line(h1.String() + " │")
-	line(h2.String() + " │")
-	for _, row := range grid {
-		var l strings.Builder
-		l.WriteString(pad(row[0].s, widths[0], false))
-		for j := range t.Cols {
-			l.WriteString("   ")
-			for k := groupStart(j); k < groupStart(j)+width(j); k++ {
-				if k > groupStart(j) {
-					l.WriteString(" ")
-				}
-				c := cell{}
-				if k < len(row) {
-					c = row[k]
-				}
-				l.WriteString(pad(c.s, widths[k], c.right))
-			}
-		}
-		line(l.String())
+	if err := g.write(b); err != nil {
+		return err
 	}
 	for i, s := range fn.list {
 		fmt.Fprintf(b, "%s %s\n", superscript(i+1), s)
 	}
+	return nil
 }
 
 // WriteMarkdown renders r as GitHub-flavoured Markdown: a heading and a
@@ -334,10 +310,10 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 
 // Title is the heading of a table: its configuration and unit.
 func (t *Table) Title() string {
-	if len(t.Config) == 0 {
-		return t.Unit
+	if cs := t.ConfigString(); cs != "" {
+		return cs + " — " + t.Unit
 	}
-	return t.ConfigString() + " — " + t.Unit
+	return t.Unit
 }
 
 func (t *Table) writeMarkdown(b *strings.Builder) {
