@@ -445,15 +445,16 @@ func build(results []*benchfmt.Result, units benchfmt.UnitMetadataMap, o Options
 				if sample == nil {
 					continue
 				}
-				cell := &Cell{Summary: summarize(assumption, sample, o.Confidence)}
-				cell.MinIters = at.cells[k].minIters
+				var vary []string
 				if nsk := benchproc.NonSingularFields(sortedKeys(at.cells[k].residue)); len(nsk) > 0 {
 					names := make([]string, len(nsk))
 					for i, f := range nsk {
 						names[i] = f.Name
 					}
-					cell.Warnings = append(cell.Warnings, "benchmarks vary in "+strings.Join(names, ", "))
+					vary = append(vary, "benchmarks vary in "+strings.Join(names, ", "))
 				}
+				cell := &Cell{Summary: summarize(assumption, sample, o.Confidence, vary...)}
+				cell.MinIters = at.cells[k].minIters
 				if j == 0 {
 					base = cell
 				} else if base != nil {
@@ -471,10 +472,14 @@ func build(results []*benchfmt.Result, units benchfmt.UnitMetadataMap, o Options
 	return rep, nil
 }
 
-func summarize(a benchmath.Assumption, s *benchmath.Sample, confidence float64) Summary {
+// summarize summarizes a sample; its warnings are the sample's, then
+// sampleWarnings, then the summary's, in benchstat's order (which numbers
+// the footnotes).
+func summarize(a benchmath.Assumption, s *benchmath.Sample, confidence float64, sampleWarnings ...string) Summary {
 	sum := a.Summary(s, confidence)
 	out := Summary{Center: sum.Center, Lo: sum.Lo, Hi: sum.Hi, N: len(s.Values), Values: s.Values}
 	out.Warnings = append(out.Warnings, errStrings(s.Warnings)...)
+	out.Warnings = append(out.Warnings, sampleWarnings...)
 	out.Warnings = append(out.Warnings, errStrings(sum.Warnings)...)
 	return out
 }

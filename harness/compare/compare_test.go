@@ -29,6 +29,7 @@ var goldenCases = []struct {
 	{"toolchains", []string{"toolchains.txt"}, Options{}, "two varying keys become the columns; Unit lines set direction and assume=exact"},
 	{"by-experiment", []string{"toolchains.txt"}, Options{Col: "goexperiment", Filter: ".unit:(sec/op OR ops/s)"}, "explicit column and a unit filter; toolchain moves into the table key"},
 	{"files", []string{"run-a.txt", "run-b.txt"}, Options{}, "two runs: columns are the files, run ids ignored, a benchmark missing on one side"},
+	{"vary", []string{"vary.txt"}, Options{Col: "toolchain", Table: "workload"}, "a key left out of every projection varies within cells (a footnote between the sample's and the summary's), a benchmark missing from a column"},
 	{"alpha", []string{"toolchains.txt"}, Options{Col: "toolchain", Filter: ".unit:sec/op", Alpha: 0.001, Confidence: 0.9}, "stricter alpha and another confidence level"},
 }
 
