@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/perfharness/harness/harness/escape"
 	"github.com/perfharness/harness/harness/spec"
 )
 
@@ -70,6 +71,10 @@ func commands() []*command {
 // ctx is canceled on a hard stop (second interrupt); see WithSoftStop for the
 // first.
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	// Everything printed may hold text from a spec or a results folder:
+	// control characters in it are escaped on the way out, whatever the
+	// command (tables also escape their cells, to keep their columns).
+	stdout, stderr = escape.NewWriter(stdout), escape.NewWriter(stderr)
 	cmds := commands()
 	if len(args) == 0 {
 		usage(stderr, cmds)

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/perfharness/harness/harness/escape"
 	"github.com/perfharness/harness/harness/results"
 )
 
@@ -440,7 +441,10 @@ func labelString(labels [][2]string) string {
 
 var labelEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`)
 
-func escapeLabel(s string) string { return labelEscaper.Replace(strings.ToValidUTF8(s, "\uFFFD")) }
+// escapeLabel writes a label value in the exposition format; control
+// characters become visible escapes first (\u001b, read back literally), so
+// the file is as safe to show as any text the harness writes.
+func escapeLabel(s string) string { return labelEscaper.Replace(escape.Text(s)) }
 
 var helpEscaper = strings.NewReplacer(`\`, `\\`, "\n", `\n`)
 

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/perfharness/harness/harness/escape"
 	"github.com/perfharness/harness/harness/host"
 	"github.com/perfharness/harness/harness/plan"
 	"github.com/perfharness/harness/harness/results"
@@ -242,7 +243,7 @@ func writePlan(w io.Writer, p *plan.Plan, verbose bool) {
 		}
 	}
 	fmt.Fprintf(w, "plan %s (%s): %d cells, %d planned, %d skipped; %d builds; %d runs per cell\n\n",
-		p.Spec.Name, p.Spec.File, len(p.Cells), planned, skipped, len(p.Builds), p.Spec.Runs.Count)
+		escape.Line(p.Spec.Name), escape.Line(p.Spec.File), len(p.Cells), planned, skipped, len(p.Builds), p.Spec.Runs.Count)
 	fmt.Fprintf(w, "host: %s, %s GOAMD64=%s, %d logical cores", p.Host.Brand, p.Host.Arch, or(p.Host.GOAMD64, "-"), p.Host.LogicalCores)
 	if len(p.Host.Warnings) > 0 {
 		fmt.Fprintf(w, "; %d noisy-host warnings (see harness cpu)", len(p.Host.Warnings))
@@ -250,7 +251,7 @@ func writePlan(w io.Writer, p *plan.Plan, verbose bool) {
 	fmt.Fprintf(w, "\n\ntoolchains:\n")
 	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
 	for _, tc := range p.Toolchains {
-		fmt.Fprintf(tw, "  %s\t%s\t%s\tdefault experiments: %s\n", tc.Name, tc.Version, tc.GOROOT, strings.Join(tc.Defaults, ","))
+		row(tw, tc.Name, tc.Version, tc.GOROOT, "default experiments: "+strings.Join(tc.Defaults, ","))
 	}
 	tw.Flush()
 
@@ -270,7 +271,7 @@ func writePlan(w io.Writer, p *plan.Plan, verbose bool) {
 		if n == 1 {
 			answers = "answer"
 		}
-		fmt.Fprintf(w, "  %s\n    by %s, base %s; %d %s%s\n", q.Title, strings.Join(q.By, "×"), strings.Join(base, ","), n, answers, derived)
+		fmt.Fprintf(w, "  %s\n    by %s, base %s; %d %s%s\n", escape.Line(q.Title), escape.Line(strings.Join(q.By, "×")), escape.Line(strings.Join(base, ",")), n, answers, derived)
 	}
 
 	fmt.Fprintf(w, "\nbuilds:\n")
@@ -280,13 +281,13 @@ func writePlan(w io.Writer, p *plan.Plan, verbose bool) {
 		if !verbose {
 			env = significantBuildEnv(env)
 		}
-		fmt.Fprintf(tw, "  %s\t%d cells\t%s\t%s\n", b.Key, b.CellCount, strings.Join(env, " "), strings.Join(b.Flags, " "))
+		row(tw, b.Key, fmt.Sprintf("%d cells", b.CellCount), strings.Join(env, " "), strings.Join(b.Flags, " "))
 	}
 	tw.Flush()
 
 	fmt.Fprintf(w, "\ncells:\n")
 	tw = tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
-	fmt.Fprintf(tw, "  STATUS\tCELL\tGO\tRUN ENV\tNOTE\n")
+	row(tw, "STATUS", "CELL", "GO", "RUN ENV", "NOTE")
 	for _, c := range p.Cells {
 		goVersion := ""
 		if c.TC != nil {
@@ -300,12 +301,21 @@ func writePlan(w io.Writer, p *plan.Plan, verbose bool) {
 		if c.Status == plan.Planned && c.Build != nil {
 			note = "build " + c.Build.Key
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", c.Status, c.ID, goVersion, strings.Join(runEnv, " "), note)
+		row(tw, string(c.Status), c.ID, goVersion, strings.Join(runEnv, " "), note)
 	}
 	tw.Flush()
 	if !verbose {
 		fmt.Fprintf(w, "\n(-v shows every cell's complete build and run environment; --json gives all of it)\n")
 	}
+}
+
+// row writes one indented table row, each field escaped to one line: a tab
+// or a newline in a value from the spec would break the table's columns.
+func row(w io.Writer, fields ...string) {
+	for i, f := range fields {
+		fields[i] = escape.Line(f)
+	}
+	fmt.Fprintf(w, "  %s\n", strings.Join(fields, "\t"))
 }
 
 func significantRunEnv(env []string) []string {

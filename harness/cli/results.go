@@ -13,6 +13,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/perfharness/harness/harness/escape"
 	"github.com/perfharness/harness/harness/gate"
 	"github.com/perfharness/harness/harness/results"
 )
@@ -39,6 +40,7 @@ func cmdResults(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "harness: warning: %s\n", w)
 	}
 	sortNewestFirst(stored)
+	hostname, _ := os.Hostname()
 	if *asJSON {
 		type entry struct {
 			gate.RunInfo
@@ -49,7 +51,9 @@ func cmdResults(ctx context.Context, e *env, args []string) int {
 		out := []entry{}
 		for _, s := range stored {
 			ok, failed := cellCounts(s.Manifest)
-			out = append(out, entry{RunInfo: gate.Info(s.Path, s.Manifest), Cells: len(s.Manifest.Cells), OK: ok, Failed: failed})
+			ri := gate.Info(s.Path, s.Manifest)
+			ri.Status = results.ShownStatus(s.Manifest, hostname)
+			out = append(out, entry{RunInfo: ri, Cells: len(s.Manifest.Cells), OK: ok, Failed: failed})
 		}
 		return e.writeJSON(out)
 	}
@@ -62,12 +66,13 @@ func cmdResults(ctx context.Context, e *env, args []string) int {
 	for _, s := range stored {
 		m := s.Manifest
 		ok, _ := cellCounts(m)
+		status := results.ShownStatus(m, hostname)
 		shard := m.Shard
 		if shard == "" {
 			shard = "-"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s (%s)\t%s\t%d/%d\t%s\n", m.RunID, m.Started.UTC().Format(time.DateTime), m.Name,
-			m.Host.ID, gate.HostLabel(m.Host), m.Status, ok, len(m.Cells), shard)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s (%s)\t%s\t%d/%d\t%s\n", escape.Line(m.RunID), m.Started.UTC().Format(time.DateTime), escape.Line(m.Name),
+			escape.Line(m.Host.ID), escape.Line(gate.HostLabel(m.Host)), escape.Line(string(status)), ok, len(m.Cells), escape.Line(shard))
 	}
 	tw.Flush()
 	return ExitOK

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 
@@ -140,6 +141,13 @@ func cmdRun(ctx context.Context, e *env, args []string) int {
 
 // isTerminal reports whether w is an interactive terminal (and not CI).
 func isTerminal(w any) bool {
+	for {
+		u, ok := w.(interface{ Unwrap() io.Writer })
+		if !ok {
+			break
+		}
+		w = u.Unwrap()
+	}
 	f, ok := w.(*os.File)
 	if !ok || os.Getenv("CI") != "" || os.Getenv("TERM") == "dumb" {
 		return false

@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"golang.org/x/perf/benchunit"
+
+	"github.com/perfharness/harness/harness/escape"
 )
 
 // DeltaString formats c's delta as benchstat does: "~" when not
@@ -137,6 +139,7 @@ func superscript(i int) string {
 // test, the geomean row, and the footnotes. The report's own warnings
 // follow the tables ("warning: ..."; benchstat has none of its own).
 func (r *Report) WriteText(w io.Writer) error {
+	w = escape.NewWriter(w) // labels, reasons and names come from outside
 	var b strings.Builder
 	var prev map[string]string
 	for i, t := range r.Tables {
@@ -297,6 +300,7 @@ func (t *Table) writeText(b *strings.Builder) error {
 // numbered notes. Every label is escaped, so names and configuration
 // values can neither break the table nor inject HTML.
 func (r *Report) WriteMarkdown(w io.Writer) error {
+	w = escape.NewWriter(w) // labels, reasons and names come from outside
 	var b strings.Builder
 	for _, t := range r.Tables {
 		t.writeMarkdown(&b)
@@ -421,6 +425,7 @@ var CSVHeader = []string{"table", "benchmark", "unit", "column", "center", "lo",
 // WriteCSV writes one row per cell: raw numbers in the table's tidied
 // unit, so spreadsheets and scripts need no parsing of "1.2m".
 func (r *Report) WriteCSV(w io.Writer) error {
+	w = escape.NewWriter(w) // labels, reasons and names come from outside
 	cw := csv.NewWriter(w)
 	cw.Write(CSVHeader)
 	num := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }

@@ -7,6 +7,8 @@ import (
 	"math"
 	"slices"
 	"strings"
+
+	"github.com/perfharness/harness/harness/escape"
 )
 
 // MaxMarkdown is the most the Markdown summary may take: GitHub refuses a
@@ -38,6 +40,7 @@ var verdictLabel = map[Verdict]string{
 // inconclusive), what was not judged and why, the confirmation, the
 // warnings, and then every row in a collapsed <details> section.
 func WriteMarkdown(w io.Writer, r *Report, limit int) error {
+	w = escape.NewWriter(w) // labels, reasons and names come from outside
 	if limit <= 0 {
 		limit = MaxMarkdown
 	}

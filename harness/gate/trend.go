@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/perfharness/harness/harness/compare"
+	"github.com/perfharness/harness/harness/escape"
 	"github.com/perfharness/harness/harness/results"
 )
 
@@ -509,6 +510,7 @@ func (s *Series) latest() *Point {
 // change point or a gap, its run-by-run table in a collapsed section. units
 // limits the series shown (tidied or raw units; all gated ones when empty).
 func (t *TrendReport) WriteMarkdown(w io.Writer, units []string, limit int) error {
+	w = escape.NewWriter(w) // labels, reasons and names come from outside
 	if limit <= 0 {
 		limit = MaxMarkdown
 	}
@@ -631,6 +633,7 @@ func (t *TrendReport) filter(units []string) []*Series {
 // change from the previous point with data, its p-value and verdict, and
 // the gap reason.
 func (t *TrendReport) WriteCSV(w io.Writer) error {
+	w = escape.NewWriter(w) // labels, reasons and names come from outside
 	cw := csv.NewWriter(w)
 	cw.Write([]string{"run_id", "started", "config", "benchmark", "unit", "median", "lo", "hi", "n", "delta_prev", "p_prev", "verdict", "change_point", "gap",
 		"step_delta", "step_ci_low", "step_ci_high", "step_p", "step_q"})

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/perfharness/harness/harness/compare"
+	"github.com/perfharness/harness/harness/escape"
 	"github.com/perfharness/harness/harness/results"
 )
 
@@ -85,6 +86,7 @@ func statusLine(status, reason string) string {
 // WriteText writes report.txt: the header, the failed cells, and the
 // benchstat tables.
 func (m *Model) WriteText(w io.Writer) {
+	w = escape.NewWriter(w) // labels, reasons and names come from outside
 	var b strings.Builder
 	m.writeAnswersText(&b)
 	for _, l := range m.header() {
@@ -140,6 +142,7 @@ func limit[T any](s []T, n int) []T {
 
 // WriteMarkdown writes report.md.
 func (m *Model) WriteMarkdown(w io.Writer) {
+	w = escape.NewWriter(w) // labels, reasons and names come from outside
 	esc := compare.MarkdownEscape
 	var b strings.Builder
 	fmt.Fprintf(&b, "# %s\n\n", esc(m.Run.Manifest.Name+" — "+m.Run.Manifest.RunID))

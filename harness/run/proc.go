@@ -9,6 +9,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/perfharness/harness/harness/escape"
 )
 
 // A Proc is one child process the harness starts: a workload, a server, a
@@ -235,13 +237,6 @@ func tail(path string, n int) string {
 	return sanitize(strings.TrimSpace(strings.Join(lines, "\n")))
 }
 
-// sanitize replaces control characters and invalid UTF-8 (a workload may
+// sanitize escapes control characters and invalid UTF-8 (a workload may
 // print anything) so reasons are safe to show in a terminal.
-func sanitize(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r == '\t' || r == '\n' || (r >= 0x20 && r != 0x7f && r != 0xfffd) {
-			return r
-		}
-		return '?'
-	}, s)
-}
+func sanitize(s string) string { return escape.Text(s) }

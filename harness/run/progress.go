@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/perfharness/harness/harness/escape"
 	"github.com/perfharness/harness/harness/results"
 )
 
@@ -35,6 +36,12 @@ type progress struct {
 }
 
 func newProgress(w io.Writer, tty bool) *progress {
+	// The live line's own control sequences must reach the terminal, so
+	// progress writes to the stream beneath an escaping writer and escapes
+	// its lines itself: they hold cell ids, reasons and workload output.
+	if u, ok := w.(interface{ Unwrap() io.Writer }); ok && tty {
+		w = u.Unwrap()
+	}
 	p := &progress{w: w, tty: tty, start: time.Now(), stop: make(chan struct{}), done: make(chan struct{})}
 	if tty {
 		go p.tick()
@@ -83,7 +90,7 @@ func (p *progress) Printf(format string, args ...any) {
 	if p.tty {
 		fmt.Fprint(p.w, "\r\033[K")
 	}
-	fmt.Fprintf(p.w, format+"\n", args...)
+	fmt.Fprint(p.w, escape.Text(fmt.Sprintf(format, args...))+"\n")
 	if p.tty {
 		p.redraw()
 	}
@@ -113,7 +120,7 @@ func (p *progress) redraw() {
 	if eta := p.eta(); eta > 0 {
 		line += fmt.Sprintf(", ETA %s", eta.Round(time.Second))
 	}
-	line += "]"
+	line = escape.Line(line + "]")
 	if width := 160; len(line) > width {
 		line = line[:width-1] + "…"
 	}

@@ -22,6 +22,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/perfharness/harness/harness/escape"
 	"github.com/perfharness/harness/harness/host"
 	"github.com/perfharness/harness/harness/plan"
 	"github.com/perfharness/harness/harness/results"
@@ -843,9 +844,10 @@ func runLine(n, total int, id string, run *results.Run, count int) string {
 // Summary writes the end-of-run table: every cell with its status, runs,
 // headline figures and, for failures, the reason.
 func Summary(w io.Writer, d *results.Dir, m *results.Manifest) {
-	fmt.Fprintf(w, "\n%s: %s", m.RunID, m.Status)
+	w = escape.NewWriter(w) // labels, reasons and names come from outside
+	fmt.Fprintf(w, "\n%s: %s", escape.Line(m.RunID), escape.Line(string(m.Status)))
 	if m.Reason != "" {
-		fmt.Fprintf(w, " (%s)", m.Reason)
+		fmt.Fprintf(w, " (%s)", escape.Line(m.Reason))
 	}
 	fmt.Fprintf(w, "\n\n")
 	type row struct{ status, id, runs, rate, p50, p99, reason string }
@@ -874,7 +876,7 @@ func Summary(w io.Writer, d *results.Dir, m *results.Manifest) {
 		if reason == "" {
 			reason = retriedNote(c)
 		}
-		rw := row{status: string(c.Status), id: c.ID, runs: fmt.Sprintf("%d/%d", ok, len(c.Runs)), reason: reason}
+		rw := row{status: escape.Line(string(c.Status)), id: escape.Line(c.ID), runs: fmt.Sprintf("%d/%d", ok, len(c.Runs)), reason: escape.Line(reason)}
 		if len(nsPerOp) > 0 {
 			rw.rate = time.Duration(median(nsPerOp)).String() + "/op"
 		}
