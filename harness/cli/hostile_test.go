@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/perfharness/harness/harness/report"
 	"github.com/perfharness/harness/harness/results"
 )
 
@@ -85,13 +86,17 @@ func TestHostileStrings(t *testing.T) {
 		{"results", "list", "--results", root, "--json"},
 		{"report", cand, "--reports", reports, "--no-png"},
 		{"compare", base, cand},
-		{"compare", base, cand, "--format", "markdown"},
+		{"compare", base, cand, "--format", "md"},
+		{"compare", base, cand, "--format", "csv"},
 		{"gate", "--baseline", base, "--candidate", cand, "--out", filepath.Join(reports, "gate"), "--allow-host-mismatch"},
 		{"export", cand},
 		{"export", cand, "--format", "json"},
-		{"trend", root, "--out", filepath.Join(reports, "trend")},
+		{"trend", base, cand, "--out", filepath.Join(reports, "trend")},
 	} {
-		_, stdout, stderr := harness(t, args...)
+		code, stdout, stderr := harness(t, args...)
+		if code == ExitUsage {
+			t.Errorf("harness %s: usage error: %s", strings.Join(args, " "), stderr)
+		}
 		for name, out := range map[string]string{"stdout": stdout, "stderr": stderr} {
 			if at, bad := rawControl(out); bad {
 				t.Errorf("harness %s: raw control character on %s near %q", strings.Join(args, " "), name, at)
@@ -111,7 +116,7 @@ func TestHostileStrings(t *testing.T) {
 		}
 		return nil
 	})
-	if _, err := os.Stat(filepath.Join(reports, "cand", "summary.txt")); err != nil {
+	if _, err := os.Stat(filepath.Join(reports, "cand", report.TextFile)); err != nil {
 		t.Errorf("the report was not written: %v", err)
 	}
 }
