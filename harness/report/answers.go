@@ -73,6 +73,8 @@ type MetricAnswer struct {
 	// Word is the outcome in the metric's terms: faster, slower, fewer
 	// allocs, no detectable difference, unusable.
 	Word string
+	// process says whose figure it is, for an http cell's runtime metric.
+	process string
 }
 
 // metricLabel is how a unit reads in an answer.
@@ -94,7 +96,7 @@ func metricLabel(unit string) string {
 
 // isTime reports whether a unit measures time.
 func isTime(unit string) bool {
-	return unit == "ns/op" || unit == "sec/op" || strings.HasSuffix(unit, "-ns") || strings.HasSuffix(unit, "-sec")
+	return unit == "ns" || unit == "ns/op" || unit == "sec/op" || strings.HasSuffix(unit, "-ns") || strings.HasSuffix(unit, "-sec")
 }
 
 // outcomeWord says what an outcome means for a unit: a time lower is
@@ -415,7 +417,7 @@ func (m *Model) answerGroup(qr *QuestionReport, g *spec.Group, points []spec.Poi
 				base = sides[0]
 			}
 			for _, u := range units {
-				ma := &MetricAnswer{Unit: u, Better: m.better(u)}
+				ma := &MetricAnswer{Unit: u, Better: m.better(u), process: processNote(kind, u)}
 				var bv, cv []float64
 				if base != nil {
 					bv = base.values[u][b]
@@ -605,7 +607,7 @@ func fmtValue(unit string, v float64) string {
 			return g(ns/1e3) + "µs"
 		}
 		return g(ns) + "ns"
-	case unit == "B/op" || strings.HasSuffix(unit, "-B"):
+	case unit == "B" || unit == "B/op" || strings.HasSuffix(unit, "-B"):
 		switch a := math.Abs(v); {
 		case a >= 1<<30:
 			return g(v/(1<<30)) + " GiB"
@@ -619,10 +621,23 @@ func fmtValue(unit string, v float64) string {
 	return g(v)
 }
 
+// processNote says whose process a runtime figure of an http cell is: the
+// bench.txt figures come from the load client, not the server.
+func processNote(kind, unit string) string {
+	if kind != "http" {
+		return ""
+	}
+	switch unit {
+	case "gc-pause-p99-ns", "peak-rss-B", "allocs/op", "B/op":
+		return " (load client)"
+	}
+	return ""
+}
+
 // Text renders a metric's answer on one line: "P99 −31.2% [−35.0%,
 // −27.1%] p=0.002 n=6+6 faster", or what could have been seen, or why not.
 func (ma *MetricAnswer) Text() string {
-	label := metricLabel(ma.Unit)
+	label := metricLabel(ma.Unit) + ma.process
 	switch ma.Outcome {
 	case compare.Unusable:
 		return fmt.Sprintf("%s unusable: %s", label, ma.Reason)

@@ -64,10 +64,35 @@ type driverResult struct {
 	Latency       summary  `json:"latency"`
 	LatencyActual summary  `json:"latency_actual"`
 	Lag           summary  `json:"lag"`
-	Runtime       struct {
-		GCCycles    int64    `json:"gc_cycles"`
-		GCPerSecond []uint64 `json:"gc_cycles_per_second"`
-	} `json:"runtime"`
+	Runtime       runtimeFigures `json:"runtime"`
+	// OpReport is what an http workload's load client reports besides
+	// latency: status codes, errors by kind, connections.
+	OpReport *httpReport `json:"op_report"`
+	// Server is the http workload server's own server.json: its runtime
+	// figures (the load client's are in Runtime).
+	Server *serverResult `json:"-"`
+}
+
+// runtimeFigures are a process's Go runtime figures over the window.
+type runtimeFigures struct {
+	GCCycles     int64    `json:"gc_cycles"`
+	GCPerSecond  []uint64 `json:"gc_cycles_per_second"`
+	GCPauseP99Ns int64    `json:"gc_pause_p99_ns"`
+	PeakRSSB     int64    `json:"peak_rss_B"`
+	AllocObjects int64    `json:"alloc_objects"`
+	AllocB       int64    `json:"alloc_B"`
+}
+
+type httpReport struct {
+	StatusCodes       map[string]int64 `json:"status_codes"`
+	Errors            map[string]int64 `json:"errors"`
+	ConnectionsDialed int64            `json:"connections_dialed"`
+	MaxConnections    int64            `json:"max_connections"`
+}
+
+type serverResult struct {
+	Requests int64          `json:"requests"`
+	Runtime  runtimeFigures `json:"runtime"`
 }
 
 type summary struct {
@@ -243,6 +268,16 @@ func (r *Run) readResult(c *results.Cell, run *results.Run, dir string) *driverR
 	if err := json.Unmarshal(data, &res); err != nil {
 		r.warnf("cell %s run %d: result.json: %v", c.ID, run.Index, err)
 		return nil
+	}
+	if c.Kind == "http" {
+		if data, err := results.ReadFileIn(dir, filepath.Join("server", "server.json")); err == nil {
+			var srv serverResult
+			if err := json.Unmarshal(data, &srv); err != nil {
+				r.warnf("cell %s run %d: server/server.json: %v", c.ID, run.Index, err)
+			} else {
+				res.Server = &srv
+			}
+		}
 	}
 	return &res
 }

@@ -15,7 +15,7 @@ import (
 // fetched. html/template escapes every label in its context (text,
 // attribute, JSON in a script element), so a benchmark or cell name cannot
 // inject markup; the SVGs come from gonum/plot, which escapes their text.
-var page = template.Must(template.New("page").Funcs(template.FuncMap{"pct": pct, "spct": signedPct, "short": shortFunc}).Parse(`<!DOCTYPE html>
+var page = template.Must(template.New("page").Funcs(template.FuncMap{"pct": pct, "spct": signedPct, "short": shortFunc, "sample": fmtSample, "dsample": fmtSampleDelta, "sub": func(a, b float64) float64 { return a - b }}).Parse(`<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -84,6 +84,11 @@ small{color:#666}
 <div class="wide"><table class="sortable"><thead><tr><th>build</th><th>status</th><th>build time</th><th>binary</th><th>cells</th></tr></thead><tbody>
 {{range .Builds}}<tr><td>{{.Key}}</td><td>{{.Status}}</td><td>{{.Time}}</td><td class="num">{{.Size}}</td><td class="num">{{.Cells}}</td></tr>
 {{end}}</tbody></table></div>{{end}}
+{{if .HTTP}}<h2 id="http">HTTP cells</h2>
+<p><small>Over the valid runs: the answers the load client got, its connections, and the runtime figures of each process (the comparison tables' gc-pause, peak-rss and allocs are the load client's).</small></p>
+<div class="wide"><table class="sortable"><thead><tr><th>cell</th><th>runs</th><th>status codes</th><th>errors</th><th>connections</th><th>server</th><th>load client</th></tr></thead><tbody>
+{{range .HTTP}}<tr><td>{{.Cell}}</td><td class="num">{{.Runs}}</td><td>{{.StatusCodes}}</td><td>{{.Errors}}</td><td>{{.Connections}}</td><td>{{.Server}}</td><td>{{.Client}}</td></tr>
+{{end}}</tbody></table></div>{{end}}
 {{if .Plots}}<h2 id="plots">Latency and rate plots</h2>
 {{range .Plots}}<figure id="plot-{{.Name}}">{{.SVG}}<figcaption>{{.Caption}} <small>(plots/{{.Name}}.svg{{if .PNG}}, .png{{end}})</small></figcaption></figure>
 {{end}}{{end}}
@@ -101,9 +106,9 @@ small{color:#666}
 <p><small>Between each compared pair of cells, the functions whose samples changed most in absolute terms; the driver's own frames (pacer, recorder) are left out.</small></p>
 {{range .Diffs}}<h3>{{.Base}} → {{.Cand}}</h3>
 {{if .Changes}}<ul>{{range .Changes}}<li>{{.Row}} {{.Unit}}: <b>{{.DeltaString}}</b> ({{.PString}})</li>{{end}}</ul>{{end}}
-{{range .Diffs}}<p>{{.Kind}} profile</p>
+{{range .Diffs}}{{$u := .Unit}}<p>{{.Kind}} profile, per run ({{.BaseRuns}} base and {{.CandRuns}} candidate runs merged)</p>
 <div class="wide"><table class="sortable"><thead><tr><th>function</th><th>flat</th><th>Δ flat</th><th>cum</th><th>Δ cum</th></tr></thead><tbody>
-{{range .Funcs}}<tr><td class="fn" title="{{.Name}}">{{short .Name}}</td><td class="num">{{pct .BaseFlat}} → {{pct .CandFlat}}</td><td class="num" data-v="{{.FlatDelta}}">{{spct .FlatDelta}}</td><td class="num">{{pct .BaseCum}} → {{pct .CandCum}}</td><td class="num" data-v="{{.CumDelta}}">{{spct .CumDelta}}</td></tr>
+{{range .Funcs}}<tr><td class="fn" title="{{.Name}}">{{short .Name}}</td><td class="num">{{sample $u .BaseFlatV}} → {{sample $u .CandFlatV}}<br><small>{{pct .BaseFlat}} → {{pct .CandFlat}}</small></td><td class="num" data-v="{{sub .CandFlatV .BaseFlatV}}">{{dsample $u (sub .CandFlatV .BaseFlatV)}}</td><td class="num">{{sample $u .BaseCumV}} → {{sample $u .CandCumV}}<br><small>{{pct .BaseCum}} → {{pct .CandCum}}</small></td><td class="num" data-v="{{sub .CandCumV .BaseCumV}}">{{dsample $u (sub .CandCumV .BaseCumV)}}</td></tr>
 {{end}}</tbody></table></div>
 {{end}}{{end}}{{end}}
 {{if .Profiles}}<h2 id="profiles">Profiles</h2>
@@ -212,6 +217,7 @@ func (m *Model) WriteHTML(w io.Writer) error {
 		Questions                                  []htmlQuestion
 		QTables                                    []htmlQSection
 		Builds                                     []htmlBuild
+		HTTP                                       []HTTPRow
 		Header                                     []headerLine
 		HostWarnings                               []string
 		Failed                                     []htmlFailed
@@ -279,17 +285,8 @@ func (m *Model) WriteHTML(w io.Writer) error {
 		d.Questions = append(d.Questions, hq)
 		d.QTables = append(d.QTables, sec)
 	}
-	cells := map[string]int{}
-	for _, c := range m.Run.Cells {
-		cells[c.Build]++
-	}
-	for _, b := range mf.Builds {
-		hb := htmlBuild{Key: b.Key, Status: string(b.Status), Cells: cells[b.Key], Time: buildTime(b)}
-		if b.SizeB > 0 {
-			hb.Size = fmtValue("B", float64(b.SizeB))
-		}
-		d.Builds = append(d.Builds, hb)
-	}
+	d.Builds = m.builds()
+	d.HTTP = m.HTTP
 	if m.Compare != nil {
 		o := m.Compare.Options
 		d.CompareNote = fmt.Sprintf("Every metric of every benchmark in benchstat's layout: columns %q, rows %q, tables %q, filter %q; α = %v. \"~\" means no significant difference.", o.Col, o.Row, o.Table, o.Filter, o.Alpha)
@@ -313,6 +310,24 @@ func (m *Model) WriteHTML(w io.Writer) error {
 		d.Plots = append(d.Plots, htmlPlot{Name: p.Name, Caption: p.Caption, SVG: template.HTML(inlineSVG(p.SVG)), PNG: p.PNG != nil})
 	}
 	return page.Execute(w, d)
+}
+
+// builds lists the run's builds: status, time (a cache hit says how long
+// the original build took), binary size, and how many cells use each.
+func (m *Model) builds() []htmlBuild {
+	cells := map[string]int{}
+	for _, c := range m.Run.Cells {
+		cells[c.Build]++
+	}
+	var out []htmlBuild
+	for _, b := range m.Run.Manifest.Builds {
+		hb := htmlBuild{Key: b.Key, Status: string(b.Status), Cells: cells[b.Key], Time: buildTime(b)}
+		if b.SizeB > 0 {
+			hb.Size = fmtValue("B", float64(b.SizeB))
+		}
+		out = append(out, hb)
+	}
+	return out
 }
 
 // buildTime says how long a build took: "built in 3.30s", or for a cache

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/google/pprof/profile"
@@ -39,15 +40,23 @@ type FuncShare struct {
 type ProfileDiff struct {
 	Kind       string
 	Base, Cand string // cell labels
-	Funcs      []FuncDelta
+	// Unit is the sample type's unit (nanoseconds, bytes, count);
+	// BaseRuns and CandRuns the runs whose profiles were merged.
+	Unit               string
+	BaseRuns, CandRuns int
+	Funcs              []FuncDelta
 }
 
-// A FuncDelta is the change of one function's share.
+// A FuncDelta is the change of one function's samples between two cells:
+// per run (the profiles of several runs are merged, and the cells may
+// have different numbers of valid runs) and as shares of the totals.
 type FuncDelta struct {
 	Name                string
 	BaseFlat, CandFlat  float64
 	BaseCum, CandCum    float64
 	FlatDelta, CumDelta float64 // cand - base, in fractions of the totals
+	// Values per run, in the profile's unit (Unit of the diff).
+	BaseFlatV, CandFlatV, BaseCumV, CandCumV float64
 }
 
 // loadProfile reads and merges the profiles of one kind from run folders.
@@ -96,7 +105,7 @@ func shares(p *profile.Profile) (flat, cum map[string]int64, total int64, sample
 	flat, cum = map[string]int64{}, map[string]int64{}
 	for _, s := range p.Sample {
 		v := s.Value[idx]
-		if v == 0 {
+		if v == 0 || driverOwn(s) {
 			continue
 		}
 		total += v
@@ -115,6 +124,35 @@ func shares(p *profile.Profile) (flat, cum map[string]int64, total int64, sample
 		}
 	}
 	return flat, cum, total, sampleType
+}
+
+// driverPkg prefixes the functions of the workload driver, which runs
+// inside every fixed-rate and http workload process.
+const driverPkg = "github.com/perfharness/harness/workloads/driver."
+
+// driverOwn reports whether a sample is the driver's own work — its
+// pacer, recorder, log writer, samplers — rather than the workload's: it
+// has driver frames but was not reached through the call of the op. Such
+// samples (runtime.nanotime from the pacer's spin, say) are left out of
+// tops and diffs: they say how hard the harness worked, not the code under
+// test.
+func driverOwn(s *profile.Sample) bool {
+	inDriver := false
+	for _, loc := range s.Location {
+		for _, l := range loc.Line {
+			if l.Function == nil {
+				continue
+			}
+			name := l.Function.Name
+			if name == driverPkg+"(*runner).call" {
+				return false
+			}
+			if strings.HasPrefix(name, driverPkg) {
+				inDriver = true
+			}
+		}
+	}
+	return inDriver
 }
 
 // funcNames returns a location's functions, innermost (inlined) first.
@@ -160,10 +198,13 @@ func TopOf(p *profile.Profile, kind string, n int) *Top {
 
 // Diff compares two profiles of one kind: the n functions whose flat or
 // cumulative share moved most.
-func Diff(base, cand *profile.Profile, kind, baseLabel, candLabel string, n int) *ProfileDiff {
-	bf, bc, bt, _ := shares(base)
+func Diff(base, cand *profile.Profile, baseRuns, candRuns int, kind, baseLabel, candLabel string, n int) *ProfileDiff {
+	bf, bc, bt, st := shares(base)
 	cf, cc, ct, _ := shares(cand)
-	d := &ProfileDiff{Kind: kind, Base: baseLabel, Cand: candLabel}
+	d := &ProfileDiff{Kind: kind, Base: baseLabel, Cand: candLabel, BaseRuns: max(1, baseRuns), CandRuns: max(1, candRuns)}
+	if _, unit, ok := strings.Cut(st, "/"); ok {
+		d.Unit = unit
+	}
 	if bt == 0 || ct == 0 {
 		return d
 	}
@@ -175,18 +216,29 @@ func Diff(base, cand *profile.Profile, kind, baseLabel, candLabel string, n int)
 		names[k] = true
 	}
 	for name := range names {
+		if strings.HasPrefix(name, driverPkg) {
+			continue // the driver's frames above the op: not the code under test
+		}
 		fd := FuncDelta{
 			Name:     name,
 			BaseFlat: float64(bf[name]) / float64(bt), CandFlat: float64(cf[name]) / float64(ct),
 			BaseCum: float64(bc[name]) / float64(bt), CandCum: float64(cc[name]) / float64(ct),
 		}
 		fd.FlatDelta, fd.CumDelta = fd.CandFlat-fd.BaseFlat, fd.CandCum-fd.BaseCum
-		if fd.FlatDelta == 0 && fd.CumDelta == 0 {
+		br, cr := float64(d.BaseRuns), float64(d.CandRuns)
+		fd.BaseFlatV, fd.CandFlatV = float64(bf[name])/br, float64(cf[name])/cr
+		fd.BaseCumV, fd.CandCumV = float64(bc[name])/br, float64(cc[name])/cr
+		if fd.BaseFlatV == fd.CandFlatV && fd.BaseCumV == fd.CandCumV {
 			continue
 		}
 		d.Funcs = append(d.Funcs, fd)
 	}
-	score := func(f FuncDelta) float64 { return math.Max(math.Abs(f.FlatDelta), math.Abs(f.CumDelta)/2) }
+	// The largest absolute changes per run lead: a function that went from
+	// 5% to 10% of a profile twice as large moved more than its share says.
+	// A cumulative change counts half (it is its callees' changes too).
+	score := func(f FuncDelta) float64 {
+		return math.Max(math.Abs(f.CandFlatV-f.BaseFlatV), math.Abs(f.CandCumV-f.BaseCumV)/2)
+	}
 	sort.Slice(d.Funcs, func(i, j int) bool {
 		a, b := score(d.Funcs[i]), score(d.Funcs[j])
 		if a != b {
@@ -198,6 +250,26 @@ func Diff(base, cand *profile.Profile, kind, baseLabel, candLabel string, n int)
 		d.Funcs = d.Funcs[:n]
 	}
 	return d
+}
+
+// fmtSample formats a per-run profile value in its unit.
+func fmtSample(unit string, v float64) string {
+	switch unit {
+	case "nanoseconds":
+		return fmtValue("ns", v)
+	case "bytes":
+		return fmtValue("B", v)
+	}
+	return strconv.FormatFloat(v, 'g', 4, 64)
+}
+
+// fmtSampleDelta formats a change of a per-run profile value, signed.
+func fmtSampleDelta(unit string, d float64) string {
+	s := fmtSample(unit, math.Abs(d))
+	if d < 0 {
+		return "−" + s
+	}
+	return "+" + s
 }
 
 // pct formats a fraction as a percentage.

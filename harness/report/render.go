@@ -64,6 +64,9 @@ type Model struct {
 	// Questions are the spec's questions with their answers: the report
 	// opens with them.
 	Questions []*QuestionReport
+	// HTTP summarizes the http cells: status codes, errors, connections
+	// and each process's runtime figures.
+	HTTP []HTTPRow
 	Plots     []*Plot
 	Profiles  []*CellProfiles
 	Diffs     []*DiffSection
@@ -233,6 +236,7 @@ func Build(ctx context.Context, run *Run, opts Options) (*Model, error) {
 		alpha = run.Manifest.Gate.Alpha
 	}
 	m.answers(alpha, opts.Compare.Confidence)
+	m.HTTP = m.httpRows()
 	jobs := m.plotJobs()
 	plots := make([]*Plot, len(jobs))
 	errs := make([]error, len(jobs))
@@ -528,6 +532,7 @@ func (m *Model) plotJobs() []plotJob {
 func (m *Model) profiles(n int) {
 	loaded := map[string]map[string]*Top{}
 	raw := map[string]map[string]*profile.Profile{}
+	runs := map[string]int{}
 	for _, c := range m.Run.Cells {
 		var dirs []string
 		for _, r := range c.Runs {
@@ -538,6 +543,7 @@ func (m *Model) profiles(n int) {
 		if len(dirs) == 0 {
 			continue
 		}
+		runs[c.ID] = len(dirs)
 		cp := &CellProfiles{Cell: c.Label}
 		for _, kind := range ProfileKinds {
 			p, err := loadProfile(dirs, kind)
@@ -603,7 +609,7 @@ func (m *Model) profiles(n int) {
 				if !ok1 || !ok2 {
 					continue
 				}
-				sec.Diffs = append(sec.Diffs, Diff(bp, cp, kind, base.Label, cand.Label, n))
+				sec.Diffs = append(sec.Diffs, Diff(bp, cp, runs[base.ID], runs[cand.ID], kind, base.Label, cand.Label, n))
 			}
 			if len(sec.Diffs) > 0 {
 				m.Diffs = append(m.Diffs, sec)

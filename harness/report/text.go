@@ -114,7 +114,24 @@ func (m *Model) WriteText(w io.Writer) {
 	if qt := m.questionTables(); len(qt.Tables) > 0 {
 		b.WriteString("QUESTIONS: a row per answer, a column per configuration, the base first\n\n")
 		qt.WriteText(&b)
-		b.WriteString("\nALL METRICS (benchstat)\n\n")
+		b.WriteString("\n")
+	}
+	if bs := m.builds(); len(bs) > 0 {
+		b.WriteString("BUILDS\n\n")
+		for _, bd := range bs {
+			fmt.Fprintf(&b, "  %-40s %-12s %-40s %10s  %d cells\n", oneLine(bd.Key), bd.Status, bd.Time, bd.Size, bd.Cells)
+		}
+		b.WriteString("\n")
+	}
+	if len(m.HTTP) > 0 {
+		b.WriteString("HTTP CELLS (valid runs)\n\n")
+		for _, h := range m.HTTP {
+			fmt.Fprintf(&b, "  %s: %d runs; status %s; errors %s; %s\n    server:      %s\n    load client: %s\n", oneLine(h.Cell), h.Runs, h.StatusCodes, h.Errors, h.Connections, h.Server, h.Client)
+		}
+		b.WriteString("\n")
+	}
+	if m.Compare != nil {
+		b.WriteString("ALL METRICS (benchstat)\n\n")
 	}
 	if m.Compare != nil {
 		m.Compare.WriteText(&b)
@@ -124,9 +141,9 @@ func (m *Model) WriteText(w io.Writer) {
 	for _, d := range m.Diffs {
 		fmt.Fprintf(&b, "\nprofile diff %s → %s\n", oneLine(d.Base), oneLine(d.Cand))
 		for _, pd := range d.Diffs {
-			fmt.Fprintf(&b, "  %s: functions whose share changed most\n", pd.Kind)
+			fmt.Fprintf(&b, "  %s per run: largest absolute changes (driver frames left out)\n", pd.Kind)
 			for _, f := range limit(pd.Funcs, 8) {
-				fmt.Fprintf(&b, "    %8s flat %8s cum  %s\n", signedPct(f.FlatDelta), signedPct(f.CumDelta), oneLine(f.Name))
+				fmt.Fprintf(&b, "    flat %10s → %-10s cum %10s → %-10s %s\n", fmtSample(pd.Unit, f.BaseFlatV), fmtSample(pd.Unit, f.CandFlatV), fmtSample(pd.Unit, f.BaseCumV), fmtSample(pd.Unit, f.CandCumV), oneLine(f.Name))
 			}
 		}
 	}
@@ -184,6 +201,20 @@ func (m *Model) WriteMarkdown(w io.Writer) {
 			(&compare.Report{Tables: q.Tables}).WriteMarkdown(&b)
 		}
 	}
+	if bs := m.builds(); len(bs) > 0 {
+		b.WriteString("## Builds\n\nOne binary per build configuration; a cache hit says how long the original build took.\n\n| build | status | time | binary | cells |\n|:--|:--|:--|--:|--:|\n")
+		for _, bd := range bs {
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %d |\n", esc(bd.Key), esc(bd.Status), esc(bd.Time), esc(bd.Size), bd.Cells)
+		}
+		b.WriteString("\n")
+	}
+	if len(m.HTTP) > 0 {
+		b.WriteString("## HTTP cells\n\nOver the valid runs: the answers the load client got, its connections, and the runtime figures of each process (the comparison tables' gc-pause, peak-rss and allocs are the load client's).\n\n| cell | runs | status codes | errors | connections | server | load client |\n|:--|--:|:--|:--|:--|:--|:--|\n")
+		for _, h := range m.HTTP {
+			fmt.Fprintf(&b, "| %s | %d | %s | %s | %s | %s | %s |\n", esc(h.Cell), h.Runs, esc(h.StatusCodes), esc(h.Errors), esc(h.Connections), esc(h.Server), esc(h.Client))
+		}
+		b.WriteString("\n")
+	}
 	b.WriteString("## All metrics (benchstat)\n\n")
 	if m.Compare != nil {
 		o := m.Compare.Options
@@ -210,9 +241,11 @@ func (m *Model) WriteMarkdown(w io.Writer) {
 				b.WriteString("\n")
 			}
 			for _, pd := range d.Diffs {
-				fmt.Fprintf(&b, "%s profile, functions whose share changed most:\n\n| function | flat | Δ flat | cum | Δ cum |\n|:--|--:|--:|--:|--:|\n", esc(pd.Kind))
+				fmt.Fprintf(&b, "%s profile, per run (%d base, %d candidate runs merged), the largest absolute changes first; the driver's own frames (pacer, recorder) left out:\n\n| function | flat | Δ flat | cum | Δ cum |\n|:--|--:|--:|--:|--:|\n", esc(pd.Kind), pd.BaseRuns, pd.CandRuns)
 				for _, f := range pd.Funcs {
-					fmt.Fprintf(&b, "| %s | %s → %s | %s | %s → %s | %s |\n", esc(f.Name), pct(f.BaseFlat), pct(f.CandFlat), signedPct(f.FlatDelta), pct(f.BaseCum), pct(f.CandCum), signedPct(f.CumDelta))
+					fmt.Fprintf(&b, "| %s | %s → %s (%s → %s) | %s | %s → %s (%s → %s) | %s |\n", esc(f.Name),
+						fmtSample(pd.Unit, f.BaseFlatV), fmtSample(pd.Unit, f.CandFlatV), pct(f.BaseFlat), pct(f.CandFlat), fmtSampleDelta(pd.Unit, f.CandFlatV-f.BaseFlatV),
+						fmtSample(pd.Unit, f.BaseCumV), fmtSample(pd.Unit, f.CandCumV), pct(f.BaseCum), pct(f.CandCum), fmtSampleDelta(pd.Unit, f.CandCumV-f.BaseCumV))
 				}
 				b.WriteString("\n")
 			}
