@@ -52,18 +52,18 @@ type RunInfo struct {
 // driverResult is the part of the workload driver's result.json the report
 // uses; unknown fields are ignored so newer drivers stay readable.
 type driverResult struct {
-	Status        string   `json:"status"`
-	Reason        string   `json:"reason"`
-	Interrupted   bool     `json:"interrupted"`
-	TargetRate    float64  `json:"target_rate"`
-	AchievedRate  float64  `json:"achieved_rate"`
-	DurationNs    int64    `json:"duration_ns"`
-	Completed     int64    `json:"completed"`
-	Errors        int64    `json:"errors"`
-	Warnings      []string `json:"warnings"`
-	Latency       summary  `json:"latency"`
-	LatencyActual summary  `json:"latency_actual"`
-	Lag           summary  `json:"lag"`
+	Status        string         `json:"status"`
+	Reason        string         `json:"reason"`
+	Interrupted   bool           `json:"interrupted"`
+	TargetRate    float64        `json:"target_rate"`
+	AchievedRate  float64        `json:"achieved_rate"`
+	DurationNs    int64          `json:"duration_ns"`
+	Completed     int64          `json:"completed"`
+	Errors        int64          `json:"errors"`
+	Warnings      []string       `json:"warnings"`
+	Latency       summary        `json:"latency"`
+	LatencyActual summary        `json:"latency_actual"`
+	Lag           summary        `json:"lag"`
 	Runtime       runtimeFigures `json:"runtime"`
 	// OpReport is what an http workload's load client reports besides
 	// latency: status codes, errors by kind, connections.

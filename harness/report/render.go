@@ -66,11 +66,11 @@ type Model struct {
 	Questions []*QuestionReport
 	// HTTP summarizes the http cells: status codes, errors, connections
 	// and each process's runtime figures.
-	HTTP []HTTPRow
-	Plots     []*Plot
-	Profiles  []*CellProfiles
-	Diffs     []*DiffSection
-	Warnings  []string
+	HTTP     []HTTPRow
+	Plots    []*Plot
+	Profiles []*CellProfiles
+	Diffs    []*DiffSection
+	Warnings []string
 }
 
 // CellProfiles are the profile tops of one cell.
