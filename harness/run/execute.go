@@ -282,8 +282,8 @@ func (r *Runner) runGoTest(ctx context.Context, c *plan.Cell, run *results.Run, 
 		case "cpu":
 			args = append(args, "-test.cpuprofile=cpu.pprof")
 		case "heap", "allocs":
-			if !slices.Contains(args, "-test.memprofile=allocs.pprof") {
-				args = append(args, "-test.memprofile=allocs.pprof")
+			if !slices.Contains(args, "-test.memprofile="+allocsProfile) {
+				args = append(args, "-test.memprofile="+allocsProfile)
 			}
 		case "mutex":
 			args = append(args, "-test.mutexprofile=mutex.pprof")
@@ -336,6 +336,10 @@ func (r *Runner) runGoTest(ctx context.Context, c *plan.Cell, run *results.Run, 
 	}
 	if err := results.WriteFileAtomic(filepath.Join(dir, "bench.txt"), lines.Bytes()); err != nil {
 		run.Status, run.Reason = results.StatusFailed, err.Error()
+		return
+	}
+	if err := memProfiles(dir, slices.Contains(profiles, "heap"), slices.Contains(profiles, "allocs")); err != nil {
+		run.Warnings = append(run.Warnings, "heap profile: "+err.Error())
 	}
 }
 
