@@ -416,6 +416,17 @@ func TestHostLock(t *testing.T) {
 		t.Errorf("--no-wait: exit %d, want 3 and the holder's pid %d named:\n%s", code, a.cmd.Process.Pid, b.out)
 	}
 	c := startHarness(t, bin, args("c")...)
+	// Ctrl-C while waiting stops the wait, says so, and runs nothing.
+	d := startHarness(t, bin, args("d")...)
+	waitFor(t, 30*time.Second, "the run to wait for the lock", func() bool { return strings.Contains(d.out.String(), "waiting for the host lock") })
+	d.cmd.Process.Signal(os.Interrupt)
+	if code := d.wait(t, 10*time.Second); code != 3 || !strings.Contains(d.out.String(), "stopped waiting") ||
+		strings.Contains(d.out.String(), "finishing the run in progress") || strings.Contains(d.out.String(), "context canceled") {
+		t.Errorf("Ctrl-C while waiting: exit %d, want 3 and a word that it stopped waiting:\n%s", code, d.out)
+	}
+	if _, err := os.Stat(filepath.Join(work, "d")); err == nil {
+		t.Errorf("the interrupted waiting run created its results folder")
+	}
 	if code := c.wait(t, 90*time.Second); code != 0 {
 		t.Errorf("waiting run: exit %d\n%s", code, c.out)
 	}

@@ -95,14 +95,9 @@ func cmdRun(ctx context.Context, e *env, args []string) int {
 		return ExitUsage
 	}
 	defer stopMetrics()
+	// run says what an interrupt does: stop waiting for the host lock, or
+	// finish the run in progress.
 	soft := SoftStop(ctx)
-	go func() {
-		select {
-		case <-soft:
-			fmt.Fprintf(e.stderr, "\nharness: interrupt: finishing the run in progress, then stopping (interrupt again to stop now)\n")
-		case <-ctx.Done():
-		}
-	}()
 	d, m, err := run.Execute(ctx, p, run.Options{
 		ResultsRoot: *resultsRoot, Resume: *resume, Count: *count, Shard: *shard, Builder: builder,
 		LockPath: *lockPath, Wait: !*noWait, Soft: soft, Progress: e.stderr, TTY: isTerminal(e.stderr), Harness: Version(), Grace: *grace,

@@ -134,13 +134,20 @@ func Execute(ctx context.Context, p *plan.Plan, opts Options) (*results.Dir, *re
 	defer r.prog.close()
 
 	holder := fmt.Sprintf("pid %d, spec %s, started %s", os.Getpid(), p.Spec.File, time.Now().Format(time.RFC3339))
-	lock, err := AcquireLock(ctx, opts.LockPath, opts.Wait, func(who string) {
-		r.prog.Printf("waiting for the host lock %s, held by another harness run (%s)", opts.LockPath, who)
-	}, holder)
+	lock, err := r.acquireLock(ctx, holder)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer lock.Release()
+	done := make(chan struct{})
+	defer close(done) // before the progress closes: deferred later
+	go func() {
+		select {
+		case <-opts.Soft:
+			r.prog.Printf("interrupt: finishing the run in progress, then stopping (interrupt again to stop now)")
+		case <-done:
+		}
+	}()
 	r.markAbandoned()
 
 	if err := r.open(); err != nil {
@@ -159,6 +166,48 @@ func Execute(ctx context.Context, p *plan.Plan, opts Options) (*results.Dir, *re
 		return r.dir, r.m, fmt.Errorf("recording results in %s: %w (the runs recorded before it are intact; free space and harness run --resume %s)", r.dir.Path, r.storageErr, r.dir.Path)
 	}
 	return r.dir, r.m, nil
+}
+
+// ErrStoppedWaiting says an interrupt came while the run waited for the
+// host lock: it stopped waiting, and nothing ran.
+var ErrStoppedWaiting = errors.New("interrupted while waiting for the host lock: stopped waiting; nothing ran")
+
+// acquireLock takes the host lock, waiting for another run holding it
+// unless told not to. The first interrupt (Soft) or a canceled ctx stops
+// the wait with ErrStoppedWaiting.
+func (r *Runner) acquireLock(ctx context.Context, holder string) (*Lock, error) {
+	waitCtx, stopWaiting := context.WithCancel(ctx)
+	defer stopWaiting()
+	go func() {
+		select {
+		case <-r.opts.Soft:
+			stopWaiting()
+		case <-waitCtx.Done():
+		}
+	}()
+	heldBy := ""
+	lock, err := AcquireLock(waitCtx, r.opts.LockPath, r.opts.Wait, func(who string) {
+		heldBy = who
+		r.prog.Printf("waiting for the host lock %s, held by another harness run (%s)", r.opts.LockPath, who)
+	}, holder)
+	stopped := waitCtx.Err() != nil
+	if err == nil && !stopped {
+		select {
+		case <-r.opts.Soft: // the interrupt came as the lock was taken
+			stopped = true
+		default:
+		}
+	}
+	if stopped {
+		if err == nil {
+			lock.Release()
+		}
+		if heldBy != "" {
+			return nil, fmt.Errorf("%w (the lock %s was held by %s)", ErrStoppedWaiting, r.opts.LockPath, heldBy)
+		}
+		return nil, ErrStoppedWaiting
+	}
+	return lock, err
 }
 
 // markAbandoned marks runs that say "running" but whose harness is gone.
