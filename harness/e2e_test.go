@@ -147,7 +147,7 @@ func TestFaultMatrix(t *testing.T) {
 			}
 		}
 	}
-	if !strings.Contains(string(out), "retrying 3 runs that missed the rate") || !regexp.MustCompile(`ok +hiccup/stall/local +2/2 .*retried run 1 after .*backlog`).Match(out) {
+	if !strings.Contains(string(out), "retrying 3 runs whose figures could not be trusted") || !regexp.MustCompile(`ok +hiccup/stall/local +2/2 .*retried run 1 after .*backlog`).Match(out) {
 		t.Errorf("the retries are not in the output")
 	}
 	// Overload ends honestly, with the backlog's memory bounded.
@@ -635,7 +635,8 @@ func TestCPUPinning(t *testing.T) {
 	spec := fmt.Sprintf(`name: pinned
 toolchains: [local]
 workloads:
-  - {name: w, kind: fixed-rate, package: %s/workloads/faults, ops: [ok], rate: 50/s, duration: 200ms, warmup: 0s}
+  - {name: w, kind: fixed-rate, package: %s/workloads/faults, ops: [ok], rate: 50/s, duration: 200ms, warmup: 0s,
+     max_lag_p99: 1s, max_cpu_withheld: 100%%}
 runs: {count: 1, cpus: "0"}
 `, repo)
 	file := filepath.Join(work, "bench.yaml")

@@ -57,16 +57,33 @@ const (
 
 // Statuses of a cell, a run or a build.
 const (
-	StatusOK              Status = "ok"
-	StatusPlanned         Status = "planned" // not run yet
-	StatusSkipped         Status = "skipped"
-	StatusBuildFailed     Status = "build-failed"
-	StatusCrashed         Status = "crashed"
-	StatusTimeout         Status = "timeout"
-	StatusFailed          Status = "failed" // the workload reported a failure (setup error, wrong allocator, ...)
+	StatusOK          Status = "ok"
+	StatusPlanned     Status = "planned" // not run yet
+	StatusSkipped     Status = "skipped"
+	StatusBuildFailed Status = "build-failed"
+	StatusCrashed     Status = "crashed"
+	StatusTimeout     Status = "timeout"
+	StatusFailed      Status = "failed" // the workload reported a failure (setup error, wrong allocator, ...)
+	StatusInterrupted Status = "interrupted"
+	// The run finished, but its figures cannot be trusted (Invalid): the
+	// rate was missed beyond its tolerance or the backlog bound reached;
+	// the machine withheld (or a hypervisor stole) CPU beyond the limits;
+	// the generator's own delay is a material part of the latency.
 	StatusRateNotAchieved Status = "rate-not-achieved"
-	StatusInterrupted     Status = "interrupted"
+	StatusHostContended   Status = "host-contended"
+	StatusGeneratorLagged Status = "generator-lagged"
 )
+
+// Invalid reports whether a run finished but its figures cannot be
+// trusted: the statuses a retry may cure, and that leave a cell with its
+// other runs rather than failing it.
+func (s Status) Invalid() bool {
+	switch s {
+	case StatusRateNotAchieved, StatusHostContended, StatusGeneratorLagged:
+		return true
+	}
+	return false
+}
 
 // Failed reports whether a cell or run status counts as a failure: everything
 // but ok, planned and skipped.

@@ -97,6 +97,14 @@ func driverArgs(c *plan.Cell, dir string, profiles []string, seed int64) []strin
 	if w.RateTolerance != nil {
 		args = append(args, "-rate-tolerance", strconv.FormatFloat(float64(*w.RateTolerance), 'f', -1, 64))
 	}
+	for _, f := range []struct {
+		flag string
+		v    *spec.Percent
+	}{{"-max-lag-share", w.MaxLagShare}, {"-max-cpu-withheld", w.MaxCPUWithheld}, {"-max-steal", w.MaxSteal}} {
+		if f.v != nil {
+			args = append(args, f.flag, strconv.FormatFloat(float64(*f.v), 'f', -1, 64))
+		}
+	}
 	if w.MaxLagP99 > 0 {
 		args = append(args, "-max-lag-p99", w.MaxLagP99.D().String())
 	}
@@ -226,8 +234,8 @@ func classify(run *results.Run, exit Exit, p Proc, dir string, driver bool, maxE
 			if _, err := os.Stat(filepath.Join(dir, "bench.txt")); err != nil {
 				run.Status, run.Reason = results.StatusFailed, "result.json says ok but bench.txt is missing"
 			}
-		case "rate-not-achieved":
-			run.Status, run.Reason = results.StatusRateNotAchieved, res.Reason
+		case string(results.StatusRateNotAchieved), string(results.StatusHostContended), string(results.StatusGeneratorLagged):
+			run.Status, run.Reason = results.Status(res.Status), res.Reason
 		default:
 			run.Status, run.Reason = results.StatusFailed, orString(res.Reason, "workload reported status "+strconv.Quote(res.Status))
 		}

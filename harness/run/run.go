@@ -638,7 +638,7 @@ func (r *Runner) buildPGO(ctx context.Context, b *plan.Build) {
 	r.prog.Printf("build %s: profiling pass of %s", b.Key, first.ID)
 	run := &results.Run{Index: 0, Dir: rel}
 	r.execute(ctx, first, rc, run, bt, []string{"cpu"})
-	if run.Status != results.StatusOK && run.Status != results.StatusRateNotAchieved {
+	if run.Status != results.StatusOK && !run.Status.Invalid() {
 		fail(fmt.Sprintf("the PGO profiling pass %s: %s", run.Status, run.Reason))
 		return
 	}
@@ -722,11 +722,11 @@ func (r *Runner) runSlot(ctx context.Context, runnable []int, sl Slot, n, total 
 	}
 }
 
-// retryAll gives each repetition that ended rate-not-achieved up to
-// m.Retries more attempts, after the whole schedule and in its order, so a
-// stall of the host (another tenant, a page-cache flush) does not void a
-// run that was otherwise sound, while a cell that cannot keep its rate
-// fails every attempt. Crashes, timeouts and failures are never retried:
+// retryAll gives each repetition that ended invalid (rate-not-achieved,
+// host-contended, generator-lagged) up to m.Retries more attempts, after
+// the whole schedule and in its order, so a stall of the host (another
+// tenant, a page-cache flush) does not void a run that was otherwise
+// sound, while a cell that cannot keep its rate fails every attempt. Crashes, timeouts and failures are never retried:
 // they are the workload's own. Each earlier attempt stays on disk as
 // run-N.attempt-K and in the run's attempts; its figures never reach
 // bench.txt.
@@ -735,7 +735,7 @@ func (r *Runner) retryAll(ctx context.Context, runnable []int, slots []Slot) {
 		var todo []Slot
 		for _, sl := range slots {
 			run := r.m.Cells[runnable[sl.Cell]].Runs[sl.Rep-1]
-			if run.Status == results.StatusRateNotAchieved && len(run.Attempts) < r.m.Retries {
+			if run.Status.Invalid() && len(run.Attempts) < r.m.Retries {
 				todo = append(todo, sl)
 			}
 		}
@@ -743,7 +743,7 @@ func (r *Runner) retryAll(ctx context.Context, runnable []int, slots []Slot) {
 			return
 		}
 		r.prog.setTotal(r.prog.total() + len(todo))
-		r.prog.Printf("retrying %s that missed the rate (up to %s each)", plural(len(todo), "run"), plural(r.m.Retries, "more attempt"))
+		r.prog.Printf("retrying %s whose figures could not be trusted (up to %s each)", plural(len(todo), "run"), plural(r.m.Retries, "more attempt"))
 		for k, sl := range todo {
 			if r.shouldStop(ctx) {
 				r.prog.Printf("stopping: %d of %d retries done; harness run --resume %s completes the rest", k, len(todo), r.dir.Path)

@@ -178,12 +178,22 @@ type Workload struct {
 	Duration    Duration `yaml:"duration"`
 	Warmup      Duration `yaml:"warmup"`
 	Concurrency int      `yaml:"concurrency"`
-	// Validity limits handed to the driver: a run whose achieved rate falls
-	// short by more than RateTolerance, whose generator lag P99 exceeds
-	// MaxLagP99, or whose backlog reaches MaxBacklog is rate-not-achieved.
-	RateTolerance *Percent `yaml:"rate_tolerance"`
-	MaxLagP99     Duration `yaml:"max_lag_p99"`
-	MaxBacklog    int      `yaml:"max_backlog"`
+	// Validity limits handed to the driver, each judged by its effect on
+	// the figures: a run whose achieved rate falls short by more than
+	// RateTolerance, or whose backlog reaches MaxBacklog, is
+	// rate-not-achieved; one whose generator lag is more than MaxLagShare
+	// of its latency P50 or P99 (above the driver's floor) is
+	// generator-lagged, MaxLagP99 replacing the share with an absolute
+	// limit when set; one from which the machine withheld more than
+	// MaxCPUWithheld of the CPU time it asked for, or a hypervisor stole
+	// more than MaxSteal of the CPUs' time, is host-contended. Unset
+	// limits take the driver's defaults.
+	RateTolerance  *Percent `yaml:"rate_tolerance"`
+	MaxLagShare    *Percent `yaml:"max_lag_share"`
+	MaxLagP99      Duration `yaml:"max_lag_p99"`
+	MaxCPUWithheld *Percent `yaml:"max_cpu_withheld"`
+	MaxSteal       *Percent `yaml:"max_steal"`
+	MaxBacklog     int      `yaml:"max_backlog"`
 	// MaxErrors is the fraction of ops that may fail (return an error, or
 	// for http a non-2xx answer) before a run is marked failed; default 0:
 	// fast error responses must never pass for good latency.

@@ -434,6 +434,14 @@ func (v *validator) workloadKind(w *Workload, p string) {
 		if w.MaxLagP99 < 0 || (w.MaxLagP99 == 0 && given("max_lag_p99")) {
 			v.errorf(join(p, "max_lag_p99"), "must be > 0 (got %s)", w.MaxLagP99)
 		}
+		for _, f := range []struct {
+			key string
+			v   *Percent
+		}{{"max_lag_share", w.MaxLagShare}, {"max_cpu_withheld", w.MaxCPUWithheld}, {"max_steal", w.MaxSteal}} {
+			if f.v != nil && !(*f.v > 0 && *f.v <= 1) {
+				v.errorf(join(p, f.key), "must be in (0%%, 100%%] (got %s)", *f.v)
+			}
+		}
 		if w.MaxErrors < 0 || w.MaxErrors > 1 {
 			v.errorf(join(p, "max_errors"), "must be between 0%% and 100%% (got %s)", w.MaxErrors)
 		}
@@ -448,7 +456,7 @@ func (v *validator) workloadKind(w *Workload, p string) {
 		notFor("bench", w.Kind)
 		notFor("benchtime", w.Kind)
 	case KindGoTest:
-		for _, f := range []string{"rate", "schedule", "duration", "warmup", "concurrency", "ops", "requests", "client", "params", "rate_tolerance", "max_lag_p99", "max_backlog", "max_errors", "ready_timeout"} {
+		for _, f := range []string{"rate", "schedule", "duration", "warmup", "concurrency", "ops", "requests", "client", "params", "rate_tolerance", "max_lag_share", "max_lag_p99", "max_cpu_withheld", "max_steal", "max_backlog", "max_errors", "ready_timeout"} {
 			notFor(f, w.Kind)
 		}
 		if w.Bench == "" {

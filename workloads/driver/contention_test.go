@@ -2,6 +2,7 @@ package driver
 
 import (
 	"math"
+	"strings"
 	"testing"
 	"time"
 )
@@ -45,5 +46,71 @@ func TestContentionBetween(t *testing.T) {
 	}
 	if c := contentionBetween(hostSample{}, b); c.Measured {
 		t.Errorf("an unreadable start is not a measurement: %+v", c)
+	}
+}
+
+func TestLagged(t *testing.T) {
+	ms, us := int64(time.Millisecond), int64(time.Microsecond)
+	for _, tc := range []struct {
+		why                        string
+		lag50, lat50, lag99, lat99 int64
+		maxLagP99                  time.Duration
+		want                       string // in the reason; "" for not lagged
+	}{
+		{"the coordinated-omission known answer: 2.1 ms of lag in a 903 ms P99 is 0.23%", 20 * us, 1 * ms, 2100 * us, 903 * ms, 0, ""},
+		{"1.2 ms of lag in an 8 ms P99 is 15%", 50 * us, 2 * ms, 1200 * us, 8 * ms, 0, "generator lag P99 1.2ms is 15% of latency P99 8ms (max_lag_share 10%)"},
+		{"150 µs of lag in a 300 µs P99: under the 200 µs floor", 20 * us, 100 * us, 150 * us, 300 * us, 0, ""},
+		{"300 µs of lag in a 1 ms P99: above the floor, 30%", 20 * us, 100 * us, 300 * us, 1 * ms, 0, "is 30% of latency P99"},
+		{"the median lagged: 500 µs in a 2 ms P50", 500 * us, 2 * ms, 600 * us, 50 * ms, 0, "generator lag P50 500µs is 25% of latency P50 2ms"},
+		{"an explicit max_lag_p99 replaces the share: 2 ms < 1 s", 20 * us, 1 * ms, 2 * ms, 3 * ms, time.Second, ""},
+		{"an explicit max_lag_p99 of 1 ms flags 2.1 ms whatever the share", 20 * us, 1 * ms, 2100 * us, 903 * ms, time.Millisecond, "generator lag P99 2.1ms > max_lag_p99 1ms"},
+	} {
+		res := &Result{Lag: Summary{P50Ns: tc.lag50, P99Ns: tc.lag99}, Latency: Summary{P50Ns: tc.lat50, P99Ns: tc.lat99}}
+		res.Contention.LagShareP50, res.Contention.LagShareP99 = lagShare(tc.lag50, tc.lat50), lagShare(tc.lag99, tc.lat99)
+		got := lagged(res, &Config{MaxLagShare: DefaultMaxLagShare, MaxLagP99: tc.maxLagP99})
+		if (got == "") != (tc.want == "") || !strings.Contains(got, tc.want) {
+			t.Errorf("%s: %q, want %q", tc.why, got, tc.want)
+		}
+	}
+}
+
+func TestContended(t *testing.T) {
+	cfg := &Config{MaxCPUWithheld: DefaultMaxCPUWithheld, MaxSteal: DefaultMaxSteal}
+	for _, tc := range []struct {
+		why  string
+		c    Contention
+		want string
+	}{
+		{"a quiet machine", Contention{Measured: true, Withheld: 0.02, CPUs: 2}, ""},
+		{"two busy loops on two CPUs beside a busy op: a third withheld", Contention{Measured: true, Withheld: 0.34, CPUs: 2}, ""},
+		{"85% withheld", Contention{Measured: true, Withheld: 0.85, CPUWaitNs: 8.5e9, CPUNs: 1.5e9, LoadStart: 17.6, LoadEnd: 17, CPUs: 2},
+			"the machine withheld 85% of the CPU time the process's threads asked for (they waited 8.5s, ran 1.5s; max_cpu_withheld 75%; load average 17.60 → 17.00 on 2 CPUs)"},
+		{"20% stolen", Contention{Measured: true, StealShare: 0.2, CPUs: 2}, "the hypervisor stole 20% of the CPUs' time (max_steal 10%)"},
+		{"not measured: never contended", Contention{Withheld: 1, StealShare: 1}, ""},
+	} {
+		if got := contended(tc.c, cfg); got != tc.want {
+			t.Errorf("%s: %q, want %q", tc.why, got, tc.want)
+		}
+	}
+}
+
+// The most serious cause names the status; every cause is in the reason.
+func TestInvalidStatusOrder(t *testing.T) {
+	r := &Result{Status: StatusOK}
+	r.invalid(StatusGeneratorLagged, "lag")
+	r.invalid(StatusHostContended, "host")
+	if r.Status != StatusHostContended {
+		t.Errorf("status %s, want host-contended over generator-lagged", r.Status)
+	}
+	r.notAchieved("rate")
+	r.invalid(StatusGeneratorLagged, "lag again")
+	if r.Status != StatusRateNotAchieved || r.Reason != "lag; host; rate; lag again" {
+		t.Errorf("status %s (%s)", r.Status, r.Reason)
+	}
+	f := &Result{}
+	f.fail("boom")
+	f.invalid(StatusHostContended, "host")
+	if f.Status != StatusFailed || f.Reason != "boom" {
+		t.Errorf("a failed result stays failed: %s (%s)", f.Status, f.Reason)
 	}
 }

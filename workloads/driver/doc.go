@@ -59,8 +59,8 @@
 //     The driver runs inside the workload's process, so anything that
 //     stops the process's goroutines stops the pacer too: a GC mark phase
 //     that takes every idle CPU, a stop-the-world pause, other load on the
-//     machine. That is lag as well; on a small machine an allocation-heavy
-//     workload needs a -max-lag-p99 above its GC's mark-phase delays.
+//     machine. That is lag as well: when it is a material share of the
+//     latency figures (-max-lag-share), the run is generator-lagged.
 //  5. Ops due during warm-up are excluded from every figure. Profiles,
 //     runtime metrics and peak RSS cover the measured window: from its start
 //     (their instruments start 5 ms early, and no op due in the window
@@ -95,15 +95,23 @@
 //	                    time (default 150µs; httpload 0: never spin)
 //	-rate-tolerance F   achieved may fall short of target by this fraction
 //	                    (default 0.01)
-//	-max-lag-p99 D      generator lag P99 above this invalidates the run
-//	                    (default 1ms)
+//	-max-lag-share F    generator lag P50 or P99 above this fraction of
+//	                    latency's (and above 200µs) invalidates the run
+//	                    (default 0.1)
+//	-max-lag-p99 D      an absolute limit on generator lag P99 instead of
+//	                    the share (default 0: use the share)
+//	-max-cpu-withheld F share of the CPU time the process asked for that
+//	                    the machine may withhold (default 0.75)
+//	-max-steal F        share of the CPUs' time a hypervisor may steal
+//	                    (default 0.1)
 //	-param K=V          op parameter, repeatable
 //	-iterations N       iterations mode (below): exactly N closed-loop calls
 //	                    instead of a schedule; -rate, -schedule, -duration
 //	                    and -warmup do not apply, -concurrency must be 1
 //
-// Exit status: 0 when results were written (status ok or rate-not-achieved),
-// 1 when the run failed (result.json says why, when it could be written),
+// Exit status: 0 when results were written (status ok, or one that says the
+// figures cannot be trusted), 1 when the run failed (result.json says why,
+// when it could be written),
 // 2 for usage errors (a failed result.json is written when -out is known).
 //
 // # Output files
@@ -143,10 +151,16 @@
 // (optional), files, warnings (list of strings), started and finished
 // (RFC 3339 with nanoseconds).
 //
-// The status is rate-not-achieved when achieved_rate < target_rate ×
-// (1 - rate-tolerance), when lag P99 > -max-lag-p99, when the backlog bound
-// was reached, or when the run was interrupted; it is failed when setup
-// failed or an op panicked.
+// The status says whether the figures can be trusted, judged by their
+// effect: rate-not-achieved when achieved_rate < target_rate ×
+// (1 - rate-tolerance), when the backlog bound was reached, or when the
+// run was interrupted; host-contended when the machine withheld more than
+// -max-cpu-withheld of the CPU time the process's threads asked for, or a
+// hypervisor stole more than -max-steal of the CPUs' time; generator-lagged
+// when lag P50 or P99 is above 200µs and above -max-lag-share of latency's
+// (or above -max-lag-p99 when that is set). The most serious names the
+// status; the reason lists every cause, naming the bench.yaml key that
+// sets its limit. It is failed when setup failed or an op panicked.
 //
 // bench.txt: Go benchmark format, result lines and Unit metadata only (the
 // harness prepends each cell's configuration lines). One result line:

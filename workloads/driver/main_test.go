@@ -118,8 +118,9 @@ func TestFlagErrors(t *testing.T) {
 		{[]string{"-op", "noop", "-out", "X", "-rate", "0"}, []string{"-rate: must be > 0"}},
 		{[]string{"-op", "noop", "-out", "X", "-rate", "5", "-schedule", "steps:1,2"}, []string{"-rate and -schedule: give one"}},
 		{[]string{"-op", "noop", "-out", "X", "-schedule", "sine:3"}, []string{"unknown kind"}},
-		{[]string{"-op", "noop", "-out", "X", "-rate", "5", "-concurrency", "0", "-duration", "-1s", "-rate-tolerance", "2", "-max-lag-p99", "0"},
-			[]string{"-concurrency: must be >= 1", "-duration: must be > 0", "-rate-tolerance: must be in [0, 1)", "-max-lag-p99: must be > 0"}},
+		{[]string{"-op", "noop", "-out", "X", "-rate", "5", "-concurrency", "0", "-duration", "-1s", "-rate-tolerance", "2", "-max-lag-p99", "-1s", "-max-lag-share", "0", "-max-cpu-withheld", "1.5"},
+			[]string{"-concurrency: must be >= 1", "-duration: must be > 0", "-rate-tolerance: must be in [0, 1)", "-max-lag-p99: must be >= 0",
+				"-max-lag-share: must be in (0, 1]", "-max-cpu-withheld: must be in (0, 1]"}},
 		{[]string{"-op", "nope", "-out", "X", "-rate", "5"}, []string{`unknown op "nope"`, "noop"}},
 		{[]string{"-profiles", "cpu,gpu"}, []string{`unknown profile "gpu"`}},
 		{[]string{"-param", "novalue"}, []string{"want key=value"}},
@@ -166,7 +167,9 @@ func TestRunWritesFiles(t *testing.T) {
 		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
 	}
 	r := readResult(t, dir)
-	if r.Status != StatusOK && r.Status != StatusRateNotAchieved {
+	switch r.Status { // a loaded machine may make any run invalid; the files are what matter here
+	case StatusOK, StatusRateNotAchieved, StatusGeneratorLagged, StatusHostContended:
+	default:
 		t.Errorf("status %q (%s)", r.Status, r.Reason)
 	}
 	if r.Scheduled != 3000 || r.Completed != 3000 || r.Issued != 3000 || r.Latency.Count != 3000 {

@@ -14,12 +14,25 @@ import (
 	"unicode/utf8"
 )
 
-// Run statuses.
+// Run statuses. Besides ok and failed, each says why the run's figures
+// cannot be trusted, most serious first when several apply.
 const (
-	StatusOK              = "ok"
+	StatusOK = "ok"
+	// StatusRateNotAchieved: the achieved rate fell short of the target
+	// beyond the tolerance, the backlog bound was reached, or the run was
+	// interrupted.
 	StatusRateNotAchieved = "rate-not-achieved"
+	// StatusHostContended: the machine withheld CPU from the process, or
+	// a hypervisor stole it, beyond the limits.
+	StatusHostContended = "host-contended"
+	// StatusGeneratorLagged: the generator's own delay is a material part
+	// of the latency figures.
+	StatusGeneratorLagged = "generator-lagged"
 	StatusFailed          = "failed"
 )
+
+// invalidRank orders the statuses of invalid runs, most serious first.
+var invalidRank = map[string]int{StatusRateNotAchieved: 1, StatusHostContended: 2, StatusGeneratorLagged: 3}
 
 // FormatVersion is the version of result.json's layout.
 const FormatVersion = 1
@@ -142,11 +155,17 @@ func (r *Result) fail(reason string) {
 }
 
 // notAchieved marks the result rate-not-achieved (unless failed), adding why.
-func (r *Result) notAchieved(why string) {
+func (r *Result) notAchieved(why string) { r.invalid(StatusRateNotAchieved, why) }
+
+// invalid adds why to the reason and sets status unless the result is
+// failed or already has a more serious status.
+func (r *Result) invalid(status, why string) {
 	if r.Status == StatusFailed {
 		return
 	}
-	r.Status = StatusRateNotAchieved
+	if rank, ok := invalidRank[r.Status]; !ok || invalidRank[status] < rank {
+		r.Status = status
+	}
 	if r.Reason != "" {
 		r.Reason += "; "
 	}

@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -27,7 +29,19 @@ type Config struct {
 	Seed          int64         // for ops, via Params.Seed
 	MaxBacklog    uint64        // 0: 10 s of the peak rate, at least 1000
 	RateTolerance float64       // fraction of the target rate that may be missed
-	MaxLagP99     time.Duration // generator lag P99 above this invalidates the run
+	// MaxLagShare is how large a share of the latency P99 (and P50) the
+	// generator lag's may be before the run is generator-lagged: lag that
+	// large is a material part of the figures. Lag under LagFloor never
+	// counts. MaxLagP99, when > 0, replaces the share with an absolute
+	// limit on lag P99.
+	MaxLagShare float64
+	MaxLagP99   time.Duration
+	// MaxCPUWithheld is the share of the CPU time the process's threads
+	// asked for that the machine may make them wait for, and MaxSteal the
+	// share of the CPUs' time a hypervisor may give other guests, before
+	// the run is host-contended (Linux; elsewhere not measured).
+	MaxCPUWithheld float64
+	MaxSteal       float64
 	// Spin is how close to an op's due time the pacer stops sleeping and
 	// spins (DefaultSpin when 0; never when negative). Spinning keeps generator lag in
 	// microseconds at high rates but costs a core while ops are near due;
@@ -43,10 +57,16 @@ type Config struct {
 
 // Defaults for the protocol flags.
 const (
-	DefaultDuration      = 10 * time.Second
-	DefaultWarmup        = time.Second
-	DefaultRateTolerance = 0.01
-	DefaultMaxLagP99     = time.Millisecond
+	DefaultDuration       = 10 * time.Second
+	DefaultWarmup         = time.Second
+	DefaultRateTolerance  = 0.01
+	DefaultMaxLagShare    = 0.10
+	DefaultMaxCPUWithheld = 0.75
+	DefaultMaxSteal       = 0.10
+	// LagFloor is the generator lag P99 under which lag never invalidates
+	// a run, whatever its share: the pacer's own resolution (a fine sleep
+	// overshoots by 25–70 µs) is not a fault of the run.
+	LagFloor = 200 * time.Microsecond
 )
 
 // RegisterFlags defines the run protocol's flags on fs, storing into c.
@@ -70,6 +90,15 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	if c.RateTolerance == 0 {
 		c.RateTolerance = DefaultRateTolerance
 	}
+	if c.MaxLagShare == 0 {
+		c.MaxLagShare = DefaultMaxLagShare
+	}
+	if c.MaxCPUWithheld == 0 {
+		c.MaxCPUWithheld = DefaultMaxCPUWithheld
+	}
+	if c.MaxSteal == 0 {
+		c.MaxSteal = DefaultMaxSteal
+	}
 	fs.StringVar(&c.Name, "name", c.Name, "workload `name` used in bench.txt (default: the binary's name)")
 	fs.StringVar(&c.Op, "op", c.Op, "`op` to run")
 	fs.Float64Var(&c.Rate, "rate", c.Rate, "target `ops/s` (constant rate)")
@@ -86,7 +115,10 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.Int64Var(&c.Seed, "seed", c.Seed, "seed for the op's randomness")
 	fs.Uint64Var(&c.MaxBacklog, "max-backlog", c.MaxBacklog, "most due-but-unstarted `ops` before the run stops as rate-not-achieved (0: 10 s of the peak rate, at least 1000)")
 	fs.Float64Var(&c.RateTolerance, "rate-tolerance", c.RateTolerance, "`fraction` of the target rate the achieved rate may miss")
-	fs.DurationVar(&c.MaxLagP99, "max-lag-p99", or(c.MaxLagP99, DefaultMaxLagP99), "generator lag P99 above this marks the run rate-not-achieved")
+	fs.Float64Var(&c.MaxLagShare, "max-lag-share", c.MaxLagShare, "`fraction` of latency P50 or P99 the generator lag's may be (above "+LagFloor.String()+") before the run is generator-lagged")
+	fs.DurationVar(&c.MaxLagP99, "max-lag-p99", c.MaxLagP99, "absolute limit on generator lag P99, replacing -max-lag-share (0: use the share)")
+	fs.Float64Var(&c.MaxCPUWithheld, "max-cpu-withheld", c.MaxCPUWithheld, "`fraction` of the CPU time the process asked for that the machine may withhold before the run is host-contended")
+	fs.Float64Var(&c.MaxSteal, "max-steal", c.MaxSteal, "`fraction` of the CPUs' time a hypervisor may steal before the run is host-contended")
 	fs.Var(paramFlag(c.Params), "param", "op parameter `key=value` (repeatable)")
 	fs.Uint64Var(&c.Iterations, "iterations", c.Iterations, "run the op exactly `n` times closed loop, one call after another, instead of a paced schedule (no -rate, -schedule, -duration or -warmup)")
 	if c.Spin == 0 {
@@ -149,8 +181,16 @@ func (c *Config) check(set flagsSet) (*Plan, error) {
 	if !(c.RateTolerance >= 0 && c.RateTolerance < 1) {
 		bad("-rate-tolerance: must be in [0, 1) (got %g)", c.RateTolerance)
 	}
-	if c.MaxLagP99 <= 0 {
-		bad("-max-lag-p99: must be > 0 (got %v)", c.MaxLagP99)
+	if c.MaxLagP99 < 0 {
+		bad("-max-lag-p99: must be >= 0 (got %v)", c.MaxLagP99)
+	}
+	for _, f := range []struct {
+		name string
+		v    float64
+	}{{"-max-lag-share", c.MaxLagShare}, {"-max-cpu-withheld", c.MaxCPUWithheld}, {"-max-steal", c.MaxSteal}} {
+		if !(f.v > 0 && f.v <= 1) {
+			bad("%s: must be in (0, 1] (got %g)", f.name, f.v)
+		}
 	}
 	if c.Schedule != "" && set.rate {
 		bad("-rate and -schedule: give one (the schedule sets the rates)")
@@ -177,13 +217,23 @@ func (c *Config) check(set flagsSet) (*Plan, error) {
 // Run runs op as cfg says and writes the output files into cfg.Out. It
 // returns the result it wrote; err is non-nil when the run failed (the
 // result, if any, says why) or the files could not be written. Zero
-// Concurrency and MaxLagP99 mean their flag defaults.
+// Concurrency, RateTolerance, MaxLagShare, MaxCPUWithheld and MaxSteal
+// mean their flag defaults.
 func Run(ctx context.Context, cfg Config, op Op) (*Result, error) {
 	if cfg.Concurrency == 0 {
 		cfg.Concurrency = 1
 	}
-	if cfg.MaxLagP99 == 0 {
-		cfg.MaxLagP99 = DefaultMaxLagP99
+	if cfg.RateTolerance == 0 {
+		cfg.RateTolerance = DefaultRateTolerance
+	}
+	if cfg.MaxLagShare == 0 {
+		cfg.MaxLagShare = DefaultMaxLagShare
+	}
+	if cfg.MaxCPUWithheld == 0 {
+		cfg.MaxCPUWithheld = DefaultMaxCPUWithheld
+	}
+	if cfg.MaxSteal == 0 {
+		cfg.MaxSteal = DefaultMaxSteal
 	}
 	if cfg.Spin == 0 {
 		cfg.Spin = DefaultSpin
@@ -361,10 +411,13 @@ func fill(res *Result, cfg *Config, rec *recorder, st runStats) {
 	}
 	if res.Status != StatusFailed && st.stopKind != stopInterrupted {
 		if floor := res.TargetRate * (1 - cfg.RateTolerance); res.AchievedRate < floor {
-			res.notAchieved(fmt.Sprintf("achieved %.6g ops/s < target %.6g ops/s × (1 - %g)", res.AchievedRate, res.TargetRate, cfg.RateTolerance))
+			res.notAchieved(fmt.Sprintf("achieved %.6g ops/s < target %.6g ops/s × (1 − rate_tolerance %s)", res.AchievedRate, res.TargetRate, percent(cfg.RateTolerance)))
 		}
-		if lag := time.Duration(res.Lag.P99Ns); lag > cfg.MaxLagP99 {
-			res.notAchieved(fmt.Sprintf("generator lag P99 %v > -max-lag-p99 %v", lag, cfg.MaxLagP99))
+		if why := lagged(res, cfg); why != "" {
+			res.invalid(StatusGeneratorLagged, why)
+		}
+		if why := contended(res.Contention, cfg); why != "" {
+			res.invalid(StatusHostContended, why)
 		}
 	}
 	if res.Issued > res.Completed {
@@ -386,6 +439,53 @@ func fill(res *Result, cfg *Config, rec *recorder, st runStats) {
 		res.warn("the process's threads waited %v in all for a CPU during the %v window: other load on the machine, or this process's own GC workers, shaped the tails",
 			w.Round(time.Millisecond), elapsed.Round(time.Millisecond))
 	}
+}
+
+// lagged says why the generator's lag is a material part of the run's
+// figures, or "": lag P99 above max_lag_p99 when that is set, else lag P99
+// (or P50) above LagFloor and above max_lag_share of latency's.
+func lagged(res *Result, cfg *Config) string {
+	lag99, lat99 := time.Duration(res.Lag.P99Ns), time.Duration(res.Latency.P99Ns)
+	if cfg.MaxLagP99 > 0 {
+		if lag99 > cfg.MaxLagP99 {
+			return fmt.Sprintf("generator lag P99 %v > max_lag_p99 %v", lag99, cfg.MaxLagP99)
+		}
+		return ""
+	}
+	for _, q := range []struct {
+		name     string
+		lag, lat time.Duration
+		share    float64
+	}{{"P99", lag99, lat99, res.Contention.LagShareP99}, {"P50", time.Duration(res.Lag.P50Ns), time.Duration(res.Latency.P50Ns), res.Contention.LagShareP50}} {
+		if q.lag > LagFloor && q.share > cfg.MaxLagShare {
+			return fmt.Sprintf("generator lag %s %v is %s of latency %s %v (max_lag_share %s): the driver's own delay is a material part of the figures",
+				q.name, q.lag, percent(q.share), q.name, q.lat, percent(cfg.MaxLagShare))
+		}
+	}
+	return ""
+}
+
+// contended says why the machine took too much from the run to trust its
+// figures, or "".
+func contended(c Contention, cfg *Config) string {
+	if !c.Measured {
+		return ""
+	}
+	var why []string
+	if c.Withheld > cfg.MaxCPUWithheld {
+		why = append(why, fmt.Sprintf("the machine withheld %s of the CPU time the process's threads asked for (they waited %v, ran %v; max_cpu_withheld %s; load average %.2f → %.2f on %d CPUs)",
+			percent(c.Withheld), time.Duration(c.CPUWaitNs).Round(time.Millisecond), time.Duration(c.CPUNs).Round(time.Millisecond),
+			percent(cfg.MaxCPUWithheld), c.LoadStart, c.LoadEnd, c.CPUs))
+	}
+	if c.StealShare > cfg.MaxSteal {
+		why = append(why, fmt.Sprintf("the hypervisor stole %s of the CPUs' time (max_steal %s)", percent(c.StealShare), percent(cfg.MaxSteal)))
+	}
+	return strings.Join(why, "; ")
+}
+
+// percent formats a fraction with up to three significant digits.
+func percent(f float64) string {
+	return strconv.FormatFloat(f*100, 'g', 3, 64) + "%"
 }
 
 // A UsageError is a problem with the flags or the Config.

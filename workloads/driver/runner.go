@@ -202,7 +202,7 @@ func (r *runner) pace1(st *workerStats) (due, start time.Duration, ok bool) {
 		return due, start, ok
 	}
 	if start > due && r.overBacklog(n, start, st) {
-		r.halt(stopBacklog, fmt.Sprintf("backlog reached -max-backlog=%d ops due but not started", r.maxBacklog))
+		r.halt(stopBacklog, fmt.Sprintf("backlog reached max_backlog %d ops due but not started: the op cannot keep up with the rate", r.maxBacklog))
 		return 0, 0, false
 	}
 	return due, start, true

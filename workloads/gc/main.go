@@ -36,9 +36,10 @@
 // every otherwise idle P, so on a machine with few cores an op that falls
 // due then waits for a CPU, and so does the driver's pacer. That wait
 // shows as generator lag too (with GOGC=off it disappears), so on two
-// cores a run at any rate exceeds the default -max-lag-p99 of 1 ms: give
-// this workload a larger bound (e.g. 10ms) and compare its latency
-// percentiles, GC figures and RSS across settings.
+// cores the lag is a large share of every percentile and a run would be
+// generator-lagged: give this workload an absolute bound instead
+// (max_lag_p99, e.g. 10ms) and compare its latency percentiles, GC figures
+// and RSS across settings.
 package main
 
 import "github.com/perfharness/harness/workloads/driver"
