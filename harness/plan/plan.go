@@ -91,6 +91,9 @@ type Options struct {
 	Env []string
 	// FindLibrary looks up an LD_PRELOAD entry; FindLibrary when nil.
 	FindLibrary func(name string, env []string) (string, error)
+	// AllowedCPUs lists the CPUs processes may be pinned to (ok false:
+	// unknown, not checked); host.AllowedCPUs when nil.
+	AllowedCPUs func() (cpus []int, ok bool)
 }
 
 // Make plans s on host h. Errors that make the plan meaningless (an unknown
@@ -106,8 +109,11 @@ func Make(ctx context.Context, s *spec.Spec, h host.Fingerprint, opts Options) (
 	if opts.FindLibrary == nil {
 		opts.FindLibrary = FindLibrary
 	}
+	if opts.AllowedCPUs == nil {
+		opts.AllowedCPUs = host.AllowedCPUs
+	}
 	p := &Plan{Spec: s, Host: h}
-	var errs spec.ErrorList
+	errs := checkCPULists(s, opts.AllowedCPUs)
 
 	// Resolve every toolchain concurrently: a first use downloads one.
 	tcs := make([]*toolchain.Toolchain, len(s.Toolchains))

@@ -400,3 +400,30 @@ workloads:
 		}
 	}
 }
+
+// TestCPULists: a CPU list naming CPUs the harness may not use on this host
+// fails the plan at its position (taskset would fail after building).
+func TestCPULists(t *testing.T) {
+	s := load(t, `
+runs: {cpus: "0-1", server_cpus: "2,7"}
+workloads:
+  - {name: web, kind: http, package: ./pkg, rate: 1/s, requests: {get: {path: /}}, client: {cpus: "3-5"}}
+`)
+	allowed := func() ([]int, bool) { return []int{0, 1, 2, 3}, true }
+	errs := checkCPULists(s, allowed)
+	got := errs.Error()
+	for _, want := range []string{
+		`:2:34: runs.server_cpus: "2,7": CPU 7 not available to the harness on this host (it may use 0-3)`,
+		`:4:99: workloads[0].client.cpus: "3-5": CPUs 4, 5 not available to the harness on this host (it may use 0-3)`,
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("errors lack %q:\n%s", want, got)
+		}
+	}
+	if len(errs) != 2 {
+		t.Errorf("%d errors, want 2 (runs.cpus is fine):\n%s", len(errs), got)
+	}
+	if errs := checkCPULists(s, func() ([]int, bool) { return nil, false }); len(errs) != 0 {
+		t.Errorf("an unknown affinity is not checked: %v", errs)
+	}
+}

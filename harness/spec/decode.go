@@ -21,6 +21,10 @@ import (
 // few hundred nodes.
 const maxNodes = 100_000
 
+// maxArgLen is Linux's MAX_ARG_STRLEN: the most bytes (with its NUL) one
+// argument or environment string can have; exec fails with E2BIG past it.
+const maxArgLen = 128 << 10
+
 // maxFileSize bounds the spec file; anything larger is not a hand-written spec.
 const maxFileSize = 4 << 20
 
@@ -301,6 +305,17 @@ func isNull(n *yaml.Node) bool {
 func (d *decoder) scalar(n *yaml.Node, path, want string) (string, bool) {
 	if n.Kind != yaml.ScalarNode || isNull(n) {
 		d.errorf(n, path, "want %s, got %s", want, describe(n))
+		return "", false
+	}
+	if strings.ContainsRune(n.Value, 0) {
+		// Every value ends up in an argument, an environment variable or
+		// a file name, none of which can carry a NUL ("\0" in a quoted
+		// string): the process would fail to start.
+		d.errorf(n, path, "%q contains a NUL byte, which no argument, environment variable or file name can carry", n.Value)
+		return "", false
+	}
+	if len(n.Value) >= maxArgLen {
+		d.errorf(n, path, "value of %d bytes: longer than one argument or environment variable of a process can be (%d bytes)", len(n.Value), maxArgLen-1)
 		return "", false
 	}
 	return n.Value, true

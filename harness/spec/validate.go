@@ -341,7 +341,9 @@ func (v *validator) workloads() {
 		w := &s.Workloads[i]
 		p := index("workloads", i)
 		if w.Name == "" {
-			v.errorf(p, "missing name")
+			if !v.s.failed[join(p, "name")] {
+				v.errorf(p, "missing name")
+			}
 		} else if !nameRE.MatchString(w.Name) {
 			v.errorf(join(p, "name"), "%q: use letters, digits, '.', '_' and '-'", w.Name)
 		} else if j, dup := names[w.Name]; dup {
@@ -488,6 +490,16 @@ func (v *validator) workloadKind(w *Workload, p string) {
 		if w.ReadyTimeout <= 0 {
 			v.errorf(join(p, "ready_timeout"), "must be > 0 (got %s)", w.ReadyTimeout)
 		}
+		if c := w.Client; c != nil {
+			if c.CPUs != "" {
+				if _, err := ParseCPUList(c.CPUs); err != nil {
+					v.errorf(join(p, "client.cpus"), "%v", err)
+				}
+			}
+			if c.Timeout < 0 {
+				v.errorf(join(p, "client.timeout"), "must be > 0 (got %s)", c.Timeout)
+			}
+		}
 		if len(w.Requests) == 0 && !given("requests") {
 			v.errorf(p, "missing requests (e.g. requests: {get: {method: GET, path: /}})")
 		}
@@ -503,7 +515,7 @@ func (v *validator) workloadKind(w *Workload, p string) {
 				v.errorf(join(rp, "method"), "unknown method %q (want one of %s)", r.Method, strings.Join(methods, ", "))
 			}
 			if !strings.HasPrefix(r.Path, "/") {
-				v.errorf(rp, "path must start with / (got %q)", r.Path)
+				v.errorf(join(rp, "path"), "path must start with / (got %q)", r.Path)
 			}
 			for _, h := range r.Headers {
 				if !envVarRE.MatchString(strings.ReplaceAll(h.Key, "-", "_")) || strings.ContainsAny(h.Value, "\r\n") {
