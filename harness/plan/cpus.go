@@ -67,4 +67,3 @@ func cpuRanges(cpus []int) string {
 	}
 	return strings.Join(parts, ",")
 }
-
