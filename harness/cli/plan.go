@@ -10,6 +10,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/perfharness/harness/harness/compare"
 	"github.com/perfharness/harness/harness/escape"
 	"github.com/perfharness/harness/harness/host"
 	"github.com/perfharness/harness/harness/plan"
@@ -96,6 +97,10 @@ func (e *env) loadPlan(ctx context.Context, path string, h host.Fingerprint, pro
 		if os.IsNotExist(err) {
 			return nil, ExitUsage, false
 		}
+		return nil, ExitUsage, false
+	}
+	if errs := compare.CheckSpec(s); len(errs) > 0 {
+		printErr(e.stderr, errs)
 		return nil, ExitUsage, false
 	}
 	p, err := plan.Make(ctx, s, h, plan.Options{Resolver: &toolchain.Resolver{Progress: progress}})
