@@ -5,6 +5,7 @@ import (
 	"math"
 	"regexp"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -88,6 +89,22 @@ var digitsRE = regexp.MustCompile(`^[0-9]+$`)
 func checkRate(perSecond float64) string {
 	if perSecond > MaxRate {
 		return fmt.Sprintf("above the workload driver's limit of %s", formatRate(MaxRate))
+	}
+	return ""
+}
+
+// checkBenchtime accepts what go test's -test.benchtime does (testing's
+// durationOrCountFlag): a count Nx with N > 0 that fits in an int, or a
+// duration > 0. Anything else the test binary refuses at startup.
+func checkBenchtime(s string) string {
+	if n, ok := strings.CutSuffix(s, "x"); ok {
+		if c, err := strconv.ParseInt(n, 10, 0); err != nil || c <= 0 || !digitsRE.MatchString(n) {
+			return "want a count of at least 1x that fits in an int"
+		}
+		return ""
+	}
+	if d, err := time.ParseDuration(s); err != nil || d <= 0 {
+		return "want a duration > 0 such as 1s, or a count such as 1000x"
 	}
 	return ""
 }

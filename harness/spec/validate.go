@@ -471,6 +471,8 @@ func (v *validator) workloadKind(w *Workload, p string) {
 			w.Benchtime = DefaultBenchtime
 		} else if !benchtimeRE.MatchString(w.Benchtime) {
 			v.errorf(join(p, "benchtime"), "%q: want a duration such as 1s or a count such as 1000x", w.Benchtime)
+		} else if msg := checkBenchtime(w.Benchtime); msg != "" {
+			v.errorf(join(p, "benchtime"), "%q: %s", w.Benchtime, msg)
 		}
 	}
 	switch w.Kind {
