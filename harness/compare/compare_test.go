@@ -522,3 +522,38 @@ func FuzzParse(f *testing.F) {
 		rep.WriteCSV(&b)
 	})
 }
+
+// tables.csv is read by pandas and csvkit: numbers only in the numeric
+// columns (no infinities, one-sided or not), rounded past the float noise.
+func TestCSVNumbers(t *testing.T) {
+	inf := math.Inf(1)
+	rep := &Report{Tables: []*Table{{Unit: "sec/op", Cols: []string{"a", "b"}, Rows: []*Row{{Name: "X", Cells: []*Cell{
+		{Summary: Summary{Center: 1.0092000000000001e-05, Lo: -inf, Hi: 0.00101, N: 3}},
+		{Summary: Summary{Center: 0.1 + 0.2, Lo: 0.29, Hi: 0.31, N: 6}, Cmp: &Comparison{Delta: inf, P: 0.002, Significant: true}},
+	}}}}}}
+	var b bytes.Buffer
+	if err := rep.WriteCSV(&b); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(&b).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		row, col int
+		want     string
+		why      string
+	}{
+		{1, 4, "1.0092e-05", "the center without the conversion's float noise"},
+		{1, 5, "", "lo -Inf: the interval is unbounded, so no bound is written"},
+		{1, 6, "", "hi finite but lo not: not a one-sided interval"},
+		{2, 4, "0.3", "0.1+0.2 rounded"},
+		{2, 5, "0.29", "a bounded interval is kept"},
+		{2, 9, "", "an infinite delta (a change from zero) is empty"},
+		{2, 10, "0.002", "p"},
+	} {
+		if got := recs[tc.row][tc.col]; got != tc.want {
+			t.Errorf("row %d %s = %q, want %q: %s", tc.row, CSVHeader[tc.col], got, tc.want, tc.why)
+		}
+	}
+}

@@ -422,20 +422,27 @@ func MarkdownEscape(s string) string {
 // CSVHeader is the first row WriteCSV writes.
 var CSVHeader = []string{"table", "benchmark", "unit", "column", "center", "lo", "hi", "n", "vs_base", "delta", "p", "significant", "regression", "warnings"}
 
-// WriteCSV writes one row per cell: raw numbers in the table's tidied
-// unit, so spreadsheets and scripts need no parsing of "1.2m".
+// WriteCSV writes one row per cell: plain numbers in the table's tidied
+// unit, so spreadsheets and scripts need no parsing of "1.2m". Numbers
+// have at most 12 significant digits (CSVNumber). A confidence interval
+// unbounded on either side at this confidence (too few samples: "∞" in
+// the text) has empty lo and hi, as has the delta of a change from zero.
 func (r *Report) WriteCSV(w io.Writer) error {
 	w = escape.NewWriter(w) // labels, reasons and names come from outside
 	cw := csv.NewWriter(w)
 	cw.Write(CSVHeader)
-	num := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+	num := CSVNumber
 	for _, t := range r.Tables {
 		for _, row := range t.Rows {
 			for j, c := range row.Cells {
 				if c == nil {
 					continue
 				}
-				rec := []string{t.ConfigString(), row.Name, t.Unit, t.Cols[j], num(c.Center), num(c.Lo), num(c.Hi), strconv.Itoa(c.N), "", "", "", "", "", strings.Join(c.Warnings, "; ")}
+				lo, hi := num(c.Lo), num(c.Hi)
+				if lo == "" || hi == "" {
+					lo, hi = "", ""
+				}
+				rec := []string{t.ConfigString(), row.Name, t.Unit, t.Cols[j], num(c.Center), lo, hi, strconv.Itoa(c.N), "", "", "", "", "", strings.Join(c.Warnings, "; ")}
 				if c.Cmp != nil {
 					rec[8] = c.Cmp.DeltaString()
 					rec[9] = num(c.Cmp.Delta)
@@ -450,6 +457,17 @@ func (r *Report) WriteCSV(w io.Writer) error {
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// CSVNumber formats a number for CSV: at most 12 significant digits,
+// which keeps every digit a measurement has and drops the binary noise of
+// unit conversions (1.0092000000000001e-05 sec is 1.0092e-05); "" when it
+// is not finite, which CSV readers take as a missing value.
+func CSVNumber(v float64) string {
+	if math.IsInf(v, 0) || math.IsNaN(v) {
+		return ""
+	}
+	return strconv.FormatFloat(v, 'g', 12, 64)
 }
 
 func oneLine(s string) string {
