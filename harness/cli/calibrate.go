@@ -136,7 +136,7 @@ func cmdCalibrate(ctx context.Context, e *env, args []string) int {
 	}
 	file := *out
 	if file == "" {
-		file = fmt.Sprintf("thresholds-%s-%s.json", safeID(m0.Name), safeID(m0.Host.ID))
+		file = fmt.Sprintf("thresholds-%s-%s.json", results.SafeName(m0.Name), results.SafeName(m0.Host.ID))
 	}
 	data, err := th.Marshal()
 	if err != nil {

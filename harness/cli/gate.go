@@ -200,7 +200,7 @@ func cmdGate(ctx context.Context, e *env, args []string) int {
 	}
 	outDir := *out
 	if outDir == "" {
-		outDir = filepath.Join("reports", "gate-"+safeID(cand.RunID))
+		outDir = filepath.Join("reports", "gate-"+results.SafeName(cand.RunID))
 	}
 
 	var basePath string
@@ -402,22 +402,6 @@ func printVerdict(w io.Writer, rep *gate.Report, files []string) {
 }
 
 // safeID keeps a run id usable as one path element.
-func safeID(id string) string {
-	var b strings.Builder
-	for _, r := range id {
-		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_', r == '.', r == '=':
-			b.WriteRune(r)
-		default:
-			b.WriteRune('_')
-		}
-	}
-	s := strings.Trim(b.String(), ".")
-	if s == "" {
-		return "run"
-	}
-	return s
-}
 
 func firstLine(s string) string {
 	line, _, _ := strings.Cut(s, "\n")

@@ -159,7 +159,7 @@ func emptySet(m *results.Manifest) *compare.Set {
 	}
 	defer os.RemoveAll(dir)
 	file := filepath.Join(dir, results.BenchFile)
-	if os.WriteFile(file, []byte("harness-run: "+m.RunID+"\n"), 0o644) != nil {
+	if os.WriteFile(file, []byte("harness-run: "+results.SafeName(m.RunID)+"\n"), 0o644) != nil {
 		return nil
 	}
 	set, err := compare.LoadFiles(file)

@@ -24,15 +24,18 @@ const runBenchFile = "bench.txt"
 // the report show them); nothing is averaged in silently.
 func AssembleBench(d *Dir, m *Manifest) error {
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "goos: %s\ngoarch: %s\n", m.Host.OS, m.Host.Arch)
+	// Every value comes from the manifest, which a merged shard or a
+	// folder from elsewhere may have written: each stays on its line, so
+	// none can add a configuration or a result line.
+	fmt.Fprintf(&b, "goos: %s\ngoarch: %s\n", oneLine(m.Host.OS), oneLine(m.Host.Arch))
 	if m.Host.Brand != "" {
 		fmt.Fprintf(&b, "cpu: %s\n", oneLine(m.Host.Brand))
 	}
-	fmt.Fprintf(&b, "host-id: %s\n", m.Host.ID)
+	fmt.Fprintf(&b, "host-id: %s\n", oneLine(m.Host.ID))
 	if m.Host.GOAMD64 != "" {
-		fmt.Fprintf(&b, "host-goamd64: %s\n", m.Host.GOAMD64)
+		fmt.Fprintf(&b, "host-goamd64: %s\n", oneLine(m.Host.GOAMD64))
 	}
-	fmt.Fprintf(&b, "harness-run: %s\n", m.RunID)
+	fmt.Fprintf(&b, "harness-run: %s\n", SafeName(m.RunID))
 	builds := map[string]*Build{}
 	for _, bd := range m.Builds {
 		builds[bd.Key] = bd
@@ -61,7 +64,7 @@ func AssembleBench(d *Dir, m *Manifest) error {
 		// cell after a fixed-rate one), then set this cell's.
 		keys := make([]string, len(c.Config))
 		for i, kv := range c.Config {
-			keys[i] = kv.Key
+			keys[i] = configKey(kv.Key)
 		}
 		for _, k := range prevKeys {
 			if !slices.Contains(keys, k) {
@@ -69,14 +72,14 @@ func AssembleBench(d *Dir, m *Manifest) error {
 			}
 		}
 		prevKeys = keys
-		for _, kv := range c.Config {
-			fmt.Fprintf(&b, "%s: %s\n", kv.Key, oneLine(kv.Value))
+		for i, kv := range c.Config {
+			fmt.Fprintf(&b, "%s: %s\n", keys[i], oneLine(kv.Value))
 		}
 		b.Write(body.Bytes())
 		if bd != nil && bd.Status == StatusOK {
 			// One build line per cell: the same binary may serve several
 			// cells, and each cell's table should show what it ran.
-			b.WriteString(tidyZeros(fmt.Sprintf("BenchmarkBuild/workload=%s 1 %d build-ns %d binary-B", c.Workload, bd.BuildNs, bd.SizeB)) + "\n")
+			b.WriteString(tidyZeros(fmt.Sprintf("BenchmarkBuild/workload=%s 1 %d build-ns %d binary-B", SafeName(c.Workload), bd.BuildNs, bd.SizeB)) + "\n")
 		}
 	}
 	m.BenchSHA256 = SHA256(b.Bytes())
@@ -199,6 +202,22 @@ func TidyUnit(unit string) (tidied string, factor float64) {
 }
 
 // oneLine keeps a configuration value on one line.
+// configKey makes k a benchfmt configuration key: no space, no colon, no
+// upper case, starting with a lower-case letter. The harness's own keys
+// already are; one read from a manifest from elsewhere may not be.
+func configKey(k string) string {
+	ok := k != ""
+	for i, r := range k {
+		if unicode.IsSpace(r) || unicode.IsUpper(r) || r == ':' || i == 0 && !unicode.IsLower(r) || !unicode.IsPrint(r) {
+			ok = false
+		}
+	}
+	if ok {
+		return k
+	}
+	return "x-" + strings.ToLower(SafeName(k))
+}
+
 func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
 }

@@ -318,6 +318,17 @@ func ValidRunID(id string) bool {
 	return len(id) <= maxRunIDLen && runIDRE.MatchString(id)
 }
 
+// SafeName returns s when it is a valid run id, and otherwise a valid one
+// derived from it (unsafe characters replaced, cut with a digest): a run
+// id, spec name or host id read from a folder from elsewhere can then name
+// one file or folder, or fill one configuration line, and never more.
+func SafeName(s string) string {
+	if ValidRunID(s) {
+		return s
+	}
+	return slug(s, maxRunIDLen)
+}
+
 var unsafeChars = regexp.MustCompile(`[^A-Za-z0-9._=-]+`)
 
 // slug makes s safe as part of a file name, at most n bytes: unsafe runs

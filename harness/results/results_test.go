@@ -194,6 +194,40 @@ BenchmarkBuild/workload=a 1 1000 build-ns 2000 binary-B
 	}
 }
 
+// TestAssembleBenchHostileManifest: every value a manifest from elsewhere
+// holds stays on its own configuration line; none adds a line of its own.
+func TestAssembleBenchHostileManifest(t *testing.T) {
+	d, _ := Create(t.TempDir(), "r")
+	p, _ := d.MkdirAll("cells/a/run-1")
+	os.WriteFile(filepath.Join(p, "bench.txt"), []byte("BenchmarkA/op=x 100 5 ns/op\n"), 0o644)
+	const inject = "x\nBenchmarkFake 1 1 ns/op\nfake: key"
+	m := &Manifest{RunID: "r" + inject, Builds: []*Build{{Key: "a@local", Status: StatusOK, BuildNs: 1, SizeB: 2}},
+		Cells: []*Cell{{ID: "a/x/local", Workload: "a" + inject, Build: "a@local",
+			Config: []KV{{"toolchain", "go1" + inject}, {"Bad Key" + inject, "v"}},
+			Runs:   []*Run{{Index: 1, Status: StatusOK, Dir: "cells/a/run-1"}}}}}
+	m.Host.OS, m.Host.Arch, m.Host.ID, m.Host.GOAMD64, m.Host.Brand = "linux"+inject, "amd64"+inject, "id"+inject, "v3"+inject, "cpu"+inject
+	if err := AssembleBench(d, m); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := os.ReadFile(filepath.Join(d.Path, BenchFile))
+	lines := strings.Split(strings.TrimSpace(string(got)), "\n")
+	var benchmarks, configs int
+	for _, l := range lines {
+		switch {
+		case strings.HasPrefix(l, "Benchmark"):
+			benchmarks++
+		case strings.Contains(l, ": "):
+			configs++
+			if k, _, _ := strings.Cut(l, ":"); strings.ContainsAny(k, " ABCDEFGHIJKLMNOPQRSTUVWXYZ") {
+				t.Errorf("not a configuration key: %q", l)
+			}
+		}
+	}
+	if benchmarks != 2 || configs != 8 || len(lines) != 11 {
+		t.Errorf("want 2 benchmark lines (the result, the build) and 8 configuration lines:\n%s", got)
+	}
+}
+
 func TestTidyZeros(t *testing.T) {
 	for _, tc := range []struct{ in, want, why string }{
 		{"BenchmarkA 1 0 gc-pause-p99-ns 5 p99-ns", "BenchmarkA 1 0 gc-pause-p99-sec 5 p99-ns", "a zero in ns is written in sec, other values keep their unit"},
