@@ -9,6 +9,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/perfharness/harness/harness/compare"
 	"github.com/perfharness/harness/harness/escape"
@@ -247,8 +248,20 @@ func writePlan(w io.Writer, p *plan.Plan, verbose bool) {
 			skipped++
 		}
 	}
-	fmt.Fprintf(w, "plan %s (%s): %d cells, %d planned, %d skipped; %d builds; %d runs per cell\n\n",
-		escape.Line(p.Spec.Name), escape.Line(p.Spec.File), len(p.Cells), planned, skipped, len(p.Builds), p.Spec.Runs.Count)
+	runs := fmt.Sprintf("%d runs per cell", p.Spec.Runs.Count)
+	if r := p.Spec.Runs; r.Auto {
+		runs = fmt.Sprintf("runs per cell: auto, %d to %d until each answer's interval is within ±%s", r.Count, r.MaxCount, r.CITarget)
+		if r.MaxTime > 0 {
+			runs += fmt.Sprintf(" or %v is spent", r.MaxTime)
+		}
+	}
+	fmt.Fprintf(w, "plan %s (%s): %d cells, %d planned, %d skipped; %d builds; %s\n",
+		escape.Line(p.Spec.Name), escape.Line(p.Spec.File), len(p.Cells), planned, skipped, len(p.Builds), runs)
+	if e := p.EstimateRuns(); e.Max == e.Min {
+		fmt.Fprintf(w, "estimated duration: %s of runs, builds not included\n\n", roundDuration(e.Min))
+	} else {
+		fmt.Fprintf(w, "estimated duration: %s to %s of runs, builds not included\n\n", roundDuration(e.Min), roundDuration(e.Max))
+	}
 	fmt.Fprintf(w, "host: %s, %s GOAMD64=%s, %d logical cores", p.Host.Brand, p.Host.Arch, or(p.Host.GOAMD64, "-"), p.Host.LogicalCores)
 	if len(p.Host.Warnings) > 0 {
 		fmt.Fprintf(w, "; %d noisy-host warnings (see harness cpu)", len(p.Host.Warnings))
@@ -341,4 +354,12 @@ func or(s, def string) string {
 		return def
 	}
 	return s
+}
+
+// roundDuration keeps an estimate to the precision it has.
+func roundDuration(d time.Duration) time.Duration {
+	if d >= time.Minute {
+		return d.Round(10 * time.Second)
+	}
+	return d.Round(time.Second)
 }

@@ -9,7 +9,9 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/perf/benchfmt"
@@ -337,4 +339,37 @@ next:
 		}
 	}
 	return out
+}
+
+// CellValues returns the values of unit that one cell of a run recorded,
+// per benchmark: the results with the cell's configuration and, for a
+// fixed-rate or http cell, its op ("" for gotest); the harness's own
+// build metrics are left out.
+func (s *Set) CellValues(config []KV, op, unit string) []Series {
+	return s.Values(config, unit, func(name string) bool {
+		return !strings.HasPrefix(name, "Build/") && (op == "" || HasOp(name, op))
+	})
+}
+
+// HasOp reports whether a benchmark name is a run of op: the driver names
+// it "<Workload>/op=<op>[-GOMAXPROCS]", white space in op replaced by _.
+func HasOp(name, op string) bool {
+	op = strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) {
+			return '_'
+		}
+		return r
+	}, op)
+	_, rest, ok := strings.Cut(name, "/op="+op)
+	if !ok {
+		return false
+	}
+	if rest == "" || rest[0] == '/' {
+		return true
+	}
+	if rest[0] == '-' {
+		_, err := strconv.Atoi(rest[1:])
+		return err == nil
+	}
+	return false
 }

@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode"
 
 	"github.com/perfharness/harness/harness/compare"
 	"github.com/perfharness/harness/harness/results"
@@ -196,59 +195,6 @@ func slug(parts ...string) string {
 	return s
 }
 
-// points are the run's cells as the question model sees them: values as
-// in bench.txt, the default as "".
-func (r *Run) points() []spec.Point {
-	out := make([]spec.Point, len(r.Cells))
-	for i, c := range r.Cells {
-		p := spec.Point{ID: c.ID, Workload: c.Workload, Kind: c.Kind, Values: map[spec.Dimension]string{}}
-		if c.Op != "" {
-			p.Values[spec.DimOp] = c.Op
-		}
-		for _, kv := range c.Config {
-			if kv.Key == "workload" || kv.Value == "default" {
-				continue
-			}
-			p.Values[spec.Dimension(kv.Key)] = kv.Value
-		}
-		out[i] = p
-	}
-	return out
-}
-
-// questions are the run's questions in the terms of its bench.txt: a
-// toolchain named in the spec ("local") by its version, as the cells'
-// configuration has it. A run recorded before questions existed gets the
-// derived ones.
-func (r *Run) questions(points []spec.Point) []spec.Question {
-	if len(r.Manifest.Questions) == 0 {
-		return spec.DeriveQuestions(points)
-	}
-	versions := map[string]string{}
-	for _, t := range r.Manifest.Toolchains {
-		if t.Version != "" {
-			versions[t.Name] = t.Version
-		}
-	}
-	conv := func(kvs []spec.KV) []spec.KV {
-		out := slices.Clone(kvs)
-		for i, kv := range out {
-			if kv.Key == string(spec.DimToolchain) && versions[kv.Value] != "" {
-				out[i].Value = versions[kv.Value]
-			}
-		}
-		return out
-	}
-	var out []spec.Question
-	for i, rq := range r.Manifest.Questions {
-		q := rq.Spec()
-		q.Base, q.Where = conv(q.Base), conv(q.Where)
-		q.Path = fmt.Sprintf("questions[%d]", i)
-		out = append(out, q)
-	}
-	return out
-}
-
 // benchOp returns the op a fixed-rate or http benchmark name carries
 // ("Json/op=decode-2" → "decode").
 func benchOp(name string) string {
@@ -267,29 +213,6 @@ func benchOp(name string) string {
 	return rest
 }
 
-// hasOp reports whether a benchmark name is a run of op: the driver names
-// it "<Workload>/op=<op>[-GOMAXPROCS]", white space in op replaced by _.
-func hasOp(name, op string) bool {
-	op = strings.Map(func(r rune) rune {
-		if unicode.IsSpace(r) {
-			return '_'
-		}
-		return r
-	}, op)
-	_, rest, ok := strings.Cut(name, "/op="+op)
-	if !ok {
-		return false
-	}
-	if rest == "" || rest[0] == '/' {
-		return true
-	}
-	if rest[0] == '-' {
-		_, err := strconv.Atoi(rest[1:])
-		return err == nil
-	}
-	return false
-}
-
 // benchLabel shortens a benchmark name for an answer: no Benchmark
 // prefix, no op (the answer names it), no -GOMAXPROCS suffix.
 func benchLabel(name string) string {
@@ -305,8 +228,8 @@ func benchLabel(name string) string {
 // answers computes every question's answers from the run's bench.txt.
 func (m *Model) answers(alpha, confidence float64) {
 	run := m.Run
-	points := run.points()
-	qs := run.questions(points)
+	points := run.Manifest.Points()
+	qs := run.Manifest.SpecQuestions(points)
 	used := map[string]bool{}
 	for qi := range qs {
 		q := &qs[qi]
@@ -371,14 +294,11 @@ func (m *Model) answerGroup(qr *QuestionReport, g *spec.Group, points []spec.Poi
 			for _, kv := range c.Config {
 				config = append(config, compare.KV{Key: kv.Key, Value: kv.Value})
 			}
-			keep := func(name string) bool {
-				return !strings.HasPrefix(name, "Build/") && (c.Op == "" || hasOp(name, c.Op))
-			}
 			for _, u := range units {
 				if s.values[u] == nil {
 					s.values[u] = map[string][]float64{}
 				}
-				for _, ser := range m.Run.Set.Values(config, u, keep) {
+				for _, ser := range m.Run.Set.CellValues(config, c.Op, u) {
 					b := benchLabel(ser.Name)
 					if c.Op != "" {
 						b = "" // the op is part of the fixed combination
@@ -642,22 +562,23 @@ func (ma *MetricAnswer) Text() string {
 	case compare.Unusable:
 		return fmt.Sprintf("%s unusable: %s", label, ma.Reason)
 	case compare.NoDifference:
-		return fmt.Sprintf("%s no detectable difference (could have detected %s; measured %s [%s, %s] p=%s n=%d+%d)",
+		return fmt.Sprintf("%s no detectable difference (could have detected %s; measured %s [%s, %s] %s n=%d+%d)",
 			label, fmtMDE(ma.MDE), fmtEffect(ma.Effect.Center), fmtEffect(ma.Effect.Lo), fmtEffect(ma.Effect.Hi), fmtP(ma.P), ma.NBase, ma.NCand)
 	}
-	return fmt.Sprintf("%s %s [%s, %s] p=%s n=%d+%d %s (%s → %s)",
+	return fmt.Sprintf("%s %s [%s, %s] %s n=%d+%d %s (%s → %s)",
 		label, fmtEffect(ma.Effect.Center), fmtEffect(ma.Effect.Lo), fmtEffect(ma.Effect.Hi), fmtP(ma.P), ma.NBase, ma.NCand, ma.Word,
 		fmtValue(ma.Unit, ma.Base.Center), fmtValue(ma.Unit, ma.Cand.Center))
 }
 
+// fmtP renders a p-value as "p=0.042" or "p<0.001".
 func fmtP(p float64) string {
 	switch {
 	case math.IsNaN(p):
-		return "?"
+		return "p=?"
 	case p < 0.001:
-		return "<0.001"
+		return "p<0.001"
 	}
-	return strconv.FormatFloat(p, 'f', 3, 64)
+	return "p=" + strconv.FormatFloat(p, 'f', 3, 64)
 }
 
 // Where names an answer: its fixed combination and benchmark.
@@ -703,8 +624,12 @@ func (m *Model) answersIntro() string {
 	if n == 1 {
 		noun = "answer"
 	}
-	return fmt.Sprintf("%d %s to %d questions: %s. Effects are the candidate against the base with their 95%% confidence interval (Hodges–Lehmann, Mann-Whitney U p-value, n runs per side); \"no detectable difference\" says which change this run would have caught (80%% power at α = %g).",
-		n, noun, len(m.Questions), strings.Join(parts, ", "), m.alpha())
+	auto := ""
+	if a := m.Run.Manifest.Auto; a != nil && a.Stopped != "" {
+		auto = fmt.Sprintf(" Repetitions (count: auto, ±%.3g%% target): %s.", a.CITarget*100, a.Stopped)
+	}
+	return fmt.Sprintf("%d %s to %d questions: %s.%s Effects are the candidate against the base with their 95%% confidence interval (Hodges–Lehmann, Mann-Whitney U p-value, n runs per side); \"no detectable difference\" says which change this run would have caught (80%% power at α = %g).",
+		n, noun, len(m.Questions), strings.Join(parts, ", "), auto, m.alpha())
 }
 
 func (m *Model) alpha() float64 {

@@ -361,7 +361,7 @@ func questionTableHTML(t *compare.Table, metric string) htmlQTable {
 			hc := htmlCell{Text: t.FormatValue(c.Center) + " ± " + c.RangeString() + fmt.Sprintf(" (n=%d)", c.N), Class: "num", Sort: strconv.FormatFloat(c.Center, 'g', -1, 64)}
 			if x := c.Cmp; x != nil {
 				e := x.Effect
-				hc.Sub = fmt.Sprintf("%s [%s, %s] p=%s", fmtEffect(e.Center), fmtEffect(e.Lo), fmtEffect(e.Hi), fmtP(x.P))
+				hc.Sub = fmt.Sprintf("%s [%s, %s] %s", fmtEffect(e.Center), fmtEffect(e.Lo), fmtEffect(e.Hi), fmtP(x.P))
 				switch {
 				case !x.Significant || x.Better == 0:
 				case x.Delta*float64(x.Better) < 0:

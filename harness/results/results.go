@@ -19,6 +19,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -139,6 +140,10 @@ type Manifest struct {
 	Toolchains []Toolchain       `json:"toolchains"`
 	Dimensions []string          `json:"dimensions"`
 	Count      int               `json:"count"`
+	// Auto is count: auto's setting and outcome; nil for a fixed count
+	// (Count is then every cell's repetitions; with auto, the most any
+	// cell got).
+	Auto *AutoCount `json:"auto,omitempty"`
 	// Retries is how many more attempts a rate-not-achieved repetition gets.
 	Retries    int      `json:"retries"`
 	Interleave bool     `json:"interleave"`
@@ -157,6 +162,16 @@ type Manifest struct {
 	Builds    []*Build   `json:"builds"`
 	Cells     []*Cell    `json:"cells"`
 	Warnings  []string   `json:"warnings"`
+}
+
+// An AutoCount records count: auto: its target and budget, the
+// repetitions it added, and why it stopped.
+type AutoCount struct {
+	CITarget  float64 `json:"ci_target"`
+	MaxCount  int     `json:"max_count"`
+	MaxTimeNs int64   `json:"max_time_ns,omitempty"`
+	Rounds    int     `json:"rounds"` // repetitions added after the first pass
+	Stopped   string  `json:"stopped,omitempty"`
 }
 
 // A Question is a spec question as recorded (see spec.Question).
@@ -628,4 +643,57 @@ func (q Question) Spec() spec.Question {
 	}
 	return spec.Question{Title: q.Title, Workloads: q.Workloads, By: q.By, Base: kvs(q.Base),
 		Metrics: q.Metrics, Fixed: q.Fixed, Where: kvs(q.Where), Derived: q.Derived}
+}
+
+// Points returns the manifest's cells as the question model sees them:
+// values as in bench.txt (toolchains by version), the default as "".
+func (m *Manifest) Points() []spec.Point {
+	out := make([]spec.Point, len(m.Cells))
+	for i, c := range m.Cells {
+		p := spec.Point{ID: c.ID, Workload: c.Workload, Kind: c.Kind, Values: map[spec.Dimension]string{}}
+		if c.Op != "" {
+			p.Values[spec.DimOp] = c.Op
+		}
+		for _, kv := range c.Config {
+			if kv.Key == "workload" || kv.Value == "default" {
+				continue
+			}
+			p.Values[spec.Dimension(kv.Key)] = kv.Value
+		}
+		out[i] = p
+	}
+	return out
+}
+
+// SpecQuestions returns the run's questions in the terms of its bench.txt
+// (Points): a toolchain named in the spec ("local") by its version, as
+// the cells' configuration has it. A run recorded before questions existed
+// gets the derived ones.
+func (m *Manifest) SpecQuestions(points []spec.Point) []spec.Question {
+	if len(m.Questions) == 0 {
+		return spec.DeriveQuestions(points)
+	}
+	versions := map[string]string{}
+	for _, t := range m.Toolchains {
+		if t.Version != "" {
+			versions[t.Name] = t.Version
+		}
+	}
+	conv := func(kvs []spec.KV) []spec.KV {
+		out := slices.Clone(kvs)
+		for i, kv := range out {
+			if kv.Key == string(spec.DimToolchain) && versions[kv.Value] != "" {
+				out[i].Value = versions[kv.Value]
+			}
+		}
+		return out
+	}
+	var out []spec.Question
+	for i, rq := range m.Questions {
+		q := rq.Spec()
+		q.Base, q.Where = conv(q.Base), conv(q.Where)
+		q.Path = fmt.Sprintf("questions[%d]", i)
+		out = append(out, q)
+	}
+	return out
 }

@@ -256,8 +256,9 @@ func (r *Runner) open() error {
 	p := r.plan
 	s := p.Spec
 	count := s.Runs.Count
+	auto := s.Runs.Auto
 	if r.opts.Count > 0 {
-		count = r.opts.Count
+		count, auto = r.opts.Count, false
 	}
 	shardI, shardN, err := ParseShard(r.opts.Shard)
 	if err != nil {
@@ -307,6 +308,9 @@ func (r *Runner) open() error {
 		m.Dimensions = append(m.Dimensions, string(d))
 	}
 	m.Questions = results.QuestionsOf(s.Questions())
+	if auto {
+		m.Auto = &results.AutoCount{CITarget: float64(s.Runs.CITarget), MaxCount: s.Runs.MaxCount, MaxTimeNs: int64(s.Runs.MaxTime)}
+	}
 	for _, tc := range p.Toolchains {
 		id, _ := tc.Identity()
 		m.Toolchains = append(m.Toolchains, results.Toolchain{Name: tc.Name, Version: tc.Version, GOROOT: tc.GOROOT,
@@ -661,6 +665,7 @@ func (r *Runner) runAll(ctx context.Context) {
 			runnable = append(runnable, i)
 		}
 	}
+	start := time.Now()
 	slots := Order(len(runnable), r.m.Count, r.m.Interleave, r.m.Shuffle, r.m.Seed)
 	for _, rc := range r.m.Cells { // a resumed run goes on counting
 		for _, run := range rc.Runs {
@@ -687,6 +692,9 @@ func (r *Runner) runAll(ctx context.Context) {
 		r.runSlot(ctx, runnable, sl, n+1, len(todo))
 	}
 	r.retryAll(ctx, runnable, slots)
+	if r.m.Auto != nil && r.m.Auto.Stopped == "" {
+		r.autoRounds(ctx, runnable, start)
+	}
 }
 
 // shouldStop reports whether the schedule must stop before its next run: an

@@ -18,6 +18,8 @@ package spec
 
 import (
 	"fmt"
+
+	"go.yaml.in/yaml/v3"
 	"strconv"
 	"strings"
 	"time"
@@ -248,7 +250,19 @@ type Params []KV
 
 // Runs says how often and how each cell runs.
 type Runs struct {
-	Count int `yaml:"count"`
+	// Count is how many repetitions each cell gets: as written, or for
+	// count: auto the first pass (DefaultCount, at most MaxCount).
+	Count int `yaml:"-"`
+	// CountValue is count as written: a number or auto.
+	CountValue CountValue `yaml:"count"`
+	// Auto (count: auto) keeps adding interleaved repetitions to the
+	// cells of each question until every headline metric's effect
+	// interval is within ±CITarget, or MaxCount repetitions or MaxTime
+	// are spent.
+	Auto     bool     `yaml:"-"`
+	CITarget Percent  `yaml:"ci_target"`
+	MaxCount int      `yaml:"max_count"`
+	MaxTime  Duration `yaml:"max_time"`
 	// Interleave runs repetitions round-robin across cells (A B C A B C …)
 	// so machine drift spreads evenly; default true.
 	Interleave *bool    `yaml:"interleave"`
@@ -261,6 +275,30 @@ type Runs struct {
 	Retries    *int   `yaml:"retries"`
 	CPUs       string `yaml:"cpus"`
 	ServerCPUs string `yaml:"server_cpus"`
+}
+
+// A CountValue is runs.count as written: a number of repetitions, or
+// auto.
+type CountValue struct {
+	N    int
+	Auto bool
+}
+
+func (c *CountValue) decodeNode(d *decoder, n *yaml.Node, path string) {
+	s, ok := d.scalar(n, path, "a number of repetitions or auto")
+	if !ok {
+		return
+	}
+	if s == "auto" {
+		*c = CountValue{Auto: true}
+		return
+	}
+	i, err := strconv.Atoi(s)
+	if err != nil {
+		d.errorf(n, path, "want a number of repetitions or auto, got %q", s)
+		return
+	}
+	*c = CountValue{N: i}
 }
 
 // Shuffle is off, or on with a seed: `shuffle: true` picks and records a seed,
