@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -34,8 +35,9 @@ type manifest struct {
 			Index    int    `json:"index"`
 			Status   string `json:"status"`
 			Reason   string `json:"reason"`
-			Signal   string `json:"signal"`
-			Dir      string `json:"dir"`
+			Signal   string   `json:"signal"`
+			Dir      string   `json:"dir"`
+			Warnings []string `json:"warnings"`
 			Attempts []struct {
 				Status string `json:"status"`
 				Reason string `json:"reason"`
@@ -64,6 +66,13 @@ func TestFaultMatrix(t *testing.T) {
 		t.Fatalf("harness run: %v (want exit 3)\n%s", err, out)
 	}
 	t.Logf("harness run took %s:\n%s", time.Since(start).Round(time.Second), out)
+	// The harness's own peak memory, with 2 × 256 MiB of stderr streamed
+	// through it (the workloads' memory is their own).
+	peakRSS := cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss << 10
+	t.Logf("harness peak RSS: %.1f MiB", float64(peakRSS)/(1<<20))
+	if peakRSS > 200<<20 {
+		t.Errorf("harness peak RSS %d MiB, want < 200 MiB", peakRSS>>20)
+	}
 	data, err := os.ReadFile(filepath.Join(work, "results", "latest", "manifest.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -79,6 +88,8 @@ func TestFaultMatrix(t *testing.T) {
 		"healthy/ok/local":                 {"ok", ""},
 		"healthy/garbage/local":            {"ok", ""},
 		"healthy/grandchild/local":         {"ok", ""},
+		"healthy/setsid/local":             {"ok", ""},
+		"spews/spew/local":                 {"crashed", "panic: fault workload: deliberate panic after the junk"},
 		"broken/ok/local/tags=brokenbuild": {"build-failed", "undefinedOnPurpose"},
 		"crashes/panic/local":              {"crashed", "deliberate panic"},
 		"crashes/segv/local":               {"crashed", "killed by SIGABRT"},
@@ -181,6 +192,32 @@ func TestFaultMatrix(t *testing.T) {
 	if strays := strayProcesses(t, filepath.Join(work, "cache")); len(strays) > 0 {
 		t.Errorf("processes outlived the harness: %q", strays)
 	}
+	// Left-behind processes are killed after each run, and the run says
+	// which: the setsid'd daemon and the grandchild that stayed in the group.
+	for _, c := range m.Cells {
+		for _, r := range c.Runs {
+			w := strings.Join(r.Warnings, "\n")
+			switch c.ID {
+			case "healthy/setsid/local", "healthy/grandchild/local":
+				if !regexp.MustCompile(`left 1 process running after it ended, killed by the harness: \d+ \(sleep\)`).MatchString(w) {
+					t.Errorf("%s run %d: no warning naming the process left behind: %q", c.ID, r.Index, r.Warnings)
+				}
+			case "spews/spew/local":
+				log, err := os.Stat(filepath.Join(work, "results", "latest", r.Dir, "stderr.log"))
+				if err != nil || log.Size() > 16<<20+1<<10 {
+					t.Errorf("%s run %d: stderr.log %v, want at most the 16 MiB cap", c.ID, r.Index, err)
+				} else {
+					t.Logf("%s run %d: 256 MiB of stderr kept as a %d-byte stderr.log", c.ID, r.Index, log.Size())
+				}
+				if !strings.Contains(w, "stderr.log: the process wrote 256.") || !strings.Contains(w, "dropped") {
+					t.Errorf("%s run %d: no warning about the capped log: %q", c.ID, r.Index, r.Warnings)
+				}
+				if strings.Contains(r.Reason, "XXXX") {
+					t.Errorf("%s run %d: reason %q quotes the junk", c.ID, r.Index, r.Reason)
+				}
+			}
+		}
+	}
 	// The report renders from a folder full of failures and names them.
 	runID := filepath.Base(mustEval(t, filepath.Join(work, "results", "latest")))
 	md, err := os.ReadFile(filepath.Join(work, "reports", runID, "report.md"))
@@ -218,7 +255,7 @@ func strayProcesses(t *testing.T, cache string) []string {
 				continue
 			}
 			args := strings.Split(strings.TrimRight(string(cmdline), "\x00"), "\x00")
-			if strings.HasPrefix(args[0], cache) || (len(args) == 2 && args[0] == "sleep" && args[1] == "600") {
+			if strings.HasPrefix(args[0], cache) || (len(args) == 2 && args[0] == "sleep" && (args[1] == "600" || args[1] == "300")) {
 				strays = append(strays, e.Name()+": "+strings.Join(args, " "))
 			}
 		}

@@ -189,7 +189,8 @@ func readDriverResult(dir string) (*driverResult, error) {
 // into the run's status and reason.
 func classify(run *results.Run, exit Exit, p Proc, dir string, driver bool, maxErrors float64) {
 	run.ExitCode, run.Signal = exit.Code, exit.Signal
-	errTail := func() string { return withSummary(crashSummary(p.Stderr)) }
+	errTail := func() string { return withSummary(exit.Stderr.Summary()) }
+	run.Warnings = append(run.Warnings, exit.notes("")...)
 	var res *driverResult
 	var resErr error
 	if driver {
@@ -311,7 +312,7 @@ func (r *Runner) runGoTest(ctx context.Context, c *plan.Cell, run *results.Run, 
 	classify(run, exit, p, dir, false, 0)
 	if run.Status != results.StatusOK {
 		if run.Status == results.StatusCrashed {
-			if t := tail(stdout, 15); t != "" {
+			if t := exit.Stdout.Tail(15); t != "" {
 				run.Reason += "\n" + t
 			}
 		}
@@ -401,7 +402,8 @@ func (r *Runner) runHTTP(ctx context.Context, c *plan.Cell, run *results.Run, bt
 		if ctx.Err() != nil {
 			run.Status = results.StatusInterrupted
 		}
-		run.Reason = fmt.Sprintf("server: %v", err) + withSummary(crashSummary(sp.Stderr))
+		run.Reason = fmt.Sprintf("server: %v", err) + withSummary(exit.Stderr.Summary())
+		run.Warnings = append(run.Warnings, exit.notes("server")...)
 		return
 	}
 	req := c.Request
@@ -436,11 +438,13 @@ func (r *Runner) runHTTP(ctx context.Context, c *plan.Cell, run *results.Run, bt
 		// The server died during the run: that is the cell's failure,
 		// whatever the client saw.
 		run.Status = results.StatusCrashed
-		run.Reason = "server exited during the run (" + exitString(srv.exit) + ")" + withSummary(crashSummary(sp.Stderr))
+		run.Reason = "server exited during the run (" + exitString(srv.exit) + ")" + withSummary(srv.exit.Stderr.Summary())
+		run.Warnings = append(run.Warnings, srv.exit.notes("server")...)
 		return
 	default:
 	}
 	srv.terminate(r.opts.Grace)
+	run.Warnings = append(run.Warnings, srv.exit.notes("server")...)
 	if run.Status == results.StatusOK {
 		if err := useServerMetrics(dir, serverDir); err != nil {
 			run.Warnings = append(run.Warnings, err.Error())

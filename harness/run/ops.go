@@ -52,10 +52,10 @@ func listOps(ctx context.Context, binary string, env []string) (*opList, error) 
 	case exit.Stopped:
 		return nil, ctx.Err()
 	case exit.Code != 0:
-		if strings.Contains(tail(p.Stderr, 5), "flag provided but not defined: -list-ops") {
+		if strings.Contains(exit.Stderr.Tail(5), "flag provided but not defined: -list-ops") {
 			return nil, errNoListOps
 		}
-		return nil, fmt.Errorf("%s -list-ops: %s%s", filepath.Base(binary), exitString(exit), withSummary(crashSummary(p.Stderr)))
+		return nil, fmt.Errorf("%s -list-ops: %s%s", filepath.Base(binary), exitString(exit), withSummary(exit.Stderr.Summary()))
 	}
 	f, err := os.Open(p.Stdout)
 	if err != nil {

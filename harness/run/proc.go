@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"os/exec"
 	"strings"
 	"syscall"
@@ -15,15 +14,23 @@ import (
 
 // A Proc is one child process the harness starts: a workload, a server, a
 // load client or a test binary. It runs in its own process group so that
-// everything it starts can be stopped together, with its output going to
-// files (never pipes: a grandchild that keeps stdout open cannot hang us).
+// everything it starts can be stopped together, and whatever of its
+// descendants escaped the group (setsid) is found and killed when it ends
+// (see reapOrphans). Its output streams go through pipes into files capped
+// at LogCap (see Output); a grandchild that keeps them open is killed with
+// the rest, so it cannot hang the harness.
 type Proc struct {
 	Path   string
 	Args   []string
 	Env    []string
 	Dir    string
-	Stdout string // file the child's stdout goes to
-	Stderr string // file the child's stderr goes to
+	Stdout string // file the child's stdout goes to ("" for none)
+	Stderr string // file the child's stderr goes to ("" for none)
+	// LogCap bounds each output file (DefaultLogCap when 0).
+	LogCap int64
+	// StdoutLines, when set, receives each line of stdout as it comes (see
+	// newOutput), from one goroutine, before Run returns.
+	StdoutLines func(line []byte)
 	// CPUs pins the process to a CPU list ("0-1,3") with taskset.
 	CPUs string
 	// Timeout is the deadline; at it the group gets SIGTERM, and SIGKILL
@@ -42,17 +49,69 @@ type Exit struct {
 	Stopped  bool
 	Duration time.Duration
 	Err      error // the process could not be started
+	// Orphans are the descendants still running when the process ended,
+	// killed by the harness; Left those it could not stop.
+	Orphans, Left []Orphan
+	// Stdout and Stderr are the output streams as kept (nil when not
+	// captured): their tails and crash reports.
+	Stdout, Stderr *Output
+}
+
+func processes(n int) string {
+	if n == 1 {
+		return "1 process"
+	}
+	return fmt.Sprintf("%d processes", n)
+}
+
+// An Orphan is a process left behind by a run's process.
+type Orphan struct {
+	PID  int
+	Comm string // its command name, as /proc has it
+}
+
+// notes are the run warnings an exit calls for: processes left behind and
+// output dropped from the logs. who names the process ("" for the run's own).
+func (e Exit) notes(who string) []string {
+	if who != "" {
+		who += " "
+	}
+	var out []string
+	list := func(os []Orphan) string {
+		var s []string
+		for i, o := range os {
+			if i == 10 {
+				s = append(s, fmt.Sprintf("and %d more", len(os)-i))
+				break
+			}
+			s = append(s, fmt.Sprintf("%d (%s)", o.PID, sanitize(o.Comm)))
+		}
+		return strings.Join(s, ", ")
+	}
+	if len(e.Orphans) > 0 {
+		out = append(out, fmt.Sprintf("%sleft %s running after it ended, killed by the harness: %s", who, processes(len(e.Orphans)), list(e.Orphans)))
+	}
+	if len(e.Left) > 0 {
+		out = append(out, fmt.Sprintf("%sleft %s the harness could not stop: %s", who, processes(len(e.Left)), list(e.Left)))
+	}
+	for _, o := range []*Output{e.Stdout, e.Stderr} {
+		if n := o.note(); n != "" {
+			out = append(out, who+n)
+		}
+	}
+	return out
 }
 
 // A running is a started Proc.
 type running struct {
-	cmd   *exec.Cmd
-	pgid  int
-	start time.Time
-	done  chan struct{}
-	exit  Exit
-	files []*os.File
-	stop  chan struct{}
+	cmd        *exec.Cmd
+	pgid       int
+	start      time.Time
+	startTicks uint64 // the start as /proc counts it, to tell its orphans
+	done       chan struct{}
+	exit       Exit
+	outputs    []*Output
+	stop       chan struct{}
 }
 
 // start starts p. The returned running must be waited for.
@@ -75,46 +134,54 @@ func start(p Proc) (*running, error) {
 	// Own process group; and if the harness dies, the child is killed too.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	r := &running{cmd: cmd, done: make(chan struct{}), stop: make(chan struct{})}
-	out, err := openOutput(p.Stdout)
-	if err != nil {
-		return nil, err
+	// Orphans of the child must come to the harness, not to init.
+	becomeSubreaper()
+	if p.Stdout != "" {
+		o, err := newOutput(p.Stdout, p.LogCap, p.StdoutLines)
+		if err != nil {
+			return nil, err
+		}
+		r.exit.Stdout, cmd.Stdout = o, o.w
+		r.outputs = append(r.outputs, o)
 	}
-	errf, err := openOutput(p.Stderr)
-	if err != nil {
-		out.Close()
-		return nil, err
+	if p.Stderr != "" {
+		o, err := newOutput(p.Stderr, p.LogCap, nil)
+		if err != nil {
+			r.abortOutputs()
+			return nil, err
+		}
+		r.exit.Stderr, cmd.Stderr = o, o.w
+		r.outputs = append(r.outputs, o)
 	}
-	r.files = []*os.File{out, errf}
-	cmd.Stdout, cmd.Stderr = out, errf
 	if err := cmd.Start(); err != nil {
-		r.closeFiles()
+		r.abortOutputs()
 		return nil, fmt.Errorf("starting %s: %w", p.Path, err)
 	}
 	r.start = time.Now()
 	r.pgid = cmd.Process.Pid
+	r.startTicks = startTicks(cmd.Process.Pid)
+	for _, o := range r.outputs {
+		o.started()
+	}
 	go r.wait()
 	return r, nil
 }
 
-func openOutput(path string) (*os.File, error) {
-	if path == "" {
-		return os.Open(os.DevNull)
-	}
-	return os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
-}
-
-func (r *running) closeFiles() {
-	for _, f := range r.files {
-		f.Close()
+func (r *running) abortOutputs() {
+	for _, o := range r.outputs {
+		o.abort()
 	}
 }
 
 func (r *running) wait() {
 	err := r.cmd.Wait()
 	r.exit.Duration = time.Since(r.start)
-	// Whatever the leader left behind in its group goes too.
-	syscall.Kill(-r.pgid, syscall.SIGKILL)
-	r.closeFiles()
+	// Whatever the leader left behind goes too: the rest of its group and
+	// every descendant that left it.
+	r.exit.Orphans, r.exit.Left = reapOrphans(r.pgid, r.startTicks)
+	for _, o := range r.outputs {
+		o.finish()
+	}
 	r.exit.Code = r.cmd.ProcessState.ExitCode()
 	if ws, ok := r.cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
 		r.exit.Signal = signalName(ws.Signal())
@@ -195,46 +262,6 @@ func signalName(s syscall.Signal) string {
 		return n
 	}
 	return fmt.Sprintf("signal %d", int(s))
-}
-
-// crashSummary is the part of a crashed process's stderr worth a reason: for
-// a Go crash, the "panic:" or "fatal error:" line and the frames after it
-// (the goroutine dump that follows is noise in a summary); otherwise the last
-// lines.
-func crashSummary(path string) string {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return ""
-	}
-	const maxBytes = 1 << 20
-	if len(data) > maxBytes {
-		data = data[:maxBytes]
-	}
-	lines := strings.Split(string(data), "\n")
-	for i, l := range lines {
-		if strings.HasPrefix(l, "panic: ") || strings.HasPrefix(l, "fatal error: ") {
-			end := min(i+10, len(lines))
-			return sanitize(strings.TrimSpace(strings.Join(lines[i:end], "\n")))
-		}
-	}
-	return tail(path, 15)
-}
-
-// tail returns the last n lines of a file, for failure reasons.
-func tail(path string, n int) string {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return ""
-	}
-	const maxBytes = 8 << 10
-	if len(data) > maxBytes {
-		data = data[len(data)-maxBytes:]
-	}
-	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return sanitize(strings.TrimSpace(strings.Join(lines, "\n")))
 }
 
 // sanitize escapes control characters and invalid UTF-8 (a workload may

@@ -25,11 +25,11 @@ func sh(t *testing.T, script string, timeout time.Duration) (Exit, Proc) {
 func alive(pid int) bool { return syscall.Kill(pid, 0) == nil }
 
 func TestProcExit(t *testing.T) {
-	exit, p := sh(t, "echo hello; echo oops >&2; exit 7", time.Minute)
+	exit, _ := sh(t, "echo hello; echo oops >&2; exit 7", time.Minute)
 	if exit.Code != 7 || exit.Signal != "" || exit.TimedOut || exit.Err != nil {
 		t.Errorf("exit = %+v, want code 7", exit)
 	}
-	if got := tail(p.Stderr, 5); got != "oops" {
+	if got := exit.Stderr.Tail(5); got != "oops" {
 		t.Errorf("stderr tail = %q", got)
 	}
 	exit, _ = sh(t, "kill -SEGV $$", time.Minute)

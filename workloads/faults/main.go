@@ -1,9 +1,10 @@
 // Command faults is a test-only workload whose ops misbehave in the ways
 // real workloads do, so that every failure mode of a harness run is a
 // tested, named outcome: crashes (panic, SIGSEGV, exit code), hangs that
-// ignore SIGTERM, grandchildren that keep stdout open, memory exhaustion,
-// garbage and fake benchmark lines on stdout, a truncated result file, and a
-// sleeping op for known-answer latency tests.
+// ignore SIGTERM, grandchildren that keep stdout open or leave the session,
+// memory exhaustion, gigabytes of stderr before a panic, garbage and fake
+// benchmark lines on stdout, a truncated result file, and a sleeping op for
+// known-answer latency tests.
 //
 // Each op takes the param "after" (default 0): how long into the process it
 // behaves before the fault. Ops that do not fault immediately are cheap
@@ -19,6 +20,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -116,6 +118,34 @@ func main() {
 			if err := cmd.Start(); err == nil {
 				fmt.Fprintf(os.Stderr, "fault workload: started grandchild %d holding stdout\n", cmd.Process.Pid)
 			}
+		}},
+		// setsid starts a daemon-like "sleep 300" in a session of its own,
+		// out of reach of a process-group kill, and leaves it running.
+		"setsid": &fault{fire: func(*fault) {
+			cmd := exec.Command("sleep", "300")
+			cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+			if err := cmd.Start(); err == nil {
+				fmt.Fprintf(os.Stderr, "fault workload: started %d in its own session\n", cmd.Process.Pid)
+			}
+		}},
+		// spew writes "bytes" (default 64 MiB) of junk lines to stderr as
+		// fast as it can, then panics: the log must stay bounded and the
+		// reason must still be the panic.
+		"spew": &fault{fire: func(f *fault) {
+			n, err := f.p.Int("bytes", 64<<20)
+			if err != nil {
+				panic(err)
+			}
+			line := []byte(strings.Repeat("X", 1023) + "\n")
+			buf := make([]byte, 0, 1<<20)
+			for len(buf)+len(line) <= cap(buf) {
+				buf = append(buf, line...)
+			}
+			for written := 0; written < n; written += len(buf) {
+				os.Stderr.Write(buf)
+			}
+			go panic("fault workload: deliberate panic after the junk")
+			time.Sleep(time.Second)
 		}},
 		// oom allocates until the runtime cannot get more memory under a
 		// 512 MiB address-space limit.
