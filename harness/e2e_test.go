@@ -32,9 +32,9 @@ type manifest struct {
 		Status string `json:"status"`
 		Reason string `json:"reason"`
 		Runs   []struct {
-			Index    int    `json:"index"`
-			Status   string `json:"status"`
-			Reason   string `json:"reason"`
+			Index    int      `json:"index"`
+			Status   string   `json:"status"`
+			Reason   string   `json:"reason"`
 			Signal   string   `json:"signal"`
 			Dir      string   `json:"dir"`
 			Warnings []string `json:"warnings"`
