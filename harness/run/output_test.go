@@ -86,7 +86,7 @@ func TestCrashSummary(t *testing.T) {
 		{"cgo thread creation failing: no register dump", junk + "runtime/cgo: pthread_create failed: Resource temporarily unavailable\nSIGABRT: abort\nPC=0x7f0 m=3 sigcode=18446744073709551610\n\ngoroutine 0 gp=0x0 m=3 [idle]:\n" + regs, "runtime/cgo: pthread_create failed: Resource temporarily unavailable", "rax"},
 		{"a signal report with registers", "SIGSEGV: segmentation violation\nPC=0x46d7e1 m=0 sigcode=1\n" + regs + "\ngoroutine 1 [running]:\n", "SIGSEGV: segmentation violation\nPC=0x46d7e1 m=0 sigcode=1", "rip"},
 		{"no report: the last lines, registers left out", junk + "fault workload: hanging\n" + regs, "fault workload: hanging", "rflags"},
-		{"control characters made safe", "panic: \x1b[2Jcleared\n", "panic: ?[2Jcleared", "\x1b"},
+		{"control characters made safe", "panic: \x1b[2Jcleared\n", "panic: \\u001b[2Jcleared", "\x1b"},
 	} {
 		dir := t.TempDir()
 		o, err := newOutput(dir+"/stderr.log", 1<<20, nil)
