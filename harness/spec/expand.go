@@ -38,6 +38,8 @@ type Cell struct {
 	// MultiRate says the workload lists several rates, so the rate is part
 	// of the cell's identity.
 	MultiRate bool
+	// Measure is the tier: "" for time, MeasureInstructions.
+	Measure string
 }
 
 // Value returns the cell's value for dimension d ("" when unset).
@@ -86,6 +88,8 @@ func (c *Cell) Value(d Dimension) string {
 			return ""
 		}
 		return c.Rate.String()
+	case DimMeasure:
+		return c.Measure
 	}
 	return ""
 }
@@ -98,6 +102,9 @@ func (c *Cell) matches(sel Selector) bool {
 			if r, err := parseRate(kv.Value); err == nil && r == c.Rate.PerSecond {
 				continue
 			}
+		}
+		if d == DimMeasure && c.measureMatches(kv.Value) {
+			continue
 		}
 		if c.Value(d) != kv.Value {
 			return false
@@ -190,6 +197,7 @@ func (s *Spec) product(w *Workload) float64 {
 	n *= float64(max(1, len(m.GOMAXPROCS)))
 	n *= float64(max(1, len(m.Env)))
 	n *= float64(max(1, len(w.Rate)))
+	n *= float64(max(1, len(w.Measure)))
 	n *= float64(max(1, len(w.Ops)+len(w.Requests)))
 	return n
 }
@@ -247,9 +255,11 @@ func (s *Spec) Cells() []Cell {
 			vals = orDefault(vals)
 			return axis{len(vals), func(c *Cell, i int) { set(c, vals[i]) }}
 		}
+		tiers := measureValues(w)
 		axes := []axis{
 			{len(ops), func(c *Cell, i int) { c.Op, c.OpSpec, c.Request = ops[i].name, ops[i].op, ops[i].req }},
 			{len(rates), func(c *Cell, i int) { c.Rate = rates[i] }},
+			{len(tiers), func(c *Cell, i int) { c.Measure = cellMeasure(tiers[i]) }},
 			str(s.toolchainsOf(w), func(c *Cell, v string) { c.Toolchain = v }),
 			str(m.GOEXPERIMENT, func(c *Cell, v string) { c.GOEXPERIMENT = v }),
 			str(m.GCFlags, func(c *Cell, v string) { c.GCFlags = v }),
@@ -276,14 +286,20 @@ func (s *Spec) Cells() []Cell {
 			for k, a := range axes {
 				a.set(&c, idx[k])
 			}
+			// The instructions tier runs closed loop: one cell whatever
+			// the rates, with none of them.
+			skip := c.Instructions() && idx[1] > 0
+			if c.Instructions() {
+				c.Rate, c.MultiRate = Rate{}, false
+			}
 			excluded := false
 			for i, sel := range s.Exclude {
-				if c.matches(sel) {
+				if !skip && c.matches(sel) {
 					used[i] = true
 					excluded = true
 				}
 			}
-			if !excluded {
+			if !excluded && !skip {
 				c.ID = makeID(&c)
 				cells = append(cells, c)
 			}

@@ -187,3 +187,61 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestMeasureCells(t *testing.T) {
+	s, err := Parse("bench.yaml", []byte(`
+toolchains: [local]
+matrix: {godebug: ["", cpu.adx=off]}
+exclude:
+  - {workload: rsa, measure: time, godebug: cpu.adx=off}
+workloads:
+  - name: load
+    kind: fixed-rate
+    package: ./pkg
+    ops: [a]
+    rate: [1k/s, 2k/s]
+    measure: [time, instructions]
+    iterations: 1000
+  - name: rsa
+    kind: gotest
+    package: ./pkg
+    measure: [instructions, time]
+  - name: plain
+    kind: gotest
+    package: ./pkg
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, c := range s.Cells() {
+		ids = append(ids, c.ID)
+		if c.Instructions() && (c.Rate.PerSecond != 0 || c.MultiRate) {
+			t.Errorf("%s: an instructions cell has a rate (%v)", c.ID, c.Rate)
+		}
+	}
+	want := []string{
+		// Two rates × two GODEBUGs for time; instructions once per GODEBUG,
+		// with no rate: it runs closed loop.
+		"load/a/local/rate=1k/s", "load/a/local/godebug=cpu.adx=off/rate=1k/s",
+		"load/a/local/measure=instructions", "load/a/local/godebug=cpu.adx=off/measure=instructions",
+		"load/a/local/rate=2k/s", "load/a/local/godebug=cpu.adx=off/rate=2k/s",
+		// The spec's order of tiers; "measure: time" excludes the time cell.
+		"rsa/local/measure=instructions", "rsa/local/godebug=cpu.adx=off/measure=instructions",
+		"rsa/local",
+		// A workload without measure keeps its ids.
+		"plain/local", "plain/local/godebug=cpu.adx=off",
+	}
+	if strings.Join(ids, "\n") != strings.Join(want, "\n") {
+		t.Errorf("cells:\n%s\nwant:\n%s", strings.Join(ids, "\n"), strings.Join(want, "\n"))
+	}
+	if len(s.Warnings) != 0 {
+		t.Errorf("warnings %q", s.Warnings)
+	}
+	// Measure is held fixed, never compared: no question is derived from it.
+	for _, q := range DeriveQuestions(s.Points()) {
+		if strings.Join(q.By, ",") == string(DimMeasure) {
+			t.Errorf("derived a question by measure: %s", q.Title)
+		}
+	}
+}

@@ -416,6 +416,9 @@ func DeriveQuestions(points []Point) []Question {
 	}
 	for _, w := range workloads {
 		for _, d := range varying(points, members[w]) {
+			if d == DimMeasure {
+				continue // time and instructions are not compared with each other
+			}
 			base := points[members[w][0]].Value(d)
 			key := string(d) + "\x00" + base
 			qi, ok := byKey[key]
@@ -547,6 +550,9 @@ func (v *validator) question(q *Question, p string, points []Point, owner string
 		switch {
 		case b == string(DimWorkload):
 			v.errorf(bp, "workloads are different programs: compare a dimension within them (op, env, toolchain, ...)")
+			ok = false
+		case b == string(DimMeasure):
+			v.errorf(bp, "time and instructions are different quantities: a question is answered in each tier on its own (measure is held fixed)")
 			ok = false
 		case !isDimension(b):
 			v.errorf(bp, "unknown dimension %q%s", b, DidYouMean(b, dimensionNames()))

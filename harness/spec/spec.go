@@ -130,13 +130,14 @@ const (
 	DimGOMAXPROCS   Dimension = "gomaxprocs"
 	DimEnv          Dimension = "env"
 	DimRate         Dimension = "rate"
+	DimMeasure      Dimension = "measure" // time or instructions (measure.go)
 )
 
 // Dimensions lists every dimension in id order.
 var Dimensions = []Dimension{
 	DimWorkload, DimOp, DimToolchain, DimGOEXPERIMENT, DimGCFlags, DimLDFlags,
 	DimTags, DimCGO, DimGOAMD64, DimGOARM64, DimPGO, DimGODEBUG, DimGOGC, DimGOMEMLIMIT,
-	DimGOMAXPROCS, DimEnv, DimRate,
+	DimGOMAXPROCS, DimEnv, DimRate, DimMeasure,
 }
 
 // A Selector matches cells by dimension values, e.g. {toolchain: go1.27.3,
@@ -212,6 +213,12 @@ type Workload struct {
 	// http
 	Client       *HTTPClient `yaml:"client"`
 	ReadyTimeout Duration    `yaml:"ready_timeout"`
+	// Measure lists the tiers measured (measure.go): time (the default),
+	// instructions, or both, each a cell of its own. Iterations pins N,
+	// the iteration count of the instructions tier's counted runs (N and
+	// 2N); 0 lets the harness choose it from pilot runs.
+	Measure    Measures `yaml:"measure"`
+	Iterations int64    `yaml:"iterations"`
 }
 
 // An Op is one named operation of a workload. Requires and Experiments let an

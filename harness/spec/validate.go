@@ -373,6 +373,7 @@ func (v *validator) workloads() {
 			v.errorf(join(p, "package"), "invalid package path")
 		}
 		v.workloadKind(w, p)
+		v.measure(w, p)
 		for j, f := range w.Requires {
 			if _, ok := host.CanonicalFeature(f); !ok {
 				v.errorf(index(join(p, "requires"), j), "unknown CPU feature %q%s", f, DidYouMean(f, host.FeatureNames()))
