@@ -8,9 +8,10 @@ import (
 
 // Compare lists, one line each, the differences between hosts a and b that
 // matter when comparing results measured on them: CPU identity, cores,
-// caches, features, ISA level, hypervisor, kernel, frequency control, ASLR
-// and memory. It returns nil when there are none. Host name, load average,
-// warnings and the Go that built the harness are not compared.
+// caches, features, ISA level, hypervisor, kernel, frequency control, ASLR,
+// memory and, when both recorded one, valgrind's version. It returns nil
+// when there are none. Host name, load average, warnings and the Go that
+// built the harness are not compared.
 func Compare(a, b Fingerprint) []string {
 	var d []string
 	diff := func(what, x, y string) {
@@ -49,6 +50,10 @@ func Compare(a, b Fingerprint) []string {
 	diff("boost", a.Boost, b.Boost)
 	diff("ASLR", a.ASLR, b.ASLR)
 	diff("memory", bytesString(a.MemTotalB), bytesString(b.MemTotalB))
+	if a.Valgrind != "" && b.Valgrind != "" {
+		// Instruction counts depend on valgrind's virtual CPU.
+		diff("valgrind", a.Valgrind, b.Valgrind)
+	}
 	return d
 }
 

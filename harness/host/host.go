@@ -65,6 +65,11 @@ type Fingerprint struct {
 	GoVersion string    `json:"harness_go_version"` // the Go that built the harness, not the workloads
 	Warnings  []string  `json:"warnings"`           // noisy-host findings; empty, not nil, when none
 	ID        string    `json:"id"`                 // digest of the CPU identity; see DetectFrom
+	// Valgrind is the version of the valgrind the instructions tier counts
+	// with ("3.19.0"), when it is installed; the plan fills it in
+	// (harness/instr finds valgrind). Instruction counts depend on it: its
+	// virtual CPU decides which code paths run.
+	Valgrind string `json:"valgrind,omitempty"`
 }
 
 // Detect fingerprints the host the harness is running on.

@@ -77,6 +77,9 @@ func WriteTable(w io.Writer, f Fingerprint) error {
 	row("memory", bytesString(f.MemTotalB))
 	row("hostname", orUnknown(f.Hostname))
 	row("harness go", orUnknown(f.GoVersion))
+	if f.Valgrind != "" {
+		row("valgrind", f.Valgrind)
+	}
 
 	section(fmt.Sprintf("Warnings (%d)", len(f.Warnings)))
 	if len(f.Warnings) == 0 {

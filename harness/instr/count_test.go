@@ -27,18 +27,21 @@ func (f *fakeCounter) count(_ context.Context, n uint64) (*Profile, error) {
 
 func TestMeasure(t *testing.T) {
 	f := &fakeCounter{startup: 30_000_000, perOp: 12_345}
-	s, err := Measure(context.Background(), f.count, 1000)
+	s, err := Measure(context.Background(), f.count, 1002)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.PerOp != 12345 || s.N != 1000 || s.TotalN != 30_000_000+12_345_000 || s.Total2N != 30_000_000+24_690_000 {
+	if s.PerOp != 12345 || s.N != 1002 || s.Base != Base || s.TotalBase != 30_000_000+2*12_345 || s.TotalN != 30_000_000+1002*12_345 {
 		t.Errorf("sample %+v; want 12345 per op, start-up cancelled", s)
 	}
 	if len(s.TopFuncs) != 1 || s.TopFuncs[0] != (FuncCost{"main.op", 12345}) {
 		t.Errorf("top functions %+v; want main.op alone (runtime.main did not grow)", s.TopFuncs)
 	}
-	if len(f.calls) != 2 || f.calls[0] != 1000 || f.calls[1] != 2000 {
-		t.Errorf("counted runs %v; want [1000 2000]", f.calls)
+	if fmt.Sprint(f.calls) != "[2 1002]" {
+		t.Errorf("counted runs %v; want [2 1002]", f.calls)
+	}
+	if _, err := Measure(context.Background(), f.count, Base+1); err == nil {
+		t.Error("a sample of one op accepted")
 	}
 	f.fail = errors.New("valgrind died")
 	if _, err := Measure(context.Background(), f.count, 10); err == nil || err.Error() != "valgrind died" {
@@ -48,12 +51,12 @@ func TestMeasure(t *testing.T) {
 
 func TestDiffRefusesNoGrowth(t *testing.T) {
 	a := &Profile{Total: 100, Funcs: map[string]uint64{"f": 100}}
-	_, err := Diff(10, a, &Profile{Total: 100, Funcs: map[string]uint64{"f": 100}})
+	_, err := Diff(2, 10, a, &Profile{Total: 100, Funcs: map[string]uint64{"f": 100}})
 	if err == nil || !strings.Contains(err.Error(), "did not run") {
 		t.Errorf("equal counts: %v; want an error, never a zero per op", err)
 	}
-	if _, err := Diff(0, a, a); err == nil {
-		t.Error("n = 0 accepted")
+	if _, err := Diff(2, 2, a, a); err == nil {
+		t.Error("n = base accepted")
 	}
 }
 
@@ -68,7 +71,7 @@ func TestDiffTopFuncs(t *testing.T) {
 	b.Funcs["shrank"] = 0
 	a.Funcs["shrank"] = 5
 	a.Total = 5
-	s, err := Diff(10, a, b)
+	s, err := Diff(0, 10, a, b)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +105,7 @@ func TestIterations(t *testing.T) {
 
 func TestNextPilot(t *testing.T) {
 	for _, tt := range []struct {
-		n    uint64
+		ops  uint64
 		diff int64
 		next uint64
 		done bool
@@ -114,10 +117,11 @@ func TestNextPilot(t *testing.T) {
 		{1, 12_000, 1000, false, "at the noise level: ×1000"},
 		{1, -30_000, 1000, false, "negative (noise): ×1000"},
 		{1000, 1_000_000, 100_000, false, "×100"},
+		{1 << 39, 10, 1 << 40, false, "capped"},
 	} {
-		next, done := nextPilot(tt.n, tt.diff)
+		next, done := nextPilot(tt.ops, tt.diff)
 		if next != tt.next || done != tt.done {
-			t.Errorf("%s: nextPilot(%d, %d) = %d, %v; want %d, %v", tt.why, tt.n, tt.diff, next, done, tt.next, tt.done)
+			t.Errorf("%s: nextPilot(%d, %d) = %d, %v; want %d, %v", tt.why, tt.ops, tt.diff, next, done, tt.next, tt.done)
 		}
 	}
 }
@@ -126,12 +130,12 @@ func TestCalibrate(t *testing.T) {
 	for _, tt := range []struct {
 		name   string
 		perOp  uint64
-		pilots []uint64
+		counts []uint64
 		n      uint64
 	}{
-		{"a dear op: one pilot round", 60_000_000, []uint64{1}, 5},
-		{"RSA-like: two rounds", 17_650_000, []uint64{1, 6}, 20},
-		{"a cheap op: rounds grow by up to 1000", 300, []uint64{1, 1000, 334000}, 1_000_000},
+		{"a dear op: one pilot", 60_000_000, []uint64{2, 3}, MinN},
+		{"RSA-like: two pilots", 17_650_000, []uint64{2, 3, 8}, 20},
+		{"a cheap op: pilots grow by up to 1000", 300, []uint64{2, 3, 1002, 334002}, 1_000_000},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			f := &fakeCounter{startup: 25_000_000, perOp: tt.perOp}
@@ -139,14 +143,10 @@ func TestCalibrate(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var ns []uint64
-			for _, p := range c.Pilots {
-				ns = append(ns, p.N)
+			if fmt.Sprint(f.calls) != fmt.Sprint(tt.counts) {
+				t.Errorf("counted runs at %v; want %v", f.calls, tt.counts)
 			}
-			if fmt.Sprint(ns) != fmt.Sprint(tt.pilots) {
-				t.Errorf("pilot rounds at %v; want %v", ns, tt.pilots)
-			}
-			if c.N != tt.n || c.PerOp != float64(tt.perOp) || c.Target != DefaultTarget {
+			if c.N != tt.n || c.PerOp != float64(tt.perOp) || c.Target != DefaultTarget || c.TotalBase != 25_000_000+2*tt.perOp {
 				t.Errorf("calibration %+v; want N %d from %d per op", c, tt.n, tt.perOp)
 			}
 		})

@@ -110,7 +110,7 @@ func orDefault(level string) string {
 // level and the probe's source); the answers for the life of the Prober.
 type Prober struct {
 	Valgrind *Valgrind
-	CacheDir string   // e.g. the build cache folder; probes live in CacheDir/cpuprobe
+	CacheDir string   // probes live in CacheDir/cpuprobe; the user cache folder's perfharness when empty
 	Env      []string // the environment builds start from (PATH, HOME, caches); os.Environ() when nil
 
 	mu   sync.Mutex
@@ -211,11 +211,19 @@ func runProbe(ctx context.Context, prog string, args []string) (*probeOutput, er
 // build returns the probe binary for tc and level, building it into the
 // cache the first time.
 func (p *Prober) build(ctx context.Context, tc *toolchain.Toolchain, key, level string) (string, error) {
+	root := p.CacheDir
+	if root == "" {
+		base, err := os.UserCacheDir()
+		if err != nil {
+			return "", fmt.Errorf("no cache folder for the probe: %v", err)
+		}
+		root = filepath.Join(base, "perfharness")
+	}
 	h := sha256.New()
 	h.Write([]byte(key))
 	h.Write([]byte{0})
 	h.Write(probeSource)
-	dir := filepath.Join(p.CacheDir, "cpuprobe", hex.EncodeToString(h.Sum(nil))[:24])
+	dir := filepath.Join(root, "cpuprobe", hex.EncodeToString(h.Sum(nil))[:24])
 	bin := filepath.Join(dir, "cpuprobe")
 	if _, err := os.Stat(bin); err == nil {
 		return bin, nil

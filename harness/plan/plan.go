@@ -21,6 +21,7 @@ import (
 	"sync"
 
 	"github.com/perfharness/harness/harness/host"
+	"github.com/perfharness/harness/harness/instr"
 	"github.com/perfharness/harness/harness/results"
 	"github.com/perfharness/harness/harness/spec"
 	"github.com/perfharness/harness/harness/toolchain"
@@ -45,6 +46,11 @@ type Plan struct {
 	// configuration keys of bench.txt.
 	Dimensions []spec.Dimension
 	Warnings   []string
+	// Valgrind is the valgrind instructions cells are counted with; nil
+	// when the spec has none or valgrind is not installed.
+	Valgrind *instr.Valgrind
+
+	instr *instrTier
 }
 
 // A Cell is a spec cell with what the plan decided about it.
@@ -60,6 +66,9 @@ type Cell struct {
 	// Config is the cell's bench.txt configuration: key/value lines
 	// that lead its results so benchstat can project on them.
 	Config []spec.KV
+	// VirtualCPU is what Go's runtime sees on valgrind's virtual CPU and
+	// natively, for an instructions cell (instr.go); nil otherwise.
+	VirtualCPU *instr.CPU
 }
 
 // A Build is one distinct build configuration: one binary serves every cell
@@ -94,6 +103,14 @@ type Options struct {
 	// AllowedCPUs lists the CPUs processes may be pinned to (ok false:
 	// unknown, not checked); host.AllowedCPUs when nil.
 	AllowedCPUs func() (cpus []int, ok bool)
+	// Valgrind counts the instructions cells; when it and InstrErr are
+	// nil, the plan looks valgrind up on Env's PATH. InstrErr says why the
+	// instructions tier is unavailable: its cells are skipped with it.
+	Valgrind *instr.Valgrind
+	InstrErr error
+	// ProbeCPU says what Go's runtime sees on valgrind's virtual CPU; an
+	// instr.Prober (probes cached in the user cache folder) when nil.
+	ProbeCPU func(ctx context.Context, tc *toolchain.Toolchain, level string) (*instr.CPU, error)
 }
 
 // Make plans s on host h. Errors that make the plan meaningless (an unknown
@@ -166,6 +183,9 @@ func Make(ctx context.Context, s *spec.Spec, h host.Fingerprint, opts Options) (
 		if err == nil {
 			err = p.check(ctx, c, opts)
 		}
+		if err == nil && c.Instructions() {
+			err = p.checkInstructions(ctx, c, opts)
+		}
 		if err != nil {
 			var ce *cpuOptionError
 			if errors.As(err, &ce) && (!ce.levelOnly || !s.SkipUnsupported) {
@@ -201,6 +221,9 @@ func Make(ctx context.Context, s *spec.Spec, h host.Fingerprint, opts Options) (
 			continue
 		}
 		c.RunEnv = runEnv(c, opts)
+		if c.VirtualCPU != nil {
+			c.RunEnv = instr.Env(c.RunEnv, c.VirtualCPU.Masks())
+		}
 		b := newBuild(s, c, opts.Env)
 		if prev, ok := builds[b.Key]; ok {
 			b = prev
