@@ -98,9 +98,10 @@ func (v *Valgrind) ToolDescription() string {
 }
 
 // Settings are the GODEBUG settings every counted process gets, ahead of
-// the cell's own (see the package note): preemption and the GC's
-// concurrent phase follow the wall clock, which differs run to run.
-var Settings = []string{"asyncpreemptoff=1", "gcstoptheworld=2", "madvdontneed=0"}
+// the cell's own (see the package note): preemption signals, the GC's
+// concurrent mark and the heap scavenger's pacing follow the wall clock,
+// which differs run to run.
+var Settings = []string{"asyncpreemptoff=1", "gcstoptheworld=1", "madvdontneed=0"}
 
 // Env returns the environment of a counted process: env with GOMAXPROCS=1
 // and with GODEBUG led by Settings and by cpu.X=off for each feature in

@@ -43,11 +43,11 @@ func TestEnv(t *testing.T) {
 		want string
 	}{
 		{"settings and GOMAXPROCS=1 are added", []string{"PATH=/bin"}, nil,
-			"PATH=/bin GOMAXPROCS=1 GODEBUG=asyncpreemptoff=1,gcstoptheworld=2,madvdontneed=0"},
+			"PATH=/bin GOMAXPROCS=1 GODEBUG=asyncpreemptoff=1,gcstoptheworld=1,madvdontneed=0"},
 		{"the cell's GOMAXPROCS gives way", []string{"GOMAXPROCS=4", "PATH=/bin"}, nil,
-			"PATH=/bin GOMAXPROCS=1 GODEBUG=asyncpreemptoff=1,gcstoptheworld=2,madvdontneed=0"},
+			"PATH=/bin GOMAXPROCS=1 GODEBUG=asyncpreemptoff=1,gcstoptheworld=1,madvdontneed=0"},
 		{"masks, then the cell's GODEBUG last (later settings win)", []string{"GODEBUG=cpu.adx=off", "GOGC=50"}, []string{"rdtscp"},
-			"GOGC=50 GOMAXPROCS=1 GODEBUG=asyncpreemptoff=1,gcstoptheworld=2,madvdontneed=0,cpu.rdtscp=off,cpu.adx=off"},
+			"GOGC=50 GOMAXPROCS=1 GODEBUG=asyncpreemptoff=1,gcstoptheworld=1,madvdontneed=0,cpu.rdtscp=off,cpu.adx=off"},
 	} {
 		if got := strings.Join(Env(tt.env, tt.mask), " "); got != tt.want {
 			t.Errorf("%s:\n got %s\nwant %s", tt.name, got, tt.want)

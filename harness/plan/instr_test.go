@@ -52,7 +52,7 @@ workloads:
 		got[c.ID] = string(c.Status) + ": " + c.Reason
 		if c.Instructions() && c.Status == Planned {
 			env := strings.Join(c.RunEnv, " ")
-			if !strings.Contains(env, "GOMAXPROCS=1") || !strings.Contains(env, "GODEBUG=asyncpreemptoff=1,gcstoptheworld=2,madvdontneed=0,cpu.rdtscp=off") {
+			if !strings.Contains(env, "GOMAXPROCS=1") || !strings.Contains(env, "GODEBUG=asyncpreemptoff=1,gcstoptheworld=1,madvdontneed=0,cpu.rdtscp=off") {
 				t.Errorf("%s: counted environment %s", c.ID, env)
 			}
 			if c.VirtualCPU == nil || c.VirtualCPU.Level != "GOAMD64="+c.GOAMD64 {

@@ -485,6 +485,8 @@ func config(c *Cell, dims []spec.Dimension, toolchains map[string]string) []spec
 			v = toolchains[c.Toolchain]
 		case d == spec.DimRate && c.Workload.Kind == spec.KindGoTest:
 			continue
+		case d == spec.DimMeasure && v == "":
+			v = spec.MeasureTime
 		case v == "":
 			v = "default"
 		}

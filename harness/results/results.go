@@ -255,6 +255,24 @@ type Cell struct {
 	Build    string   `json:"build,omitempty"`
 	RunEnv   []string `json:"run_env,omitempty"`
 	Runs     []*Run   `json:"runs"`
+	// VirtualCPU is what an instructions cell is counted on.
+	VirtualCPU *VirtualCPU `json:"virtual_cpu,omitempty"`
+}
+
+// A VirtualCPU is what an instructions cell was counted on: valgrind's
+// version and tool, and what Go's runtime saw on its virtual CPU. Counted
+// code can differ from the code that runs natively: Hidden lists why.
+type VirtualCPU struct {
+	Valgrind string `json:"valgrind"`
+	Tool     string `json:"tool"`
+	Level    string `json:"level,omitempty"` // e.g. GOAMD64=v3; empty for the toolchain's default
+	// Hidden are the features Go sees natively but not under valgrind.
+	Hidden []string `json:"hidden"`
+	// Masked are features valgrind advertises that the host lacks, turned
+	// off with GODEBUG cpu.X=off (executing them would be SIGILL).
+	Masked []string `json:"masked"`
+	// Features are the features Go sees under valgrind, sorted.
+	Features []string `json:"features"`
 }
 
 // A Run records one repetition of a cell.

@@ -40,10 +40,12 @@ func (r *Runner) execute(ctx context.Context, c *plan.Cell, rc *results.Cell, ru
 	run.Started = time.Now()
 	run.Status, run.Reason, run.Signal, run.ExitCode, run.Warnings = results.StatusPlanned, "", "", 0, nil
 	r.saveOrStop() // a crash now leaves "started, not finished" for --resume
-	switch c.Workload.Kind {
-	case spec.KindGoTest:
+	switch {
+	case c.Instructions():
+		r.runInstructions(ctx, c, run, bt, dir)
+	case c.Workload.Kind == spec.KindGoTest:
 		r.runGoTest(ctx, c, run, bt, dir, profiles)
-	case spec.KindHTTP:
+	case c.Workload.Kind == spec.KindHTTP:
 		r.runHTTP(ctx, c, run, bt, dir, profiles)
 	default:
 		r.runFixedRate(ctx, c, run, bt, dir, profiles)

@@ -112,6 +112,8 @@ type Runner struct {
 	// specErrs are spec values the built binaries refuse (checkOps): the
 	// run stops after the builds, before anything runs.
 	specErrs spec.ErrorList
+	// instr holds each instructions cell's benchmarks and N (instr.go).
+	instr instrCells
 }
 
 // Execute runs the plan and returns the results folder and its manifest. The
@@ -330,6 +332,9 @@ func (r *Runner) open() error {
 		}
 		if c.Build != nil {
 			rc.Build = c.Build.Key
+		}
+		if c.VirtualCPU != nil && p.Valgrind != nil {
+			rc.VirtualCPU = virtualCPU(p.Valgrind, c.VirtualCPU)
 		}
 		if c.Status == plan.Planned {
 			for rep := 1; rep <= count; rep++ {

@@ -407,8 +407,10 @@ func DeriveQuestions(points []Point) []Question {
 	byKey := map[string]int{}
 	var workloads []string
 	members := map[string][]int{}
+	// Each tier of a workload on its own: time and instructions are not
+	// compared with each other, and an instructions cell has no rate.
 	for i := range points {
-		w := points[i].Workload
+		w := points[i].Workload + "\x00" + points[i].Value(DimMeasure)
 		if members[w] == nil {
 			workloads = append(workloads, w)
 		}
@@ -416,9 +418,6 @@ func DeriveQuestions(points []Point) []Question {
 	}
 	for _, w := range workloads {
 		for _, d := range varying(points, members[w]) {
-			if d == DimMeasure {
-				continue // time and instructions are not compared with each other
-			}
 			base := points[members[w][0]].Value(d)
 			key := string(d) + "\x00" + base
 			qi, ok := byKey[key]
@@ -427,7 +426,9 @@ func DeriveQuestions(points []Point) []Question {
 				byKey[key] = qi
 				out = append(out, Question{By: Names{string(d)}, Base: Base{{string(d), base}}, Derived: true})
 			}
-			out[qi].Workloads = append(out[qi].Workloads, w)
+			if name := points[members[w][0]].Workload; !slices.Contains(out[qi].Workloads, name) {
+				out[qi].Workloads = append(out[qi].Workloads, name)
+			}
 		}
 	}
 	// A dimension may vary without a comparison to make (each value only
