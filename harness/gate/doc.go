@@ -11,7 +11,9 @@
 //  1. A [Policy] says what counts: the significance level of the
 //     Mann-Whitney U test, the false discovery rate kept over the gated
 //     comparisons, the ops a run needs beyond a latency quantile for it
-//     to be judged, and the minimum effect size (threshold) per metric, from the spec's gate section, flags and, optionally, noise
+//     to be judged, and the minimum effect size (threshold) per metric
+//     (instructions/op has its own default, 0.5%), from the spec's gate
+//     section, flags and, optionally, noise
 //     thresholds calibrated on the host ([Thresholds], from harness
 //     calibrate). A calibrated threshold is a floor: it can only make the
 //     gate quieter where the host is noisier than the configured threshold

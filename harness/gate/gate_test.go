@@ -600,3 +600,24 @@ func golden(t *testing.T, name, got string) {
 		}
 	}
 }
+
+func TestInstructionsThreshold(t *testing.T) {
+	for _, tt := range []struct {
+		why     string
+		metrics map[string]float64
+		unit    string
+		want    float64
+		from    string
+	}{
+		{"instructions have their own default", nil, "instructions/op", 0.005, "instructions/op default"},
+		{"time keeps the threshold", nil, "sec/op", 0.05, "threshold"},
+		{"a workload key does not loosen instructions", map[string]float64{"json": 0.08}, "instructions/op", 0.005, "instructions/op default"},
+		{"naming the unit does", map[string]float64{"instructions/op": 0.01}, "instructions/op", 0.01, "metrics[instructions/op]"},
+		{"and so does workload:unit", map[string]float64{"json:instructions/op": 0.02}, "instructions/op", 0.02, "metrics[json:instructions/op]"},
+	} {
+		l := Policy{Threshold: 0.05, Metrics: tt.metrics}.limit("json", "", "Decode", tt.unit)
+		if l.Threshold != tt.want || l.From != tt.from || !l.Gated {
+			t.Errorf("%s: limit %+v; want %g from %s, gated", tt.why, l, tt.want, tt.from)
+		}
+	}
+}

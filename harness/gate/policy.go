@@ -16,6 +16,11 @@ const (
 	DefaultAlpha     = 0.05
 	DefaultThreshold = 0.05
 	DefaultFDR       = 0.05
+	// DefaultInstructionsThreshold is the threshold of instructions/op
+	// (the instructions tier) unless a metrics key names the unit: its
+	// counts repeat to about 0.1% on a noisy host, so a change of half a
+	// percent is real, where wall time needs several.
+	DefaultInstructionsThreshold = 0.005
 	// DefaultTailSamples is how many ops beyond a latency quantile each
 	// run needs for the quantile to be judged: 50 beyond P99 is 5,000 ops
 	// a run. With 500 ops a run, P99 rests on 5 samples and moves by
@@ -127,6 +132,13 @@ var notGatedByDefault = []string{
 	"build-sec", "binary-B", "gc-pause-p99-sec",
 }
 
+// unitDefaults are thresholds of their own for units whose noise is far
+// from wall time's: they replace the threshold and a workload's, and give
+// way to a metrics key naming the unit.
+var unitDefaults = map[string]float64{
+	"instructions/op": DefaultInstructionsThreshold,
+}
+
 // TidyUnit normalizes a unit as benchstat does before comparing
 // ([results.TidyUnit]: "ns/op" → "sec/op", "p99-ns" → "p99-sec", "MB/s" →
 // "B/s"), so thresholds may name a unit either way.
@@ -174,6 +186,9 @@ func (p Policy) limit(workload, table, benchmark, unit string) Limit {
 	}
 	if best > 0 {
 		l.From = "metrics[" + l.From + "]"
+	}
+	if t, ok := unitDefaults[tidy]; ok && best < 2 {
+		l.Threshold, l.From = t, tidy+" default"
 	}
 	if named {
 		l.Gated = true
