@@ -254,8 +254,10 @@ func (r *Runner) counter(c *plan.Cell, bt *Built, dir, prefix string, b *instrBe
 		p := Proc{Env: c.RunEnv, Stdout: filepath.Join(dir, stem+".stdout.log"), Stderr: filepath.Join(dir, stem+".stderr.log"),
 			CPUs: r.cpus(c), Timeout: r.instrTimeout(c), Grace: r.opts.Grace}
 		var args []string
+		var lines []string
 		driverDir := ""
 		if c.Workload.Kind == spec.KindGoTest {
+			p.StdoutLines = benchLines(&lines)
 			args = []string{"-test.run=^$", "-test.bench=" + b.Pattern, "-test.count=1",
 				"-test.benchtime=" + strconv.FormatUint(n, 10) + "x", "-test.benchmem"}
 			p.Dir = c.Build.Package
@@ -280,7 +282,7 @@ func (r *Runner) counter(c *plan.Cell, bt *Built, dir, prefix string, b *instrBe
 		}
 		if run.Status != results.StatusOK {
 			if exit.Code != 0 && exit.Signal == "" && !exit.TimedOut {
-				if vt := tail(filepath.Join(dir, stem+".valgrind.log"), 5); vt != "" {
+				if vt := fileTail(filepath.Join(dir, stem+".valgrind.log"), 5); vt != "" {
 					run.Reason += "\nvalgrind: " + vt
 				}
 			}
@@ -301,7 +303,10 @@ func (r *Runner) counter(c *plan.Cell, bt *Built, dir, prefix string, b *instrBe
 		if driverDir != "" {
 			k.metrics, b.Name, err = resultLine(filepath.Join(driverDir, "bench.txt"), "")
 		} else {
-			k.metrics, _, err = resultLine(p.Stdout, b.Name)
+			k.metrics, _, err = parseResultLine(lines, b.Name)
+			if err != nil {
+				err = fmt.Errorf("go test printed no result line for %s", b.Name)
+			}
 		}
 		if err != nil {
 			return nil, fmt.Errorf("counted run with %d iterations: %v", n, err)
@@ -318,18 +323,41 @@ func (r *Runner) counter(c *plan.Cell, bt *Built, dir, prefix string, b *instrBe
 	}
 }
 
-// resultLine finds a benchmark result line in a go test output or a
-// driver's bench.txt — the one named want, or the first when want is
-// empty — and returns its metrics by unit and its name.
+// benchLines is a Proc.StdoutLines that keeps go test's result lines.
+func benchLines(into *[]string) func([]byte) {
+	return func(l []byte) {
+		if bytes.HasPrefix(l, []byte("Benchmark")) && len(*into) < 10000 {
+			*into = append(*into, string(l))
+		}
+	}
+}
+
+// resultLine finds a benchmark result line in a driver's bench.txt (see
+// parseResultLine).
 func resultLine(path, want string) (map[string]float64, string, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, "", err
 	}
+	var lines []string
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
-		f := strings.Fields(sc.Text())
+		lines = append(lines, sc.Text())
+	}
+	m, name, err := parseResultLine(lines, want)
+	if err != nil {
+		return nil, "", fmt.Errorf("%s: %v", filepath.Base(path), err)
+	}
+	return m, name, nil
+}
+
+// parseResultLine finds a benchmark result line — the one named want, or
+// the first when want is empty — and returns its metrics by unit and its
+// name.
+func parseResultLine(lines []string, want string) (map[string]float64, string, error) {
+	for _, l := range lines {
+		f := strings.Fields(l)
 		if len(f) < 4 || !strings.HasPrefix(f[0], "Benchmark") || len(f)%2 != 0 || want != "" && f[0] != want {
 			continue
 		}
@@ -347,7 +375,7 @@ func resultLine(path, want string) (map[string]float64, string, error) {
 	if want == "" {
 		want = "a benchmark"
 	}
-	return nil, "", fmt.Errorf("%s has no result line for %s", filepath.Base(path), want)
+	return nil, "", fmt.Errorf("no result line for %s", want)
 }
 
 // listBenchmarks runs the test binary natively, once per benchmark
@@ -355,23 +383,19 @@ func resultLine(path, want string) (map[string]float64, string, error) {
 // each is counted on its own, since a process's count cannot be split
 // between benchmarks.
 func (r *Runner) listBenchmarks(ctx context.Context, c *plan.Cell, run *results.Run, bt *Built, dir string) ([]string, error) {
-	stdout := filepath.Join(dir, "list.stdout.log")
+	var lines []string
 	p := Proc{Path: bt.Binary, Args: []string{"-test.run=^$", "-test.bench=" + c.Workload.Bench, "-test.count=1", "-test.benchtime=1x"},
-		Env: c.RunEnv, Dir: c.Build.Package, Stdout: stdout, Stderr: filepath.Join(dir, "list.stderr.log"),
-		CPUs: r.cpus(c), Timeout: r.timeout(c), Grace: r.opts.Grace}
+		Env: c.RunEnv, Dir: c.Build.Package, Stdout: filepath.Join(dir, "list.stdout.log"), Stderr: filepath.Join(dir, "list.stderr.log"),
+		StdoutLines: benchLines(&lines), CPUs: r.cpus(c), Timeout: r.timeout(c), Grace: r.opts.Grace}
 	exit := Run(ctx, p)
 	classify(run, exit, p, dir, false, 0)
 	if run.Status != results.StatusOK {
 		run.Reason = "listing the benchmarks: " + run.Reason
 		return nil, errRunFailed
 	}
-	data, err := os.ReadFile(stdout)
-	if err != nil {
-		return nil, err
-	}
 	var names []string
 	seen := map[string]bool{}
-	for _, l := range strings.Split(string(data), "\n") {
+	for _, l := range lines {
 		f := strings.Fields(l)
 		if len(f) >= 4 && strings.HasPrefix(f[0], "Benchmark") && !seen[f[0]] {
 			seen[f[0]] = true
@@ -410,4 +434,22 @@ func gzipFile(path string) error {
 		return err
 	}
 	return os.Remove(path)
+}
+
+// fileTail returns the last n lines of a file valgrind wrote (its log), for
+// failure reasons.
+func fileTail(path string, n int) string {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	const maxBytes = 8 << 10
+	if len(data) > maxBytes {
+		data = data[len(data)-maxBytes:]
+	}
+	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return sanitize(strings.TrimSpace(strings.Join(lines, "\n")))
 }
