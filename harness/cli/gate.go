@@ -171,7 +171,7 @@ func cmdGate(ctx context.Context, e *env, args []string) int {
 	confirmN := fs.Int("confirm", 0, "rerun each cell with a regression `N` more times (with the baseline's binaries, interleaved, when still cached), then decide on all samples")
 	cache := fs.String("cache", "", "build cache folder for --confirm (default: the user cache folder)")
 	noWait := fs.Bool("no-wait", false, "with --confirm, fail instead of waiting for the host lock")
-	allowNoBaseline := fs.Bool("allow-no-baseline", false, "with --baseline latest, pass (exit 0) when no usable baseline is stored yet (the first nightly)")
+	allowNoBaseline := fs.Bool("allow-no-baseline", false, "with --baseline latest, pass (exit 0) when no earlier run of the spec on this host is stored (the first nightly); earlier runs none of which is usable still fail")
 	gf := addGateFlags(fs)
 	if _, code, ok := e.parse(fs, args, 0, 0); !ok {
 		return code
@@ -217,19 +217,32 @@ func cmdGate(ctx context.Context, e *env, args []string) int {
 		}
 		choice, sk := gate.SelectBaseline(cand, candPath, stored, pol.AllowHostMismatch)
 		skipped = sk
+		earlier := 0
 		for _, s := range sk {
-			fmt.Fprintf(e.stderr, "harness: baseline: skipped %s\n", s)
+			fmt.Fprintf(e.stderr, "harness: baseline: passed over %s\n", s)
+			if s.Earlier {
+				earlier++
+			}
 		}
 		if choice == nil {
-			msg := fmt.Sprintf("no usable baseline for spec %s on host %s (%s) under %s", cand.Name, cand.Host.ID, gate.HostLabel(cand.Host), *root)
-			if *allowNoBaseline {
+			where := fmt.Sprintf("spec %s on host %s (%s) under %s", cand.Name, cand.Host.ID, gate.HostLabel(cand.Host), *root)
+			switch {
+			case earlier > 0:
+				msg := fmt.Sprintf("no usable baseline: %s of %s, none usable (see above)", plural(earlier, "earlier run"), where)
+				if *allowNoBaseline {
+					msg += "; --allow-no-baseline passes only a first run, with no earlier run at all"
+				}
+				e.errorf("%s", msg)
+				return ExitIncomplete
+			case *allowNoBaseline:
+				msg := fmt.Sprintf("no earlier run of %s: a first run, nothing to compare it with", where)
 				fmt.Fprintf(e.stderr, "harness: %s; passing (--allow-no-baseline)\n", msg)
 				rep := &gate.Report{Format: gate.ReportFormat, Outcome: gate.Pass, Candidate: gate.Info(candPath, cand),
-					Alpha: pol.Alpha, Threshold: pol.Threshold, Rows: []gate.Row{}, Problems: []string{}, Warnings: []string{msg + "; nothing was compared"}}
+					Alpha: pol.Alpha, FDR: pol.FDR, Threshold: pol.Threshold, Rows: []gate.Row{}, Problems: []string{}, Warnings: []string{msg + "; nothing was compared"}}
 				addSkips(rep, skipped)
 				return e.finishGate(rep, outDir)
 			}
-			e.errorf("%s (pass --allow-no-baseline for a first run)", msg)
+			e.errorf("no earlier run of %s to compare with (pass --allow-no-baseline for a first run)", where)
 			return ExitIncomplete
 		}
 		basePath, base = choice.Path, choice.Manifest
@@ -264,7 +277,7 @@ func cmdGate(ctx context.Context, e *env, args []string) int {
 
 func addSkips(rep *gate.Report, skipped []gate.Skip) {
 	for _, s := range skipped {
-		rep.Warnings = append(rep.Warnings, "baseline selection skipped the newer run "+s.String())
+		rep.Warnings = append(rep.Warnings, "baseline selection passed over run "+s.String())
 	}
 }
 
@@ -373,8 +386,12 @@ func appendFile(path string, data []byte) error {
 // printVerdict prints the outcome for a terminal or a CI log: one line,
 // then the regressions, problems and where the reports are.
 func printVerdict(w io.Writer, rep *gate.Report, files []string) {
-	fmt.Fprintf(w, "harness gate: %s (exit %d): candidate %s vs baseline %s, %d comparisons\n",
-		strings.ToUpper(string(rep.Outcome)), rep.ExitCode, rep.Candidate.RunID, rep.Baseline.RunID, len(rep.Rows))
+	vs := "baseline " + rep.Baseline.RunID
+	if rep.Baseline.RunID == "" {
+		vs = "no baseline"
+	}
+	fmt.Fprintf(w, "harness gate: %s (exit %d): candidate %s vs %s, %d comparisons\n",
+		strings.ToUpper(string(rep.Outcome)), rep.ExitCode, rep.Candidate.RunID, vs, len(rep.Rows))
 	for _, p := range rep.Problems {
 		fmt.Fprintf(w, "  problem: %s\n", p)
 	}

@@ -126,6 +126,8 @@ func TestGateExitCodes(t *testing.T) {
 	failed := fakeRun(t, root, "failed", day0.Add(3*time.Hour), "h1", 4, ok("spin", 70000), fakeCell{op: "other", status: results.StatusFailed, p50: 5000})
 	rna := fakeRun(t, root, "rna", day0.Add(4*time.Hour), "h1", 5, ok("spin", 70000),
 		fakeCell{op: "other", status: results.StatusRateNotAchieved, p50: 5000, runStat: results.StatusRateNotAchieved})
+	rnaAll := fakeRun(t, root, "rnaall", day0.Add(4*time.Hour+time.Minute), "h1", 5, ok("spin", 70000),
+		fakeCell{op: "other", status: results.StatusRateNotAchieved, p50: 5000})
 	otherHost := fakeRun(t, root, "otherhost", day0.Add(5*time.Hour), "h2", 6, ok("spin", 70000), ok("other", 5000))
 	few := fakeRun(t, root, "few", day0.Add(6*time.Hour), "h1", 7, fakeCell{op: "spin", status: results.StatusOK, p50: 70000, runs: 3}, ok("other", 5000))
 	fewBase := filepath.Join(t.TempDir(), "fewbase")
@@ -143,7 +145,9 @@ func TestGateExitCodes(t *testing.T) {
 		{"a --threshold of 10% absorbs it", []string{"--baseline", base, "--candidate", slow, "--threshold", "10%"}, ExitOK, "PASS", ""},
 		{"a per-metric threshold absorbs it", []string{"--baseline", base, "--candidate", slow, "--metric", "p50-ns=8%", "--metric", "sec/op=8%", "--metric", "p99-ns=8%"}, ExitOK, "PASS", ""},
 		{"a failed candidate cell is invalid", []string{"--baseline", base, "--candidate", failed}, ExitIncomplete, "problem: candidate cell synthetic/other/local: failed", ""},
-		{"a rate-not-achieved candidate cell is invalid", []string{"--baseline", base, "--candidate", rna}, ExitIncomplete, "rate-not-achieved", ""},
+		{"a candidate cell with one rate-not-achieved run of 10 is partial: compared on its 9 valid runs", []string{"--baseline", base, "--candidate", rna}, ExitOK,
+			"synthetic/other/local is partial: compared on its 9 valid runs of 10", ""},
+		{"a candidate cell with no valid run is invalid", []string{"--baseline", base, "--candidate", rnaAll}, ExitIncomplete, "has no valid run: rate-not-achieved", ""},
 		{"another host is invalid", []string{"--baseline", base, "--candidate", otherHost}, ExitIncomplete, "host fingerprint mismatch", ""},
 		{"another host, allowed", []string{"--baseline", base, "--candidate", otherHost, "--allow-host-mismatch"}, ExitOK, "HOST MISMATCH", ""},
 		{"3 runs a side cannot reach alpha: invalid", []string{"--baseline", fewBase, "--candidate", few}, ExitIncomplete, "too few samples", ""},
@@ -152,7 +156,7 @@ func TestGateExitCodes(t *testing.T) {
 		{"latest picks the newest same-host complete run older than the candidate",
 			[]string{"--baseline", "latest", "--candidate", slow}, ExitRegression, "", "baseline: same"},
 		{"latest says what it skipped", []string{"--baseline", "latest", "--candidate", few}, ExitOK, "",
-			"skipped otherhost: another host: h2 (Test CPU, ci), the candidate ran on h1 (Test CPU, ci)"},
+			"passed over otherhost: another host: h2 (Test CPU, ci), the candidate ran on h1 (Test CPU, ci)"},
 		{"no flags", nil, ExitUsage, "", "want --baseline and --candidate"},
 		{"bad threshold", []string{"--baseline", base, "--candidate", slow, "--threshold", "five"}, ExitUsage, "", "invalid percentage"},
 		{"bad alpha", []string{"--baseline", base, "--candidate", slow, "--alpha", "0.9"}, ExitUsage, "", "alpha must be in"},
@@ -247,12 +251,23 @@ func TestGateNoBaseline(t *testing.T) {
 	first := fakeRun(t, root, "first", day0, "h1", 1, ok("spin", 70000))
 	out := t.TempDir()
 	code, _, stderr := harness(t, "gate", "--baseline", "latest", "--candidate", first, "--out", out)
-	if code != ExitIncomplete || !strings.Contains(stderr, "no usable baseline for spec fake on host h1") {
+	if code != ExitIncomplete || !strings.Contains(stderr, "no earlier run of spec fake on host h1") {
 		t.Errorf("exit %d: %s", code, stderr)
 	}
-	code, _, stderr = harness(t, "gate", "--baseline", "latest", "--candidate", first, "--out", out, "--allow-no-baseline")
-	if code != ExitOK {
-		t.Errorf("with --allow-no-baseline: exit %d: %s", code, stderr)
+	code, stdout, stderr := harness(t, "gate", "--baseline", "latest", "--candidate", first, "--out", out, "--allow-no-baseline")
+	if code != ExitOK || !strings.Contains(stderr, "a first run, nothing to compare it with; passing (--allow-no-baseline)") ||
+		!strings.Contains(stdout, "vs no baseline, 0 comparisons") || strings.Contains(stdout, "baseline ,") {
+		t.Errorf("with --allow-no-baseline: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	// An earlier run that is not usable (every cell failed) is history: the
+	// first-run pass does not apply.
+	root2 := t.TempDir()
+	fakeRun(t, root2, "crashed", day0, "h1", 1, fakeCell{op: "spin", status: results.StatusCrashed, p50: 1})
+	second := fakeRun(t, root2, "second", day0.Add(time.Hour), "h1", 2, ok("spin", 70000))
+	code, _, stderr = harness(t, "gate", "--baseline", "latest", "--candidate", second, "--out", out, "--allow-no-baseline")
+	if code != ExitIncomplete || !strings.Contains(stderr, "passed over crashed: no usable cell") ||
+		!strings.Contains(stderr, "1 earlier run of spec fake on host h1") || !strings.Contains(stderr, "none usable") {
+		t.Errorf("an unusable earlier run with --allow-no-baseline: exit %d: %s", code, stderr)
 	}
 }
 

@@ -44,16 +44,20 @@ func cmdResults(ctx context.Context, e *env, args []string) int {
 	if *asJSON {
 		type entry struct {
 			gate.RunInfo
-			Cells  int `json:"cells"`
-			OK     int `json:"cells_ok"`
-			Failed int `json:"cells_failed"`
+			Cells     int `json:"cells"`
+			OK        int `json:"cells_ok"`
+			Partial   int `json:"cells_partial"`
+			Failed    int `json:"cells_failed"`
+			Runs      int `json:"runs"`
+			ValidRuns int `json:"runs_valid"`
 		}
 		out := []entry{}
 		for _, s := range stored {
-			ok, failed := cellCounts(s.Manifest)
+			n := cellCounts(s.Manifest)
 			ri := gate.Info(s.Path, s.Manifest)
 			ri.Status = results.ShownStatus(s.Manifest, hostname)
-			out = append(out, entry{RunInfo: ri, Cells: len(s.Manifest.Cells), OK: ok, Failed: failed})
+			out = append(out, entry{RunInfo: ri, Cells: len(s.Manifest.Cells), OK: n.ok, Partial: n.partial, Failed: n.failed,
+				Runs: n.runs, ValidRuns: n.valid})
 		}
 		return e.writeJSON(out)
 	}
@@ -62,32 +66,46 @@ func cmdResults(ctx context.Context, e *env, args []string) int {
 		return ExitOK
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "RUN\tSTARTED\tSPEC\tHOST\tSTATUS\tCELLS OK\tSHARD")
+	fmt.Fprintln(tw, "RUN\tSTARTED\tSPEC\tHOST\tSTATUS\tCELLS OK\tPARTIAL\tRUNS VALID\tSHARD")
 	for _, s := range stored {
 		m := s.Manifest
-		ok, _ := cellCounts(m)
+		n := cellCounts(m)
 		status := results.ShownStatus(m, hostname)
 		shard := m.Shard
 		if shard == "" {
 			shard = "-"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s (%s)\t%s\t%d/%d\t%s\n", escape.Line(m.RunID), m.Started.UTC().Format(time.DateTime), escape.Line(m.Name),
-			escape.Line(m.Host.ID), escape.Line(gate.HostLabel(m.Host)), escape.Line(string(status)), ok, len(m.Cells), escape.Line(shard))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s (%s)\t%s\t%d/%d\t%d\t%d/%d\t%s\n", escape.Line(m.RunID), m.Started.UTC().Format(time.DateTime), escape.Line(m.Name),
+			escape.Line(m.Host.ID), escape.Line(gate.HostLabel(m.Host)), escape.Line(string(status)), n.ok, len(m.Cells), n.partial, n.valid, n.runs, escape.Line(shard))
 	}
 	tw.Flush()
 	return ExitOK
 }
 
-func cellCounts(m *results.Manifest) (ok, failed int) {
+// counts are a run's cells by outcome and its runs, valid
+// (results.Cell.ValidRuns: those whose figures reach bench.txt) and all
+// finished.
+type counts struct{ ok, partial, failed, valid, runs int }
+
+func cellCounts(m *results.Manifest) counts {
+	var n counts
 	for _, c := range m.Cells {
 		switch {
 		case c.Status == results.StatusOK:
-			ok++
+			n.ok++
+		case c.Status == results.StatusPartial:
+			n.partial++
 		case c.Status.Failed():
-			failed++
+			n.failed++
+		}
+		n.valid += len(c.ValidRuns())
+		for _, r := range c.Runs {
+			if r.Finished() {
+				n.runs++
+			}
 		}
 	}
-	return ok, failed
+	return n
 }
 
 // loadStored reads every results folder under root. Folders whose manifest

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -155,7 +156,8 @@ type Row struct {
 	Why      string   `json:"why"`
 	Warnings []string `json:"warnings,omitempty"`
 
-	floor bool // an allocation figure under allocFloor: never beyond its threshold
+	floor   bool     // an allocation figure under allocFloor: never beyond its threshold
+	partial []string // the partial cells (side NUL id) the row's samples come from
 }
 
 // Fails reports whether the row fails the gate.
@@ -282,14 +284,15 @@ func Decide(in Input) *Report {
 	rep := &Report{Format: ReportFormat, Alpha: p.Alpha, FDR: p.fdr(), Threshold: p.Threshold, Thresholds: in.ThresholdsFile,
 		Baseline: Info(in.BaselinePath, in.Baseline), Candidate: Info(in.CandidatePath, in.Candidate),
 		Rows: []Row{}, Problems: []string{}, Warnings: []string{}}
-	excluded := checkRuns(rep, in.Baseline, in.Candidate, p)
+	cells := checkRuns(rep, in.Baseline, in.Candidate, p)
 	if p.Calibrated != nil && p.Calibrated.HostID != "" && p.Calibrated.HostID != in.Candidate.Host.ID {
 		rep.Warnings = append(rep.Warnings, fmt.Sprintf("the thresholds file was calibrated on host %s (%s), not the candidate's host %s: its noise figures may not apply",
 			p.Calibrated.HostID, p.Calibrated.Host, in.Candidate.Host.ID))
 	}
 	for _, c := range in.Comparisons {
-		rep.Rows = append(rep.Rows, assess(c, p, in.Baseline, in.Candidate, excluded))
+		rep.Rows = append(rep.Rows, assess(c, p, in.Baseline, in.Candidate, cells))
 	}
+	partialNotes(rep, cells, p)
 	rep.Family = judge(rep.Rows, p)
 	slices.SortStableFunc(rep.Rows, func(a, b Row) int {
 		return cmp.Or(cmp.Compare(a.Config, b.Config), cmp.Compare(a.Benchmark, b.Benchmark), cmp.Compare(a.Unit, b.Unit))
@@ -317,6 +320,35 @@ func Decide(in Input) *Report {
 	return rep
 }
 
+// partialNotes says, once per partial cell, whether it was compared on its
+// valid runs or not compared at all for want of them: never both. A
+// candidate cell not compared is a problem (the gate cannot vouch for it).
+func partialNotes(rep *Report, cells map[string]cellState, p Policy) {
+	compared, short := map[string]bool{}, map[string]bool{}
+	for _, r := range rep.Rows {
+		for _, k := range r.partial {
+			if r.Verdict == NotCompared {
+				short[k] = true
+			} else {
+				compared[k] = true
+			}
+		}
+	}
+	keys := slices.Sorted(maps.Keys(cells))
+	for _, k := range keys {
+		st := cells[k]
+		side, id, _ := strings.Cut(k, "\x00")
+		switch {
+		case short[k] && side == "candidate":
+			rep.Problems = append(rep.Problems, fmt.Sprintf("candidate cell %s has only %s (%s): too few for the test to reach α %g; not compared", id, st.partial, st.reason, p.Alpha))
+		case short[k]:
+			rep.Warnings = append(rep.Warnings, fmt.Sprintf("baseline cell %s has only %s (%s): too few for the test to reach α %g; its benchmarks are not compared", id, st.partial, st.reason, p.Alpha))
+		case compared[k]:
+			rep.Warnings = append(rep.Warnings, fmt.Sprintf("%s cell %s is partial: compared on its %s (%s)", side, id, st.partial, st.reason))
+		}
+	}
+}
+
 // AddProblem records a problem found after Decide (a confirmation run
 // that failed, say): the report becomes invalid.
 func (r *Report) AddProblem(msg string) {
@@ -340,7 +372,7 @@ func (r *Report) settle() {
 // assess makes a comparison a row: its figures, its threshold, and the
 // verdicts that need no test (not compared, imprecise, too few samples).
 // The others are left to judge.
-func assess(c compare.Comparison, p Policy, base, cand *results.Manifest, excluded map[string]string) Row {
+func assess(c compare.Comparison, p Policy, base, cand *results.Manifest, cells map[string]cellState) Row {
 	workload := ConfigValue(c.Table, "workload")
 	lim := p.limit(workload, c.Table, c.Row, c.Unit)
 	r := Row{
@@ -357,16 +389,30 @@ func assess(c compare.Comparison, p Policy, base, cand *results.Manifest, exclud
 	if cell != nil {
 		r.Cell = cell.ID
 	}
+	var partial []string
 	for _, side := range []struct {
 		name string
 		m    *results.Manifest
 	}{{"baseline", base}, {"candidate", cand}} {
-		if sc := CellFor(side.m, c.Table, c.Row); sc != nil {
-			if why, ok := excluded[side.name+"\x00"+sc.ID]; ok {
-				r.Verdict, r.Why = NotCompared, side.name+" cell "+sc.ID+" "+why
-				return r
-			}
+		sc := CellFor(side.m, c.Table, c.Row)
+		if sc == nil {
+			continue
 		}
+		key := side.name + "\x00" + sc.ID
+		st := cells[key]
+		if st.excluded != "" {
+			r.Verdict, r.Why = NotCompared, fmt.Sprintf("%s cell %s %s: not compared", side.name, sc.ID, st.excluded)
+			return r
+		}
+		if st.partial != "" {
+			partial = append(partial, side.name+" cell "+sc.ID+" has "+st.partial)
+			r.partial = append(r.partial, key)
+		}
+	}
+	if len(partial) > 0 && !Reachable(c.Base.N, c.Cand.N, p.Alpha) && !c.Significant {
+		r.Verdict = NotCompared
+		r.Why = fmt.Sprintf("%s: n %d and %d cannot reach α %g", strings.Join(partial, "; "), c.Base.N, c.Cand.N, p.Alpha)
+		return r
 	}
 	kind := ""
 	if cell != nil {
@@ -511,29 +557,65 @@ func Reachable(n1, n2 int, alpha float64) bool {
 	return n1 >= 1 && n2 >= 1 && minP(n1, n2) <= alpha*(1+1e-12)
 }
 
+// A cellState is what one side's cell offers the comparison: nothing
+// (excluded says why) or its valid runs only (partial says how many).
+type cellState struct{ excluded, partial, reason string }
+
+// stateOf judges a cell by its runs (results.Cell.ValidRuns): a hard
+// failure (crashed, timeout, failed, interrupted, build-failed) or no
+// valid run excludes it; invalid runs beside valid ones make it partial.
+// Judging by runs, not only the cell's status, reads manifests written
+// before partial cells existed the same way.
+func stateOf(c *results.Cell) cellState {
+	if c.Status == results.StatusSkipped {
+		return cellState{}
+	}
+	valid := len(c.ValidRuns())
+	finished, invalid := 0, 0
+	var hard *results.Run
+	for _, r := range c.Runs {
+		if !r.Finished() {
+			continue
+		}
+		finished++
+		switch {
+		case r.Status.Invalid():
+			invalid++
+		case r.Status.Failed() && hard == nil:
+			hard = r
+		}
+	}
+	switch {
+	case c.Status.Failed() && (!c.Status.Invalid() || invalid == 0):
+		// A hard failure; or an invalid status whose runs do not say
+		// which (a manifest that records only the cell's verdict).
+		return cellState{excluded: string(c.Status) + suffix(firstLine(c.Reason))}
+	case hard != nil:
+		return cellState{excluded: fmt.Sprintf("run %d: %s%s", hard.Index, hard.Status, suffix(firstLine(hard.Reason)))}
+	case valid == 0:
+		return cellState{excluded: "has no valid run: " + string(c.Status) + suffix(firstLine(c.Reason))}
+	case invalid > 0:
+		return cellState{partial: fmt.Sprintf("%d valid runs of %d", valid, finished), reason: firstLine(c.Reason)}
+	}
+	return cellState{}
+}
+
 // checkRuns adds what makes the two runs incomparable (problems) or worth
-// a caveat (warnings), and returns the cells whose rows are not compared,
-// keyed by side ("baseline" or "candidate"), NUL and cell id, with why.
-func checkRuns(rep *Report, base, cand *results.Manifest, p Policy) map[string]string {
+// a caveat (warnings), and returns what each cell offers, keyed by side
+// ("baseline" or "candidate"), NUL and cell id.
+func checkRuns(rep *Report, base, cand *results.Manifest, p Policy) map[string]cellState {
 	problem := func(format string, args ...any) { rep.Problems = append(rep.Problems, fmt.Sprintf(format, args...)) }
 	warn := func(format string, args ...any) { rep.Warnings = append(rep.Warnings, fmt.Sprintf(format, args...)) }
-	excluded := map[string]string{}
+	cells := map[string]cellState{}
 	switch cand.Status {
 	case results.RunRunning, results.RunInterrupted, results.RunAbandoned:
 		problem("candidate run %s is %s%s", cand.RunID, cand.Status, suffix(cand.Reason))
 	}
 	for _, c := range cand.Cells {
-		if c.Status.Failed() {
-			problem("candidate cell %s: %s%s", c.ID, c.Status, suffix(firstLine(c.Reason)))
-			excluded["candidate\x00"+c.ID] = string(c.Status) + ": not compared"
-			continue
-		}
-		// A cell is ok when its finished runs are; runs it never got to
-		// leave it short of samples.
-		for _, r := range c.Runs {
-			if r.Status.Failed() {
-				problem("candidate cell %s run %d: %s%s", c.ID, r.Index, r.Status, suffix(firstLine(r.Reason)))
-			}
+		st := stateOf(c)
+		cells["candidate\x00"+c.ID] = st
+		if st.excluded != "" {
+			problem("candidate cell %s: %s", c.ID, st.excluded)
 		}
 	}
 	switch base.Status {
@@ -545,13 +627,16 @@ func checkRuns(rep *Report, base, cand *results.Manifest, p Policy) map[string]s
 		candCells[c.ID] = c
 	}
 	for _, c := range base.Cells {
+		st := stateOf(c)
+		cells["baseline\x00"+c.ID] = st
+		if st.excluded != "" {
+			warn("baseline cell %s %s: its benchmarks are not compared", c.ID, st.excluded)
+		}
 		switch {
-		case c.Status.Failed():
-			warn("baseline cell %s %s%s: its benchmarks are not compared", c.ID, c.Status, suffix(firstLine(c.Reason)))
-			excluded["baseline\x00"+c.ID] = string(c.Status) + ": not compared"
-		case c.Status == results.StatusOK && candCells[c.ID] == nil && cand.Shard == "":
+		case c.Status == results.StatusSkipped || st.excluded != "":
+		case candCells[c.ID] == nil && cand.Shard == "":
 			warn("baseline cell %s is not in the candidate run (spec changed?)", c.ID)
-		case c.Status == results.StatusOK && candCells[c.ID] != nil && candCells[c.ID].Status == results.StatusSkipped:
+		case candCells[c.ID] != nil && candCells[c.ID].Status == results.StatusSkipped:
 			warn("cell %s ran in the baseline but was skipped in the candidate: %s", c.ID, candCells[c.ID].Reason)
 		}
 	}
@@ -574,7 +659,7 @@ func checkRuns(rep *Report, base, cand *results.Manifest, p Policy) map[string]s
 	if len(cand.Host.Warnings) > 0 {
 		warn("candidate host: %s", strings.Join(cand.Host.Warnings, "; "))
 	}
-	return excluded
+	return cells
 }
 
 func suffix(s string) string {

@@ -315,35 +315,82 @@ func TestDecideFDR(t *testing.T) {
 	}
 }
 
-// A baseline cell that missed its rate is not compared: its rows, whatever
-// they show, are never listed as a change, and the summary says so once.
-func TestNotComparedNeverAChange(t *testing.T) {
-	base := manifest("base", t0, jsonCell())
-	base.Cells[0].Status, base.Cells[0].Reason = results.StatusRateNotAchieved, "run 3: achieved 800/s of 1000/s"
-	cand := manifest("cand", t0.Add(time.Hour), jsonCell())
-	cmps := []compare.Comparison{
-		cmpOf(cfgJSON, "Json/op=decode-2", "p90-sec", -1, 100, 42.3, 10, 0.0001),
-		cmpOf(cfgJSON, "Json/op=decode-2", "p50-sec", -1, 100, 160, 10, 0.0001),
-	}
-	rep := Decide(Input{Baseline: base, Candidate: cand, Comparisons: cmps, Policy: Policy{Threshold: DefaultThreshold}})
-	if rep.ExitCode != 0 {
-		t.Errorf("exit %d, want 0: nothing was compared that could fail (problems %q)", rep.ExitCode, rep.Problems)
-	}
-	for _, r := range rep.Rows {
-		if r.Verdict != NotCompared || !strings.Contains(r.Why, "baseline cell json/decode/go1.27.3 rate-not-achieved") {
-			t.Errorf("%s: verdict %s (%s), want not compared naming the baseline cell", r.Unit, r.Verdict, r.Why)
+// A cell is as good as its valid runs: compared on them when they can
+// reach α, listed as not compared (with why) otherwise — never both, and a
+// row not compared is never listed as a change.
+func TestPartialCells(t *testing.T) {
+	withRuns := func(c *results.Cell, statuses ...results.Status) *results.Cell {
+		for i, st := range statuses {
+			c.Runs[i].Status, c.Runs[i].Reason = st, "achieved 800/s of 1000/s"
 		}
+		c.Status, c.Reason = results.CellStatus(c.Runs)
+		return c
 	}
-	var b bytes.Buffer
-	WriteMarkdown(&b, rep, 0)
-	md := b.String()
-	for _, section := range []string{"### Regressions", "### Improvements", "### Other changes"} {
-		if strings.Contains(md, section) {
-			t.Errorf("a not-compared row listed under %s:\n%s", section, md)
-		}
-	}
-	if !strings.Contains(md, "### Not judged (2)") {
-		t.Errorf("the not-compared rows are not accounted for:\n%s", md)
+	rna := results.StatusRateNotAchieved
+	nine := []results.Status{rna, rna, rna, rna, rna, rna, rna, rna, rna} // 1 valid run of 10
+	for _, tc := range []struct {
+		why          string
+		base, cand   *results.Cell
+		nBase, nCand int
+		verdict      Verdict
+		exit         int
+		says         string // in the rows' why or the warnings and problems
+	}{
+		{"a baseline cell with 1 valid run of 10: not compared, never a change", withRuns(jsonCell(), nine...), jsonCell(), 1, 10,
+			NotCompared, 0, "baseline cell json/decode/go1.27.3 has 1 valid runs of 10: n 1 and 10 cannot reach α 0.05"},
+		{"a baseline cell with no valid run at all", withRuns(jsonCell(), append(nine, rna)...), jsonCell(), 10, 10,
+			NotCompared, 0, "baseline cell json/decode/go1.27.3 has no valid run: rate-not-achieved: run 1: achieved 800/s of 1000/s: its benchmarks are not compared"},
+		{"a partial baseline cell with 8 valid runs: compared on them, and said so", withRuns(jsonCell(), rna, results.StatusGeneratorLagged), jsonCell(), 8, 10,
+			Regression, 1, "baseline cell json/decode/go1.27.3 is partial: compared on its 8 valid runs of 10"},
+		{"a candidate cell with 1 valid run of 10: not compared, and the gate cannot vouch for it", jsonCell(), withRuns(jsonCell(), nine...), 10, 1,
+			NotCompared, 3, "candidate cell json/decode/go1.27.3 has 1 valid runs of 10"},
+		{"a crash in the baseline cell: not compared", withRuns(jsonCell(), results.StatusCrashed), jsonCell(), 9, 10,
+			NotCompared, 0, "baseline cell json/decode/go1.27.3 crashed"},
+	} {
+		t.Run(tc.why, func(t *testing.T) {
+			base, cand := manifest("base", t0, tc.base), manifest("cand", t0.Add(time.Hour), tc.cand)
+			cmps := []compare.Comparison{
+				cmpOf(cfgJSON, "Json/op=decode-2", "p90-sec", -1, 100, 42.3, tc.nBase, 0.0001),
+				cmpOf(cfgJSON, "Json/op=decode-2", "p50-sec", -1, 100, 160, tc.nBase, 0.0001),
+			}
+			for i := range cmps {
+				cmps[i].Cand.N = tc.nCand
+				cmps[i].Significant = false // what the test says is decided by n alone here
+				if Reachable(tc.nBase, tc.nCand, 0.05) {
+					cmps[i].Significant = true
+				}
+			}
+			rep := Decide(Input{Baseline: base, Candidate: cand, Comparisons: cmps, Policy: Policy{Threshold: DefaultThreshold}})
+			if rep.ExitCode != tc.exit {
+				t.Errorf("exit %d, want %d (problems %q)", rep.ExitCode, tc.exit, rep.Problems)
+			}
+			all := strings.Join(append(append([]string{}, rep.Problems...), rep.Warnings...), "\n")
+			for _, r := range rep.Rows {
+				all += "\n" + r.Why
+				if r.Unit == "p50-sec" && r.Verdict != tc.verdict {
+					t.Errorf("p50: verdict %s (%s), want %s", r.Verdict, r.Why, tc.verdict)
+				}
+			}
+			if !strings.Contains(all, tc.says) {
+				t.Errorf("nothing says %q:\n%s", tc.says, all)
+			}
+			var b bytes.Buffer
+			WriteMarkdown(&b, rep, 0)
+			md := b.String()
+			if tc.verdict == NotCompared {
+				for _, section := range []string{"### Regressions", "### Improvements", "### Other changes"} {
+					if strings.Contains(md, section) {
+						t.Errorf("a not-compared row listed under %s", section)
+					}
+				}
+				if !strings.Contains(md, "### Not judged (2)") {
+					t.Errorf("the not-compared rows are not accounted for:\n%s", md)
+				}
+				if strings.Contains(all, "compared on its") {
+					t.Errorf("said to be compared and not compared:\n%s", all)
+				}
+			}
+		})
 	}
 }
 
@@ -433,46 +480,98 @@ func TestCellFor(t *testing.T) {
 
 func TestSelectBaseline(t *testing.T) {
 	stored := func(id string, hours int, edit func(m *results.Manifest)) Stored {
-		m := manifest(id, t0.Add(time.Duration(hours)*time.Hour))
+		m := manifest(id, t0.Add(time.Duration(hours)*time.Hour), jsonCell())
 		if edit != nil {
 			edit(m)
 		}
 		return Stored{Path: "results/" + id, Manifest: m}
 	}
+	allRuns := func(st results.Status) func(m *results.Manifest) {
+		return func(m *results.Manifest) {
+			for _, r := range m.Cells[0].Runs {
+				r.Status, r.Reason = st, "achieved 640 ops/s < target 1000 ops/s"
+			}
+			m.Cells[0].Status, m.Cells[0].Reason = results.CellStatus(m.Cells[0].Runs)
+			m.Status, m.Reason = results.RunIncomplete, "some cells failed; see their reasons"
+		}
+	}
 	cand := manifest("cand", t0.Add(100*time.Hour))
-	runs := []Stored{
-		stored("oldest", 1, nil),
-		stored("good", 2, nil),
-		stored("other-host", 5, func(m *results.Manifest) { m.Host = testHost("h9") }),
-		stored("other-spec", 6, func(m *results.Manifest) { m.Name = "other" }),
-		stored("incomplete", 7, func(m *results.Manifest) { m.Status = results.RunIncomplete; m.Reason = "some cells failed" }),
-		stored("shard", 8, func(m *results.Manifest) { m.Shard = "1/3" }),
-		{Path: "results/cand", Manifest: cand},
-		stored("future", 200, nil),
-	}
-	got, skipped := SelectBaseline(cand, "results/cand", runs, false)
-	if got == nil || got.Manifest.RunID != "good" {
-		t.Fatalf("picked %v, want good", got)
-	}
-	var reasons []string
-	for _, s := range skipped {
-		reasons = append(reasons, s.String())
-	}
-	want := []string{
-		"future: newer than the candidate",
-		"shard: a single shard (1/3); merge the shards first",
-		"incomplete: status incomplete: some cells failed",
-		"other-host: another host: h9 (AMD EPYC, ci-1), the candidate ran on h1 (AMD EPYC, ci-1)",
-	}
-	if strings.Join(reasons, "\n") != strings.Join(want, "\n") {
-		t.Errorf("skipped:\n%s\nwant:\n%s", strings.Join(reasons, "\n"), strings.Join(want, "\n"))
-	}
-	got, _ = SelectBaseline(cand, "results/cand", runs, true)
-	if got == nil || got.Manifest.RunID != "other-host" {
-		t.Errorf("with host mismatch allowed picked %v, want other-host", got)
-	}
-	if got, _ := SelectBaseline(cand, "results/cand", runs[2:4], false); got != nil {
-		t.Errorf("picked %s from runs with no usable one", got.Manifest.RunID)
+	for _, tc := range []struct {
+		why      string
+		runs     []Stored
+		mismatch bool
+		want     string // run id, "" for none
+		skipped  []string
+		earlier  bool // some skipped run is an earlier run of this spec on this host
+	}{
+		{"the newest usable run older than the candidate, saying why it passed over the newer ones", []Stored{
+			stored("oldest", 1, nil),
+			stored("good", 2, nil),
+			stored("other-host", 5, func(m *results.Manifest) { m.Host = testHost("h9") }),
+			stored("other-spec", 6, func(m *results.Manifest) { m.Name = "other" }),
+			stored("unusable", 7, allRuns(results.StatusRateNotAchieved)),
+			stored("shard", 8, func(m *results.Manifest) { m.Shard = "1/3" }),
+			stored("running", 9, func(m *results.Manifest) { m.Status = results.RunRunning }),
+			{Path: "results/cand", Manifest: cand},
+			stored("future", 200, nil),
+		}, false, "good", []string{
+			"future: newer than the candidate",
+			"running: still running (or its harness died without a trace; the next harness run marks it abandoned)",
+			"shard: a single shard (1/3); merge the shards first",
+			"unusable: no usable cell: every cell failed or has no valid run: some cells failed; see their reasons",
+			"other-host: another host: h9 (AMD EPYC, ci-1), the candidate ran on h1 (AMD EPYC, ci-1)",
+		}, true},
+		{"a partial run (one run of ten generator-lagged) is usable: a cell is as good as its valid runs", []Stored{
+			stored("good", 2, nil),
+			stored("partial", 3, func(m *results.Manifest) {
+				m.Cells[0].Runs[4].Status = results.StatusGeneratorLagged
+				m.Cells[0].Status, m.Cells[0].Reason = results.CellStatus(m.Cells[0].Runs)
+			}),
+		}, false, "partial", nil, false},
+		{"an incomplete run whose cells still have valid runs is usable", []Stored{
+			stored("good", 2, nil),
+			stored("incomplete", 3, func(m *results.Manifest) {
+				m.Cells = append(m.Cells, okCell("json/other", "json", "other"))
+				m.Cells[1].Status = results.StatusCrashed
+				m.Status = results.RunIncomplete
+			}),
+		}, false, "incomplete", nil, false},
+		{"another host's runs only: none, and none was an earlier run on this host", []Stored{
+			stored("other-host", 5, func(m *results.Manifest) { m.Host = testHost("h9") }),
+		}, false, "", []string{"other-host: another host: h9 (AMD EPYC, ci-1), the candidate ran on h1 (AMD EPYC, ci-1)"}, false},
+		{"... unless host mismatches are allowed", []Stored{
+			stored("other-host", 5, func(m *results.Manifest) { m.Host = testHost("h9") }),
+		}, true, "other-host", nil, false},
+		{"earlier runs, none usable: none, and it says there were earlier runs", []Stored{
+			stored("crashed", 5, allRuns(results.StatusCrashed)),
+		}, false, "", []string{"crashed: no usable cell: every cell failed or has no valid run: some cells failed; see their reasons"}, true},
+		{"nothing stored", nil, false, "", nil, false},
+	} {
+		t.Run(tc.why, func(t *testing.T) {
+			got, skipped := SelectBaseline(cand, "results/cand", tc.runs, tc.mismatch)
+			id := ""
+			if got != nil {
+				id = got.Manifest.RunID
+			}
+			if id != tc.want {
+				t.Errorf("picked %q, want %q", id, tc.want)
+			}
+			var reasons []string
+			earlier := false
+			for _, s := range skipped {
+				reasons = append(reasons, s.String())
+				earlier = earlier || s.Earlier
+				if s.RunID == "" {
+					t.Errorf("a skipped run without a name: %+v", s)
+				}
+			}
+			if strings.Join(reasons, "\n") != strings.Join(tc.skipped, "\n") {
+				t.Errorf("skipped:\n%s\nwant:\n%s", strings.Join(reasons, "\n"), strings.Join(tc.skipped, "\n"))
+			}
+			if earlier != tc.earlier {
+				t.Errorf("earlier run skipped: %v, want %v", earlier, tc.earlier)
+			}
+		})
 	}
 }
 

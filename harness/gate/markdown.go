@@ -65,6 +65,10 @@ func WriteMarkdown(w io.Writer, r *Report, limit int) error {
 		name string
 		ri   RunInfo
 	}{{"candidate", r.Candidate}, {"baseline", r.Baseline}} {
+		if side.ri.RunID == "" {
+			fmt.Fprintf(&b, "| %s | none | | | |\n", side.name)
+			continue
+		}
 		fmt.Fprintf(&b, "| %s | `%s` | %s | %s (`%s`) | %s |\n", side.name, cell(side.ri.RunID), cell(side.ri.Spec),
 			cell(side.ri.Host), cell(side.ri.HostID), cell(strings.Join(side.ri.Toolchains, ", ")))
 	}

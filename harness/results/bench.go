@@ -44,10 +44,7 @@ func AssembleBench(d *Dir, m *Manifest) error {
 	var prevKeys []string
 	for _, c := range m.Cells {
 		var body bytes.Buffer
-		for _, r := range c.Runs {
-			if r.Status != StatusOK {
-				continue
-			}
+		for _, r := range c.ValidRuns() {
 			data, err := d.ReadFile(filepath.Join(r.Dir, runBenchFile))
 			if err != nil {
 				return fmt.Errorf("cell %s run %d: %w", c.ID, r.Index, err)

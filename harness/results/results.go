@@ -66,6 +66,9 @@ const (
 	StatusTimeout     Status = "timeout"
 	StatusFailed      Status = "failed" // the workload reported a failure (setup error, wrong allocator, ...)
 	StatusInterrupted Status = "interrupted"
+	// StatusPartial is a cell some of whose runs are invalid (see Invalid)
+	// and the rest ok: it is as good as its valid runs.
+	StatusPartial Status = "partial"
 	// The run finished, but its figures cannot be trusted (Invalid): the
 	// rate was missed beyond its tolerance or the backlog bound reached;
 	// the machine withheld (or a hypervisor stole) CPU beyond the limits;
@@ -87,10 +90,10 @@ func (s Status) Invalid() bool {
 }
 
 // Failed reports whether a cell or run status counts as a failure: everything
-// but ok, planned and skipped.
+// but ok, partial, planned and skipped.
 func (s Status) Failed() bool {
 	switch s {
-	case StatusOK, StatusPlanned, StatusSkipped:
+	case StatusOK, StatusPartial, StatusPlanned, StatusSkipped:
 		return false
 	}
 	return true
@@ -319,6 +322,58 @@ type Attempt struct {
 // Finished reports whether the run reached a final state worth keeping on
 // resume (anything but planned and interrupted).
 func (r *Run) Finished() bool { return r.Status.Finished() }
+
+// ValidRuns returns the runs whose figures count: those that ended ok.
+// It is the one rule for what a cell offers — bench.txt holds exactly
+// these runs, so the report, the gate and trend read them and nothing
+// else, and results list and baseline selection count them.
+func (c *Cell) ValidRuns() []*Run {
+	var out []*Run
+	for _, r := range c.Runs {
+		if r.Status == StatusOK {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// CellStatus derives a cell's status from its runs: the first hard failure
+// (crashed, timeout, failed, interrupted) if any; else, when some runs are
+// invalid (their figures cannot be trusted), partial if others are ok and
+// the first invalid status if none is; else ok, or planned when no run has
+// finished. The reason names the run it comes from and, for partial, how
+// many runs are valid.
+func CellStatus(runs []*Run) (Status, string) {
+	done, ok := 0, 0
+	var hard, invalid *Run
+	for _, r := range runs {
+		if !r.Finished() {
+			continue
+		}
+		done++
+		switch {
+		case r.Status == StatusOK:
+			ok++
+		case r.Status.Invalid():
+			if invalid == nil {
+				invalid = r
+			}
+		case r.Status.Failed() && hard == nil:
+			hard = r
+		}
+	}
+	switch {
+	case done == 0:
+		return StatusPlanned, ""
+	case hard != nil:
+		return hard.Status, fmt.Sprintf("run %d: %s", hard.Index, hard.Reason)
+	case invalid != nil && ok > 0:
+		return StatusPartial, fmt.Sprintf("%d of %d runs valid; run %d %s: %s", ok, done, invalid.Index, invalid.Status, invalid.Reason)
+	case invalid != nil:
+		return invalid.Status, fmt.Sprintf("run %d: %s", invalid.Index, invalid.Reason)
+	}
+	return StatusOK, ""
+}
 
 // NewRunID returns a sortable, readable run id: UTC time and spec name. A
 // long name is cut and followed by a digest of the whole name, so every name

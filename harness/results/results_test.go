@@ -240,3 +240,46 @@ func TestTidyZeros(t *testing.T) {
 		}
 	}
 }
+
+func TestCellStatus(t *testing.T) {
+	runs := func(ss ...Status) []*Run {
+		var out []*Run
+		for i, s := range ss {
+			out = append(out, &Run{Index: i + 1, Status: s, Reason: string(s) + " because"})
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		why    string
+		runs   []*Run
+		want   Status
+		reason string
+	}{
+		{"every run ok", runs(StatusOK, StatusOK), StatusOK, ""},
+		{"nothing finished", runs(StatusPlanned, StatusPlanned), StatusPlanned, ""},
+		{"one lagged run of three: partial, with how many are valid", runs(StatusOK, StatusGeneratorLagged, StatusOK), StatusPartial,
+			"2 of 3 runs valid; run 2 generator-lagged: generator-lagged because"},
+		{"every run invalid: the first invalid status", runs(StatusHostContended, StatusRateNotAchieved), StatusHostContended, "run 1: host-contended because"},
+		{"a crash fails the cell whatever else", runs(StatusOK, StatusGeneratorLagged, StatusCrashed), StatusCrashed, "run 3: crashed because"},
+		{"runs not yet finished are not counted", runs(StatusOK, StatusRateNotAchieved, StatusPlanned), StatusPartial,
+			"1 of 2 runs valid; run 2 rate-not-achieved: rate-not-achieved because"},
+	} {
+		got, reason := CellStatus(tc.runs)
+		if got != tc.want || reason != tc.reason {
+			t.Errorf("%s: %s (%q), want %s (%q)", tc.why, got, reason, tc.want, tc.reason)
+		}
+		if got == StatusPartial && got.Failed() {
+			t.Errorf("a partial cell is not failed")
+		}
+		c := &Cell{Runs: tc.runs}
+		n := 0
+		for _, r := range tc.runs {
+			if r.Status == StatusOK {
+				n++
+			}
+		}
+		if len(c.ValidRuns()) != n {
+			t.Errorf("%s: %d valid runs, want %d", tc.why, len(c.ValidRuns()), n)
+		}
+	}
+}

@@ -799,28 +799,14 @@ func expectedDuration(c *plan.Cell) time.Duration {
 	return c.Workload.Duration.D() + c.Workload.Warmup.D()
 }
 
-// updateCellStatus derives a cell's status from its runs: the first failure
-// kind found, or ok when every finished run is ok.
+// updateCellStatus derives a cell's status from its runs
+// (results.CellStatus).
 func (r *Runner) updateCellStatus(rc *results.Cell) {
 	switch rc.Status {
 	case results.StatusSkipped, results.StatusBuildFailed:
 		return // decided before any run
 	}
-	status, reason := results.StatusOK, ""
-	done := 0
-	for _, run := range rc.Runs {
-		if !run.Finished() {
-			continue
-		}
-		done++
-		if run.Status.Failed() && status == results.StatusOK {
-			status, reason = run.Status, fmt.Sprintf("run %d: %s", run.Index, run.Reason)
-		}
-	}
-	if done == 0 {
-		status = results.StatusPlanned
-	}
-	rc.Status, rc.Reason = status, reason
+	rc.Status, rc.Reason = results.CellStatus(rc.Runs)
 }
 
 // finish settles the run's status, records the host state at the end and
