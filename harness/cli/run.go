@@ -45,7 +45,7 @@ func cmdRun(ctx context.Context, e *env, args []string) int {
 		return e.usageError(fs, "--shard: %v", err)
 	}
 	h := host.Detect()
-	progress := func(msg string) { fmt.Fprintf(e.stderr, "harness: %s\n", msg) }
+	progress := func(msg string) { fmt.Fprintf(e.stderr, "%s\n", msg) }
 	var p *plan.Plan
 	if *resume != "" {
 		d, err := results.Open(*resume)
@@ -82,7 +82,7 @@ func cmdRun(ctx context.Context, e *env, args []string) int {
 		}
 	}
 	for _, w := range p.Warnings {
-		fmt.Fprintf(e.stderr, "harness: warning: %s\n", w)
+		fmt.Fprintf(e.stderr, "warning: %s\n", w)
 	}
 	builder, err := newBuilder(*cache)
 	if err != nil {
@@ -102,6 +102,15 @@ func cmdRun(ctx context.Context, e *env, args []string) int {
 		ResultsRoot: *resultsRoot, Resume: *resume, Count: *count, Shard: *shard, Builder: builder,
 		LockPath: *lockPath, Wait: !*noWait, Soft: soft, Progress: e.stderr, TTY: isTerminal(e.stderr), Harness: Version(), Grace: *grace,
 		AfterRun: afterRun,
+		// The summary and the report are written while this run still
+		// holds the host lock: a queued run does not start measuring
+		// while this one runs go tool pprof and draws plots.
+		Finally: func(d *results.Dir, m *results.Manifest) {
+			run.Summary(e.stdout, d, m)
+			if !*noReport {
+				renderReport(ctx, e, d.Path, *reportsDir)
+			}
+		},
 	})
 	var specErrs spec.ErrorList
 	if errors.As(err, &specErrs) {
@@ -116,17 +125,6 @@ func cmdRun(ctx context.Context, e *env, args []string) int {
 			run.Summary(e.stdout, d, m)
 		}
 		return ExitIncomplete
-	}
-	run.Summary(e.stdout, d, m)
-	if !*noReport {
-		// The results folder is complete without the report; a report
-		// that fails to render is a warning, and harness report retries.
-		fmt.Fprintf(e.stderr, "harness: rendering the report\n")
-		if out, err := report.Render(context.WithoutCancel(ctx), d.Path, report.Options{ReportsDir: *reportsDir}); err != nil {
-			fmt.Fprintf(e.stderr, "harness: warning: rendering the report: %v (retry with harness report %s)\n", err, d.Path)
-		} else {
-			fmt.Fprintf(e.stdout, "report:  %s (index.html, report.md, report.txt, tables.csv)\n", out)
-		}
 	}
 	if run.Failed(m) {
 		return ExitIncomplete
@@ -149,4 +147,16 @@ func isTerminal(w any) bool {
 	}
 	fi, err := f.Stat()
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// renderReport renders a run's report. The results folder is complete
+// without it; a report that fails to render is a warning, and harness
+// report retries.
+func renderReport(ctx context.Context, e *env, dir, reportsDir string) {
+	fmt.Fprintf(e.stderr, "rendering the report\n")
+	if out, err := report.Render(context.WithoutCancel(ctx), dir, report.Options{ReportsDir: reportsDir}); err != nil {
+		fmt.Fprintf(e.stderr, "warning: rendering the report: %v (retry with harness report %s)\n", err, dir)
+	} else {
+		fmt.Fprintf(e.stdout, "report:  %s (index.html, report.md, report.txt, tables.csv)\n", out)
+	}
 }

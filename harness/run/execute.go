@@ -363,7 +363,7 @@ func (r *Runner) runHTTP(ctx context.Context, c *plan.Cell, run *results.Run, bt
 	}
 	// Sockets left in TIME_WAIT by the previous run would skew this one.
 	if n := drainTimeWait(ctx, 2000, 60*time.Second); n > 2000 {
-		r.prog.Printf("harness: warning: %d sockets still in TIME_WAIT after 60s", n)
+		r.prog.Printf("warning: %d sockets still in TIME_WAIT after 60s", n)
 	}
 	serverDir := filepath.Join(dir, "server")
 	if err := os.MkdirAll(serverDir, 0o755); err != nil {

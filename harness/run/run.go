@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -92,6 +93,10 @@ type Options struct {
 	// saved), from the goroutine running the schedule, with done of total
 	// runs finished. c and run belong to the runner: copy what is needed.
 	AfterRun func(d *results.Dir, c *results.Cell, run *results.Run, done, total int)
+	// Finally, when set, is called once the run is recorded and before
+	// the host lock is released: rendering the report there keeps a
+	// queued run from measuring while this one still draws plots.
+	Finally func(d *results.Dir, m *results.Manifest)
 }
 
 // A Runner is one execution of a plan.
@@ -151,6 +156,9 @@ func Execute(ctx context.Context, p *plan.Plan, opts Options) (*results.Dir, *re
 		}
 	}()
 	r.markAbandoned()
+	for _, w := range r.host().Warnings {
+		r.prog.Printf("noisy host: %s", w)
+	}
 
 	if err := r.open(); err != nil {
 		return nil, nil, err
@@ -166,6 +174,10 @@ func Execute(ctx context.Context, p *plan.Plan, opts Options) (*results.Dir, *re
 	r.finish(ctx)
 	if r.storageErr != nil {
 		return r.dir, r.m, fmt.Errorf("recording results in %s: %w (the runs recorded before it are intact; free space and harness run --resume %s)", r.dir.Path, r.storageErr, r.dir.Path)
+	}
+	if opts.Finally != nil {
+		r.prog.close() // the live status line ends before the summary
+		opts.Finally(r.dir, r.m)
 	}
 	return r.dir, r.m, nil
 }
@@ -187,7 +199,7 @@ func (r *Runner) acquireLock(ctx context.Context, holder string) (*Lock, error) 
 		case <-waitCtx.Done():
 		}
 	}()
-	heldBy := ""
+	heldBy, asked := "", time.Now()
 	lock, err := AcquireLock(waitCtx, r.opts.LockPath, r.opts.Wait, func(who string) {
 		heldBy = who
 		r.prog.Printf("waiting for the host lock %s, held by another harness run (%s)", r.opts.LockPath, who)
@@ -208,6 +220,9 @@ func (r *Runner) acquireLock(ctx context.Context, holder string) (*Lock, error) 
 			return nil, fmt.Errorf("%w (the lock %s was held by %s)", ErrStoppedWaiting, r.opts.LockPath, heldBy)
 		}
 		return nil, ErrStoppedWaiting
+	}
+	if err == nil && heldBy != "" {
+		r.prog.Printf("acquired the host lock after %s", time.Since(asked).Round(time.Second))
 	}
 	return lock, err
 }
@@ -727,7 +742,7 @@ func (r *Runner) runSlot(ctx context.Context, runnable []int, sl Slot, n, total 
 	r.prog.Printf("%s", runLine(n, total, c.ID, run, r.m.Count))
 	r.updateCellStatus(rc)
 	if err := results.AssembleBench(r.dir, r.m); err != nil {
-		r.prog.Printf("harness: warning: assembling bench.txt: %v", err)
+		r.prog.Printf("warning: assembling bench.txt: %v", err)
 	}
 	r.saveOrStop() // after bench.txt: the manifest records its digest
 	if r.opts.AfterRun != nil {
@@ -879,8 +894,8 @@ func sizeString(b int64) string {
 func runLine(n, total int, id string, run *results.Run, count int) string {
 	s := fmt.Sprintf("[%d/%d] %s #%d/%d: %s", n, total, id, run.Index, count, run.Status)
 	if run.AchievedRate > 0 {
-		s += fmt.Sprintf(", %.6g/%.6g ops/s, p50 %s, p99 %s", run.AchievedRate, run.TargetRate,
-			time.Duration(run.P50Ns), time.Duration(run.P99Ns))
+		s += fmt.Sprintf(", %.4g/%.4g ops/s, p50 %s, p99 %s", run.AchievedRate, run.TargetRate,
+			sig4(time.Duration(run.P50Ns)), sig4(time.Duration(run.P99Ns)))
 	}
 	s += fmt.Sprintf(" (%s)", time.Duration(run.Duration).Round(time.Millisecond))
 	if run.Reason != "" {
@@ -926,15 +941,12 @@ func Summary(w io.Writer, d *results.Dir, m *results.Manifest) {
 		}
 		rw := row{status: escape.Line(string(c.Status)), id: escape.Line(c.ID), runs: fmt.Sprintf("%d/%d", ok, len(c.Runs)), reason: escape.Line(reason)}
 		if len(nsPerOp) > 0 {
-			rw.rate = time.Duration(median(nsPerOp)).String() + "/op"
+			rw.rate = sig4(time.Duration(median(nsPerOp))) + "/op"
 		}
 		if len(rates) > 0 {
-			rw.rate = fmt.Sprintf("%.6g", median(rates))
-			rw.p50 = time.Duration(median(p50s)).String()
-			rw.p99 = time.Duration(median(p99s)).String()
-		}
-		if len(rw.reason) > 120 {
-			rw.reason = rw.reason[:119] + "…"
+			rw.rate = fmt.Sprintf("%.4g", median(rates))
+			rw.p50 = sig4(time.Duration(median(p50s)))
+			rw.p99 = sig4(time.Duration(median(p99s)))
 		}
 		rows = append(rows, rw)
 	}
@@ -944,9 +956,42 @@ func Summary(w io.Writer, d *results.Dir, m *results.Manifest) {
 			widths[i] = max(widths[i], len(f))
 		}
 	}
+	// Reasons are wrapped in their column, never cut: the advice (an
+	// install command, a flag) is at their end.
+	indent := 2*6 + widths[0] + widths[1] + widths[2] + widths[3] + widths[4] + widths[5]
 	for _, rw := range rows {
 		fmt.Fprintf(w, "%-*s  %-*s  %*s  %*s  %*s  %*s  %s\n", widths[0], rw.status, widths[1], rw.id, widths[2], rw.runs,
-			widths[3], rw.rate, widths[4], rw.p50, widths[5], rw.p99, rw.reason)
+			widths[3], rw.rate, widths[4], rw.p50, widths[5], rw.p99, wrapAfter(rw.reason, indent, summaryWidth))
+	}
+	// The host's state and each cell's runs' warnings (CPU withheld,
+	// histogram overflow, ...): the numbers above are read in their light.
+	var notes []string
+	for _, s := range m.Host.Warnings {
+		notes = append(notes, "host at the start: "+s)
+	}
+	if m.HostAfter != nil {
+		for _, s := range m.HostAfter.Warnings {
+			if !slices.Contains(m.Host.Warnings, s) {
+				notes = append(notes, "host at the end: "+s)
+			}
+		}
+	}
+	for _, c := range m.Cells {
+		seen := map[string]bool{}
+		for _, run := range c.Runs {
+			for _, s := range run.Warnings {
+				if k := firstLine(s); !seen[k] {
+					seen[k] = true
+					notes = append(notes, fmt.Sprintf("%s: %s", c.ID, k))
+				}
+			}
+		}
+	}
+	if len(notes) > 0 {
+		fmt.Fprintf(w, "\nwarnings:\n")
+		for _, n := range notes {
+			fmt.Fprintf(w, "  - %s\n", wrapAfter(escape.Line(n), 4, summaryWidth))
+		}
 	}
 	fmt.Fprintf(w, "\nresults: %s (manifest.json, bench.txt; benchstat -col toolchain %s)\n", d.Path, filepath.Join(d.Path, results.BenchFile))
 }
@@ -968,6 +1013,45 @@ func retriedNote(c *results.Cell) string {
 		return ""
 	}
 	return fmt.Sprintf("retried run %s after %s", strings.Join(runs, ", "), first)
+}
+
+// summaryWidth is the width the end summary wraps its reasons to.
+const summaryWidth = 160
+
+// wrapAfter wraps s to lines of width, every line after the first indented
+// by indent (the column s starts in); a word longer than a line stays whole.
+func wrapAfter(s string, indent, width int) string {
+	room := max(40, width-indent)
+	var b strings.Builder
+	line := 0
+	for i, word := range strings.Fields(s) {
+		n := len([]rune(word))
+		switch {
+		case i == 0:
+		case line+1+n > room:
+			b.WriteString("\n" + strings.Repeat(" ", indent))
+			line = 0
+		default:
+			b.WriteString(" ")
+			line++
+		}
+		b.WriteString(word)
+		line += n
+	}
+	return b.String()
+}
+
+// sig4 renders a duration with 3–4 significant digits: 8.196ms, not
+// 8.196095ms.
+func sig4(d time.Duration) string {
+	if d <= 0 {
+		return d.String()
+	}
+	unit := time.Duration(1)
+	for x := d; x >= 10000; x /= 10 {
+		unit *= 10
+	}
+	return d.Round(unit).String()
 }
 
 func median(xs []float64) float64 {

@@ -2,7 +2,9 @@ package run
 
 import (
 	"fmt"
+	"strings"
 	"testing"
+	"time"
 )
 
 func slotsString(s []Slot) string {
@@ -52,5 +54,42 @@ func TestOrderShuffle(t *testing.T) {
 	}
 	if slotsString(Order(5, 4, true, true, 43)) == slotsString(a) {
 		t.Error("different seeds gave the same order")
+	}
+}
+
+func TestSig4(t *testing.T) {
+	for _, tc := range []struct {
+		d    time.Duration
+		want string
+	}{
+		{8196095 * time.Nanosecond, "8.196ms"},
+		{1794047 * time.Nanosecond, "1.794ms"},
+		{565142 * time.Nanosecond, "565.1µs"},
+		{999 * time.Nanosecond, "999ns"},
+		{77398015 * time.Nanosecond, "77.4ms"},
+		{3906994175 * time.Nanosecond, "3.907s"},
+		{0, "0s"},
+	} {
+		if got := sig4(tc.d); got != tc.want {
+			t.Errorf("sig4(%d) = %q, want %q", tc.d, got, tc.want)
+		}
+	}
+}
+
+// A reason is wrapped in its column, its end (the advice) kept.
+func TestWrapAfter(t *testing.T) {
+	reason := "the allocator library libjemalloc.so.2 is not installed: install it with scripts/install-allocators (or apt-get install libjemalloc2)"
+	got := wrapAfter(reason, 100, 160)
+	lines := strings.Split(got, "\n")
+	if len(lines) < 3 || !strings.HasSuffix(got, "libjemalloc2)") {
+		t.Fatalf("not wrapped, or cut:\n%s", got)
+	}
+	for _, l := range lines[1:] {
+		if !strings.HasPrefix(l, strings.Repeat(" ", 100)) || len(l) > 160 {
+			t.Errorf("continuation line not in the reason column or too long: %q", l)
+		}
+	}
+	if strings.Join(strings.Fields(got), " ") != reason {
+		t.Errorf("words lost: %q", got)
 	}
 }
