@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -153,6 +154,11 @@ func TestPprofCommand(t *testing.T) {
 	cancel()
 	if code := <-done; code != ExitOK {
 		t.Errorf("exit %d after interrupt: %s", code, stderr.String())
+	}
+	// The bound address only, not pprof's own "Serving web UI on
+	// http://127.0.0.1:0" (the address asked for) before it.
+	if out := stdout.String() + stderr.String(); strings.Contains(out, "Serving web UI") || regexp.MustCompile(`127\.0\.0\.1:0\b`).MatchString(out) {
+		t.Errorf("only the bound address should be printed:\nstdout: %s\nstderr: %s", stdout.String(), stderr.String())
 	}
 	code, _, errOut := runCLI(t, "pprof", res, "synth/op0/go1.27.3", "--http", "0.0.0.0:0")
 	if code != ExitUsage || !strings.Contains(errOut, "not a loopback address") {

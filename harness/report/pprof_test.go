@@ -165,6 +165,9 @@ func TestPprofSourceConfined(t *testing.T) {
 		t.Errorf("a source file inside the module root is not shown: %d\n%.500s", code, body)
 	}
 	log.mu.Lock()
+	if strings.Contains(logBuf.String(), "Serving web UI") {
+		t.Errorf("pprof's own address line reached the log: %q", logBuf.String())
+	}
 	if !strings.Contains(logBuf.String(), "not shown") {
 		t.Errorf("no notice of the files not shown: %q", logBuf.String())
 	}

@@ -106,19 +106,20 @@ func ServePprof(ctx context.Context, resultsDir, cellID string, o PprofOptions) 
 		fmt.Fprintf(o.Log, "harness: pprof: source view limited to %d folder(s) of the build confirmed on this host (%s); %d file(s) named by the profile are outside them and not shown\n",
 			len(roots), strings.Join(roots, ", "), len(filter.denied))
 	}
-	args := []string{"-http=" + o.Addr, "-no_browser", "-symbolize=none",
-		"-source_path=" + hidden, "-trim_path=" + filepath.Join(hidden, "no-trim")}
-	if o.DiffBase != "" {
-		args = append(args, "-diff_base=base")
-	}
-	args = append(args, "cand")
-
 	ln, err := net.Listen("tcp", o.Addr)
 	if err != nil {
 		return err
 	}
 	defer ln.Close()
 	url := "http://" + ln.Addr().String() + "/ui/"
+	// pprof is told the bound address (not o.Addr's port 0), though its
+	// own "Serving web UI on" line is dropped (pprofUI): Ready has the URL.
+	args := []string{"-http=" + ln.Addr().String(), "-no_browser", "-symbolize=none",
+		"-source_path=" + hidden, "-trim_path=" + filepath.Join(hidden, "no-trim")}
+	if o.DiffBase != "" {
+		args = append(args, "-diff_base=base")
+	}
+	args = append(args, "cand")
 	local := !o.AllowRemote
 	server := func(a *driver.HTTPServerArgs) error {
 		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -273,15 +274,35 @@ func (f *pprofFlags) Parse(usage func()) []string {
 	return f.set().Args()
 }
 
-// pprofUI sends pprof's messages to a writer and never reads input.
+// pprofUI sends pprof's messages to a writer and never reads input. It
+// drops pprof's "Serving web UI on <addr>" line: the UI is under /ui/ of a
+// server of ours, whose URL the caller prints (PprofOptions.Ready).
 type pprofUI struct{ w io.Writer }
 
-func (u *pprofUI) ReadLine(string) (string, error)     { return "", io.EOF }
-func (u *pprofUI) Print(a ...any)                      { fmt.Fprintln(u.w, a...) }
-func (u *pprofUI) PrintErr(a ...any)                   { fmt.Fprintln(u.w, a...) }
+func (u *pprofUI) ReadLine(string) (string, error) { return "", io.EOF }
+func (u *pprofUI) Print(a ...any) {
+	if len(a) > 0 && a[0] == pprofServingMsg {
+		return
+	}
+	u.PrintErr(a...)
+}
+
+// PrintErr writes a message as pprof's own terminal UI does: the operands
+// as fmt.Sprint joins them, ending in one newline.
+func (u *pprofUI) PrintErr(a ...any) {
+	text := fmt.Sprint(a...)
+	if !strings.HasSuffix(text, "\n") {
+		text += "\n"
+	}
+	io.WriteString(u.w, text)
+}
 func (u *pprofUI) IsTerminal() bool                    { return false }
 func (u *pprofUI) WantBrowser() bool                   { return false }
 func (u *pprofUI) SetAutoComplete(func(string) string) {}
+
+// pprofServingMsg is how pprof's web UI announces its address
+// (internal/driver/webui.go: o.UI.Print("Serving web UI on ", url)).
+const pprofServingMsg = "Serving web UI on "
 
 // noWriter refuses pprof's file output: the UI needs none.
 type noWriter struct{}
