@@ -32,7 +32,7 @@ func TestInstructionsTier(t *testing.T) {
 	bin := harnessBinary(t)
 	work := t.TempDir()
 	cmd := exec.Command(bin, "run", "testdata/instructions.yaml", "--results", filepath.Join(work, "results"),
-		"--cache", filepath.Join(work, "cache"), "--no-report")
+		"--cache", filepath.Join(work, "cache"), "--reports", filepath.Join(work, "reports"))
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("harness run: %v\n%s", err, out)
@@ -127,4 +127,23 @@ func TestInstructionsTier(t *testing.T) {
 		}
 	}
 	t.Logf("instructions/op: %v", counts)
+
+	// The report labels the tier and says it cannot answer the ADX
+	// question; the time tier's answer stands beside it.
+	reports, _ := filepath.Glob(filepath.Join(work, "reports", "*", "report.txt"))
+	if len(reports) != 1 {
+		t.Fatalf("reports: %v", reports)
+	}
+	text, err := os.ReadFile(reports[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"INSTRUCTIONS CELLS", "sha, measure=time", "the op called N times closed loop"} {
+		if !strings.Contains(string(text), want) {
+			t.Errorf("report.txt lacks %q", want)
+		}
+	}
+	if m.Host.Has("ADX") && !strings.Contains(strings.Join(strings.Fields(string(text)), " "), "the instructions tier cannot answer this CPU-feature question") {
+		t.Errorf("report.txt: no Answers line saying the instructions tier cannot answer the ADX question")
+	}
 }

@@ -283,3 +283,12 @@ func LevelSetting(goarch, goamd64, goarm64 string) string {
 	}
 	return ""
 }
+
+// virtualCPUPhrase is in every reason Check gives.
+const virtualCPUPhrase = "valgrind's virtual CPU"
+
+// IsVirtualCPUReason reports whether a skip reason is Check's: the cell
+// cannot be represented on valgrind's virtual CPU.
+func IsVirtualCPUReason(reason string) bool {
+	return strings.Contains(reason, virtualCPUPhrase)
+}

@@ -268,9 +268,14 @@ func (m *Model) answerGroup(qr *QuestionReport, g *spec.Group, points []spec.Poi
 	for _, name := range metrics {
 		if u, ok := spec.MetricUnit(name); ok {
 			units = append(units, u)
-			if !slices.Contains(qr.Units, u) {
-				qr.Units = append(qr.Units, u)
-			}
+		}
+	}
+	// Each tier answers in its own units (instr.go).
+	instrTier := points[g.Configs[0].Points[0]].Value(spec.DimMeasure) == spec.MeasureInstructions
+	units = tierUnits(instrTier, units)
+	for _, u := range units {
+		if !slices.Contains(qr.Units, u) {
+			qr.Units = append(qr.Units, u)
 		}
 	}
 	byID := map[string]*Cell{}
@@ -347,6 +352,9 @@ func (m *Model) answerGroup(qr *QuestionReport, g *spec.Group, points []spec.Poi
 				ma.Base, ma.Cand = sampleSummary(bv), sampleSummary(cv)
 				if ma.Outcome == compare.Unusable {
 					ma.Reason = m.whyUnusable(ma.Verdict, base, s)
+				}
+				if why := cannotAnswer(base, s); instrTier && why != "" {
+					ma.Outcome, ma.Reason = compare.Unusable, why
 				}
 				ma.Word = outcomeWord(u, ma.Better, ma.Outcome)
 				line.Metrics = append(line.Metrics, ma)

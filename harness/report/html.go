@@ -89,6 +89,11 @@ small{color:#666}
 <div class="wide"><table class="sortable"><thead><tr><th>cell</th><th>runs</th><th>status codes</th><th>errors</th><th>connections</th><th>server</th><th>load client</th></tr></thead><tbody>
 {{range .HTTP}}<tr><td>{{.Cell}}</td><td class="num">{{.Runs}}</td><td>{{.StatusCodes}}</td><td>{{.Errors}}</td><td>{{.Connections}}</td><td>{{.Server}}</td><td>{{.Client}}</td></tr>
 {{end}}</tbody></table></div>{{end}}
+{{if .Instr}}<h2 id="instructions">Instructions cells</h2>
+<p><small>{{.InstrIntro}}</small></p>
+<div class="wide"><table class="sortable"><thead><tr><th>cell</th><th>runs</th><th>counted with</th><th>hidden from Go</th><th>turned off</th><th>note</th></tr></thead><tbody>
+{{range .Instr}}<tr><td>{{.Cell}}</td><td class="num">{{.Runs}}</td><td>{{.Counts}}</td><td>{{.Hidden}}</td><td>{{.Masked}}</td><td>{{.Note}}</td></tr>
+{{end}}</tbody></table></div>{{end}}
 {{if .Plots}}<h2 id="plots">Latency and rate plots</h2>
 {{range .Plots}}<figure id="plot-{{.Name}}">{{.SVG}}<figcaption>{{.Caption}} <small>(plots/{{.Name}}.svg{{if .PNG}}, .png{{end}})</small></figcaption></figure>
 {{end}}{{end}}
@@ -218,6 +223,8 @@ func (m *Model) WriteHTML(w io.Writer) error {
 		QTables                                    []htmlQSection
 		Builds                                     []htmlBuild
 		HTTP                                       []HTTPRow
+		Instr                                      []InstrRow
+		InstrIntro                                 string
 		Header                                     []headerLine
 		HostWarnings                               []string
 		Failed                                     []htmlFailed
@@ -236,6 +243,8 @@ func (m *Model) WriteHTML(w io.Writer) error {
 		Status:       string(mf.Status),
 		Intro:        m.answersIntro(),
 		Header:       m.header(),
+		Instr:        m.Instr,
+		InstrIntro:   instrIntro,
 		HostWarnings: m.HostWarnings(),
 		Warnings:     append(append([]string(nil), mf.Warnings...), m.Warnings...),
 		Diffs:        m.Diffs,

@@ -66,7 +66,10 @@ type Model struct {
 	Questions []*QuestionReport
 	// HTTP summarizes the http cells: status codes, errors, connections
 	// and each process's runtime figures.
-	HTTP     []HTTPRow
+	HTTP []HTTPRow
+	// Instr describes the instructions cells: how they were counted and
+	// what valgrind's virtual CPU hid.
+	Instr    []InstrRow
 	Plots    []*Plot
 	Profiles []*CellProfiles
 	Diffs    []*DiffSection
@@ -237,6 +240,7 @@ func Build(ctx context.Context, run *Run, opts Options) (*Model, error) {
 	}
 	m.answers(alpha, opts.Compare.Confidence)
 	m.HTTP = m.httpRows()
+	m.Instr = m.instrRows()
 	jobs := m.plotJobs()
 	plots := make([]*Plot, len(jobs))
 	errs := make([]error, len(jobs))

@@ -130,6 +130,16 @@ func (m *Model) WriteText(w io.Writer) {
 		}
 		b.WriteString("\n")
 	}
+	if len(m.Instr) > 0 {
+		b.WriteString("INSTRUCTIONS CELLS\n\n" + wrap(instrIntro, 78, "") + "\n\n")
+		for _, r := range m.Instr {
+			fmt.Fprintf(&b, "  %s: %d runs; %s\n    hidden from Go: %s; turned off: %s\n", oneLine(r.Cell), r.Runs, r.Counts, r.Hidden, r.Masked)
+			if r.Note != "" {
+				fmt.Fprintf(&b, "    %s\n", r.Note)
+			}
+		}
+		b.WriteString("\n")
+	}
 	if m.Compare != nil {
 		b.WriteString("ALL METRICS (benchstat)\n\n")
 	}
@@ -212,6 +222,13 @@ func (m *Model) WriteMarkdown(w io.Writer) {
 		b.WriteString("## HTTP cells\n\nOver the valid runs: the answers the load client got, its connections, and the runtime figures of each process (the comparison tables' gc-pause, peak-rss and allocs are the load client's).\n\n| cell | runs | status codes | errors | connections | server | load client |\n|:--|--:|:--|:--|:--|:--|:--|\n")
 		for _, h := range m.HTTP {
 			fmt.Fprintf(&b, "| %s | %d | %s | %s | %s | %s | %s |\n", esc(h.Cell), h.Runs, esc(h.StatusCodes), esc(h.Errors), esc(h.Connections), esc(h.Server), esc(h.Client))
+		}
+		b.WriteString("\n")
+	}
+	if len(m.Instr) > 0 {
+		b.WriteString("## Instructions cells\n\n" + esc(instrIntro) + "\n\n| cell | runs | counted with | hidden from Go | turned off | note |\n|:--|--:|:--|:--|:--|:--|\n")
+		for _, r := range m.Instr {
+			fmt.Fprintf(&b, "| %s | %d | %s | %s | %s | %s |\n", esc(r.Cell), r.Runs, esc(r.Counts), esc(r.Hidden), esc(r.Masked), esc(r.Note))
 		}
 		b.WriteString("\n")
 	}

@@ -105,3 +105,10 @@ func (c *Cell) Instructions() bool { return c.Measure == MeasureInstructions }
 func (c *Cell) measureMatches(value string) bool {
 	return c.Measure == cellMeasure(value)
 }
+
+// InstructionsMetrics are the headline metrics of the instructions tier's
+// answers, and InstructionsUnits every unit it writes.
+var (
+	InstructionsMetrics = []string{"instructions/op", "allocs/op"}
+	InstructionsUnits   = []string{"instructions/op", "allocs/op", "B/op"}
+)
