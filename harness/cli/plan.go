@@ -123,7 +123,7 @@ func cmdPlan(ctx context.Context, e *env, args []string) int {
 	if !ok {
 		return code
 	}
-	p, code, ok := e.loadPlan(ctx, pos[0], host.Detect(), func(msg string) { fmt.Fprintf(e.stderr, "harness: %s\n", msg) })
+	p, code, ok := e.loadPlan(ctx, pos[0], host.Detect(), func(msg string) { fmt.Fprintf(e.stderr, "%s\n", msg) })
 	if !ok {
 		return code
 	}
@@ -275,6 +275,9 @@ func writePlan(w io.Writer, p *plan.Plan, verbose bool) {
 
 	fmt.Fprintf(w, "\nquestions (one answer per combination of what is held fixed):\n")
 	points := p.Spec.Points()
+	if len(p.Spec.Questions()) == 0 {
+		fmt.Fprintf(w, "  none: the report has no Answers (harness gate compares runs)\n")
+	}
 	for _, q := range p.Spec.Questions() {
 		derived := ""
 		if q.Derived {

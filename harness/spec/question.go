@@ -474,8 +474,11 @@ func (q *Question) defaultTitle(points []Point) string {
 
 // Questions returns the spec's questions: the declared ones (top level
 // first, then each workload's compare:), defaults filled in, or, when none
-// is declared, the derived ones.
+// is declared, the derived ones; an explicit `questions: []` asks none.
 func (s *Spec) Questions() []Question {
+	if _, given := s.pos["questions"]; given && len(s.Declared)+s.compareCount() == 0 {
+		return nil // questions: [] — this spec asks no comparison
+	}
 	if len(s.Declared)+s.compareCount() == 0 {
 		return DeriveQuestions(s.Points())
 	}
@@ -651,9 +654,25 @@ func (v *validator) question(q *Question, p string, points []Point, owner string
 			ok = false
 		}
 	}
-	// A declared fixed list must account for every varying dimension.
+	// A declared fixed list must account for every dimension that varies
+	// within a workload of the question (each workload is answered on
+	// its own).
 	if len(q.Fixed) > 0 {
-		for _, d := range vary {
+		var within []Dimension
+		for _, w := range q.Workloads {
+			var mine []int
+			for _, k := range members {
+				if points[k].Workload == w {
+					mine = append(mine, k)
+				}
+			}
+			for _, d := range varying(points, mine) {
+				if !slices.Contains(within, d) {
+					within = append(within, d)
+				}
+			}
+		}
+		for _, d := range within {
 			if d == DimOp || slices.Contains(q.By, string(d)) || slices.Contains(q.Fixed, string(d)) {
 				continue
 			}
