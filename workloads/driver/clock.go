@@ -11,8 +11,9 @@ import (
 type clock interface {
 	Now() time.Duration
 	// SleepUntil returns the time once it is at or past t, or ok=false early
-	// when stop is closed.
-	SleepUntil(t time.Duration, stop <-chan struct{}) (now time.Duration, ok bool)
+	// when stop is closed. A coarse sleep may end later than a fine one
+	// (up to about a millisecond) but costs no wake-up of its own.
+	SleepUntil(t time.Duration, coarse bool, stop <-chan struct{}) (now time.Duration, ok bool)
 	// NewPaceLock returns the lock that makes one worker at a time the
 	// pacer. It belongs to the clock because waiting for it is waiting for
 	// time to pass: a simulated clock must count its waiters.
@@ -26,16 +27,28 @@ type participant interface {
 	exit()
 }
 
-// Note: time.Sleep here wakes on a ~1 ms grid (a 10 µs sleep takes ~1.06 ms,
-// a 1 ms sleep up to ~1.2 ms). So the pacer sleeps with time.Sleep until
-// coarseWindow before its due time; then, where the OS offers a finer sleep
-// (Linux: nanosleep with 1 ns timer slack, overshooting ~25–70 µs), until
-// the spin window (Config.Spin, -spin) before it; then spins. Spinning costs a core while an op is
-// near due, but it is the only way to keep generator lag in microseconds at
-// 100k ops/s. Only the pacer waits on the clock (see runner), so at most one
-// goroutine spins: with every worker spinning for its own op, 32 HTTP
-// workers at 5k req/s starved the client and server of CPU (P50 3.5 ms
-// against 0.2 ms with one).
+// Note: time.Sleep here wakes on a ~1 ms grid when the process has nothing
+// else to do (a 10 µs sleep takes ~1.06 ms, a 1 ms sleep up to ~1.2 ms):
+// Go's runtime waits for its timers in epoll with a timeout in whole
+// milliseconds, and checks them whenever it schedules. So the pacer sleeps
+// with time.Sleep until coarseWindow before its due time; then, where the
+// OS offers a finer sleep (Linux: nanosleep, or a timerfd in the runtime's
+// poller when GOMAXPROCS is 1, with 1 ns timer slack, overshooting
+// ~25–70 µs), until the spin window (Config.Spin, -spin) before it; then
+// spins. Spinning costs a core while an op is near due, but it is the only
+// way to keep generator lag in microseconds at 100k ops/s. Only the pacer
+// waits on the clock (see runner), so at most one goroutine spins: with
+// every worker spinning for its own op, 32 HTTP workers at 5k req/s starved
+// the client and server of CPU (P50 3.5 ms against 0.2 ms with one).
+//
+// A coarse sleep (Config.Pacer) is time.Sleep all the way. It adds no
+// wake-up of its own: the pacer goes on when the runtime next looks at its
+// timers, which at high request rates is within tens of microseconds (the
+// responses keep waking it) and otherwise up to a millisecond late. A fine
+// sleep is a thread going to sleep and waking per op: on two shared cores,
+// httpload spent 2–3 context switches per request sleeping finely against
+// 0.5–0.9 sleeping coarsely (wrk2, whose timers have millisecond
+// resolution: 0.3–0.7), and ~1.5–2× the CPU.
 const (
 	coarseWindow = 2 * time.Millisecond
 	// DefaultSpin is the default spin window (Config.Spin): how close to
@@ -49,9 +62,15 @@ const (
 type realClock struct {
 	origin time.Time
 	spin   time.Duration // fine-sleep until this close to due, then spin
+	fine   *fineSleeper
 }
 
-func newRealClock(spin time.Duration) realClock { return realClock{origin: time.Now(), spin: spin} }
+func newRealClock(spin time.Duration) realClock {
+	return realClock{origin: time.Now(), spin: spin, fine: newFineSleeper()}
+}
+
+// close releases what the fine sleeper holds.
+func (c realClock) close() { c.fine.close() }
 
 func (c realClock) Now() time.Duration { return time.Since(c.origin) }
 
@@ -106,22 +125,25 @@ func (l *lifoLock) Unlock() {
 	l.mu.Unlock()
 }
 
-func (c realClock) SleepUntil(t time.Duration, stop <-chan struct{}) (time.Duration, bool) {
+func (c realClock) SleepUntil(t time.Duration, coarse bool, stop <-chan struct{}) (time.Duration, bool) {
 	for {
 		now := c.Now()
 		rem := t - now
 		switch {
 		case rem <= 0:
 			return now, true
-		case rem > coarseWindow:
+		case coarse || rem > coarseWindow:
 			select {
 			case <-stop:
 				return now, false
 			default:
 			}
-			time.Sleep(min(rem-coarseWindow, maxNap))
+			if !coarse {
+				rem -= coarseWindow
+			}
+			time.Sleep(min(rem, maxNap))
 		case haveFineSleep && rem > c.spin:
-			fineSleep(rem - c.spin)
+			c.fine.sleep(rem - c.spin)
 		case !haveFineSleep && rem > yieldAbove:
 			// Let other goroutines of this P (other workers, the interval
 			// writer, the op's own helpers) run while we wait.

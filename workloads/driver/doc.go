@@ -34,13 +34,19 @@
 //     -concurrency workers take turns as the pacer: the pacer takes the next
 //     op number, waits for its due time, hands the role to the worker that
 //     became idle last and runs the op. So ops start in order and only one
-//     goroutine waits on the clock. The pacer sleeps with time.Sleep (which
-//     wakes on a ~1 ms grid) until 2 ms before the due time, on Linux with
-//     nanosleep at 1 ns timer slack until the spin window (-spin, default
-//     150 µs) before it, and spins the rest: at rates above a few thousand
-//     ops/s pacing keeps one core busy. httpload does not spin by default
-//     (-spin 0): its lag grows by the fine sleep's 25–70 µs overshoot, and
-//     the server under test keeps the core.
+//     goroutine waits on the clock. With -pacer fine (the default) the
+//     pacer sleeps with time.Sleep (which wakes on a ~1 ms grid) until 2 ms
+//     before the due time, on Linux with nanosleep at 1 ns timer slack (or,
+//     with GOMAXPROCS 1, a timerfd in the runtime's poller) until the spin
+//     window (-spin, default 150 µs) before it, and spins the rest: at rates
+//     above a few thousand ops/s pacing keeps one core busy. With -pacer
+//     coarse it sleeps with time.Sleep all the way: no wake-up of its own
+//     (a fine sleep costs a thread's sleep and wake per op), but up to
+//     ~1 ms late when nothing else wakes the process. -pacer auto is fine
+//     while ops are due at least 200 µs apart and coarse when closer.
+//     httpload paces auto without spinning (-spin 0): its lag grows by the
+//     fine sleep's 25–70 µs overshoot at low rates, and the server under
+//     test keeps the CPU at high ones.
 //     An op that is already due when a worker takes it was queued behind
 //     busy workers.
 //     Nothing is dropped; the backlog (ops due but not started) is bounded
@@ -93,6 +99,8 @@
 //	                    rate, at least 1000)
 //	-spin D             stop sleeping and spin this close to each op's due
 //	                    time (default 150µs; httpload 0: never spin)
+//	-pacer P            fine (default), coarse or auto (httpload's
+//	                    default): how the pacer waits, see above
 //	-rate-tolerance F   achieved may fall short of target by this fraction
 //	                    (default 0.01)
 //	-max-lag-share F    generator lag P50 or P99 above this fraction of

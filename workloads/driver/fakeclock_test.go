@@ -3,6 +3,7 @@ package driver
 import (
 	"container/heap"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -14,7 +15,8 @@ type fakeClock struct {
 	now     time.Duration
 	active  int
 	waiting waitHeap
-	locked  int // goroutines waiting for a pace lock
+	locked  int          // goroutines waiting for a pace lock
+	coarse  atomic.Int64 // coarse sleeps asked for
 }
 
 // A fakeLock is a pace lock whose waiters the clock counts as waiting:
@@ -94,7 +96,10 @@ func (c *fakeClock) exit() {
 	c.mu.Unlock()
 }
 
-func (c *fakeClock) SleepUntil(t time.Duration, stop <-chan struct{}) (time.Duration, bool) {
+func (c *fakeClock) SleepUntil(t time.Duration, coarse bool, stop <-chan struct{}) (time.Duration, bool) {
+	if coarse {
+		c.coarse.Add(1)
+	}
 	c.mu.Lock()
 	if c.now >= t {
 		now := c.now
@@ -114,7 +119,7 @@ func (c *fakeClock) SleepUntil(t time.Duration, stop <-chan struct{}) (time.Dura
 }
 
 // Sleep is for simulated ops: they take d of simulated time.
-func (c *fakeClock) Sleep(d time.Duration) { c.SleepUntil(c.Now()+d, nil) }
+func (c *fakeClock) Sleep(d time.Duration) { c.SleepUntil(c.Now()+d, false, nil) }
 
 // Freeze jumps the clock by d without letting anyone run in between, as a
 // stopped process or a global pause would.

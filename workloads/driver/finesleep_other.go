@@ -8,4 +8,8 @@ import "time"
 // for the last coarseWindow before each due time.
 const haveFineSleep = false
 
-func fineSleep(time.Duration) {}
+type fineSleeper struct{}
+
+func newFineSleeper() *fineSleeper       { return nil }
+func (*fineSleeper) sleep(time.Duration) {}
+func (*fineSleeper) close()              {}

@@ -47,13 +47,32 @@ type Config struct {
 	// microseconds at high rates but costs a core while ops are near due;
 	// 0 sleeps all the way, for clients (HTTP) where tens of microseconds
 	// of lag matter less than the core.
-	Spin   time.Duration
+	Spin time.Duration
+	// Pacer is how the pacer waits for an op's due time: PacerFine
+	// (the default: a fine sleep, then Spin), PacerCoarse (Go's timers:
+	// no wake-up of its own, up to ~1 ms late) or PacerAuto (fine while
+	// ops are due at least AutoFineGap apart, coarse when closer).
+	Pacer  string
 	Params map[string]string // -param key=value
 	// Iterations, when > 0, runs the op exactly this many times closed loop
 	// instead of playing a schedule (see runIterations): for counting
 	// instructions, where pacing means nothing.
 	Iterations uint64
 }
+
+// Pacers (Config.Pacer, -pacer).
+const (
+	PacerFine   = "fine"
+	PacerCoarse = "coarse"
+	PacerAuto   = "auto"
+)
+
+// AutoFineGap is where PacerAuto changes from fine to coarse sleeps: ops due
+// closer together than this (above 5000 ops/s) are paced coarsely. Below,
+// a precise wake per op costs little CPU; above, the wake-ups would take a
+// share of a small machine's CPU from the server under test, and the
+// responses in flight keep Go's timers prompt.
+const AutoFineGap = 200 * time.Microsecond
 
 // Defaults for the protocol flags.
 const (
@@ -124,6 +143,10 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	if c.Spin == 0 {
 		c.Spin = DefaultSpin // a negative Spin (never) stays the caller's default
 	}
+	if c.Pacer == "" {
+		c.Pacer = PacerFine
+	}
+	fs.StringVar(&c.Pacer, "pacer", c.Pacer, "how the pacer waits for each op's due `time`: fine (a precise sleep, then -spin), coarse (Go's timers: no wake-up of its own, up to ~1 ms late) or auto (fine while ops are due at least 200µs apart, else coarse)")
 	fs.Var((*spinFlag)(&c.Spin), "spin", "how close to an op's due `time` the pacer stops sleeping and spins (0: never spin; saves a core, adds ~25–70 µs of lag on Linux)")
 }
 
@@ -191,6 +214,11 @@ func (c *Config) check(set flagsSet) (*Plan, error) {
 		if !(f.v > 0 && f.v <= 1) {
 			bad("%s: must be in (0, 1] (got %g)", f.name, f.v)
 		}
+	}
+	switch c.Pacer {
+	case "", PacerFine, PacerCoarse, PacerAuto: // "": fine
+	default:
+		bad("-pacer: %q: want %s, %s or %s", c.Pacer, PacerFine, PacerCoarse, PacerAuto)
 	}
 	if c.Schedule != "" && set.rate {
 		bad("-rate and -schedule: give one (the schedule sets the rates)")
@@ -280,6 +308,7 @@ func run(ctx context.Context, cfg Config, set flagsSet, op Op) (*Result, error) 
 		return res, errors.Join(err, res.writeJSON(cfg.Out))
 	}
 	clk := newRealClock(max(cfg.Spin, 0))
+	defer clk.close()
 	rec := newRecorder(plan, ws, we, hlog, clk.origin.Add(ws))
 	var closeProgress func()
 	rec.onInterval, closeProgress = progressWriter(cfg.Out)
@@ -296,7 +325,7 @@ func run(ctx context.Context, cfg Config, set flagsSet, op Op) (*Result, error) 
 	)
 	r := &runner{
 		clk: clk, sched: plan, do: op.Do, conc: cfg.Concurrency,
-		ws: ws, we: we, maxBacklog: cfg.MaxBacklog, rec: rec,
+		ws: ws, we: we, maxBacklog: cfg.MaxBacklog, pacer: cfg.Pacer, rec: rec,
 		onWindow: func() {
 			if win != nil {
 				if err := win.StartWindow(ctx); err != nil {

@@ -35,6 +35,7 @@ type runner struct {
 	conc       int
 	ws, we     time.Duration // measured window, as schedule offsets
 	maxBacklog uint64
+	pacer      string // PacerFine, PacerCoarse or PacerAuto
 	rec        *recorder
 	onWindow   func() // called once, just before ws, from its own goroutine
 
@@ -104,7 +105,9 @@ func (r *runner) run(ctx context.Context) runStats {
 		// Start the window's instruments a little early, so that ops due at
 		// ws need not wait for them.
 		spawn(func() {
-			if _, ok := r.clk.SleepUntil(r.ws-windowLead, r.stop); ok {
+			// Coarse: the instruments need not start to the microsecond,
+			// and the pacer is the one fine sleeper.
+			if _, ok := r.clk.SleepUntil(r.ws-windowLead, true, r.stop); ok {
 				r.onWindow()
 				r.windowOpen.Store(true)
 				close(r.windowCh)
@@ -198,7 +201,7 @@ func (r *runner) pace1(st *workerStats) (due, start time.Duration, ok bool) {
 	}
 	start = r.clk.Now()
 	if start < due {
-		start, ok = r.clk.SleepUntil(due, r.stop)
+		start, ok = r.clk.SleepUntil(due, r.coarse(n, due), r.stop)
 		return due, start, ok
 	}
 	if start > due && r.overBacklog(n, start, st) {
@@ -206,6 +209,19 @@ func (r *runner) pace1(st *workerStats) (due, start time.Duration, ok bool) {
 		return 0, 0, false
 	}
 	return due, start, true
+}
+
+// coarse says whether the pacer waits for op n, due at due, on Go's timers
+// rather than sleeping finely (see realClock).
+func (r *runner) coarse(n uint64, due time.Duration) bool {
+	switch {
+	case r.pacer == PacerCoarse:
+		return true
+	case r.pacer != PacerAuto || n == 0:
+		return false
+	}
+	prev, _ := r.sched.Due(n - 1)
+	return due-prev < AutoFineGap
 }
 
 func (r *runner) call(ctx context.Context) (err error) {

@@ -145,11 +145,11 @@ type lateClock struct {
 	done  atomic.Bool
 }
 
-func (c *lateClock) SleepUntil(t time.Duration, stop <-chan struct{}) (time.Duration, bool) {
+func (c *lateClock) SleepUntil(t time.Duration, coarse bool, stop <-chan struct{}) (time.Duration, bool) {
 	if t >= c.at && c.done.CompareAndSwap(false, true) {
 		t += c.d
 	}
-	return c.fakeClock.SleepUntil(t, stop)
+	return c.fakeClock.SleepUntil(t, coarse, stop)
 }
 
 // When the generator itself stalls, every op that fell due meanwhile was
@@ -367,6 +367,36 @@ func TestIntervalFor(t *testing.T) {
 	} {
 		if got := intervalFor(tc.window); got != tc.want {
 			t.Errorf("intervalFor(%v) = %v, want %v: %s", tc.window, got, tc.want, tc.why)
+		}
+	}
+}
+
+// The auto pacer sleeps finely while ops are due at least AutoFineGap apart
+// and coarsely when closer; the others always do one or the other.
+func TestPacerChoosesSleep(t *testing.T) {
+	plan, err := Steps([]float64{1000, 10000}, 2*time.Second) // 1000 ops 1 ms apart, then 10000 100 µs apart
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		pacer  string
+		coarse int64
+	}{
+		{PacerFine, 0},
+		{PacerCoarse, 11000 - 1}, // every op but the first, due at 0
+		{PacerAuto, 10000 - 1},   // the 10000/s step's, but its first (1 ms after the last 1000/s op)
+	} {
+		clk := &fakeClock{}
+		var buf bytes.Buffer
+		rec := newRecorder(plan, 0, plan.Len(), &buf, testEpoch)
+		r := &runner{clk: clk, sched: plan, do: func(context.Context) error { return nil }, conc: 1, we: plan.Len(),
+			maxBacklog: 1e6, pacer: tt.pacer, rec: rec}
+		if st := r.run(context.Background()); st.issued != 11000 {
+			t.Fatalf("%s: issued %d ops; want 11000", tt.pacer, st.issued)
+		}
+		rec.close(2)
+		if got := clk.coarse.Load(); got != tt.coarse {
+			t.Errorf("%s: %d coarse sleeps; want %d", tt.pacer, got, tt.coarse)
 		}
 	}
 }

@@ -5,7 +5,7 @@
 //	httpload -url http://127.0.0.1:8080/ -rate 20000 -duration 10s -out DIR \
 //	    [-control http://127.0.0.1:8080] [-method GET] [-header K:V]... \
 //	    [-body S | -body-file F] [-timeout 5s] [-client h1|net/http] \
-//	    [-allow-remote] [driver flags]
+//	    [-procs 1] [-allow-remote] [driver flags]
 //
 // Latency counts from each request's intended start. Requests go through one
 // keep-alive connection pool of at most -concurrency connections, so the
@@ -25,6 +25,11 @@
 // does not speak (TLS, HTTP/2 and proxies would be added there); it costs
 // more CPU per request, which on a small machine is taken from the server.
 //
+// The client runs on one P (-procs 1: GOMAXPROCS), one event loop as a
+// wrk2 thread is, and paces -pacer auto without spinning: a fine sleep per
+// request up to 5000 req/s, Go's timers above (driver.Config.Pacer). Both
+// keep the CPU it takes from the server under test near wrk2's.
+//
 // result.json's op_report holds status code counts and error counts by kind
 // for the measured window, the connections dialed over the whole run, the
 // requests sent again, and the client. A response with status 400 or above
@@ -38,6 +43,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 
 	"github.com/perfharness/harness/workloads/driver"
@@ -64,11 +70,13 @@ func (h *headerFlag) Set(s string) error {
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("httpload", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	// An HTTP client sleeps all the way to each request's due time rather
-	// than spin: tens of microseconds of pacing lag are noise next to a
-	// round trip, and the core a spinning pacer takes is one the server
-	// under test needs on a small machine (-spin sets a window).
-	cfg := driver.Config{Name: "http", Op: "request", Concurrency: 32, Spin: -1}
+	// An HTTP client never spins: the core a spinning pacer takes is one
+	// the server under test needs on a small machine. It paces auto: a
+	// fine sleep per request at low rates, where it is cheap and tens of
+	// microseconds matter next to a fast round trip; Go's timers at high
+	// ones, where the wake-ups would cost the server CPU and the responses
+	// in flight keep the timers prompt (see driver.Config.Pacer).
+	cfg := driver.Config{Name: "http", Op: "request", Concurrency: 32, Spin: -1, Pacer: driver.PacerAuto}
 	cfg.RegisterFlags(fs)
 	var o options
 	fs.StringVar(&o.url, "url", "", "target `URL`")
@@ -80,6 +88,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&o.allowRemote, "allow-remote", false, "allow targets that are not loopback")
 	fs.StringVar(&o.control, "control", "", "base `URL` of the server's control endpoints, called around the window")
 	fs.StringVar(&o.client, "client", clientH1, "HTTP `client`: h1 (lean HTTP/1.1 keep-alive) or net/http")
+	// Note: one P makes the client one event loop, as one wrk2 thread is:
+	// with two Ps on two cores, Go's scheduler woke an idle P's thread for
+	// most runnable goroutines, and the client made 1.2–2 context switches
+	// per request against 0.5–0.9 with one (wrk2: 0.3–0.7), and used
+	// 20–50% more CPU. One P carries ~40k req/s on this h1 client; more
+	// load than that is for more processes (generators), each on its cores.
+	procs := 1
+	if os.Getenv("GOMAXPROCS") != "" {
+		procs = 0 // the environment has set it
+	}
+	fs.IntVar(&procs, "procs", procs, "GOMAXPROCS of the client (0: Go's default; 1 unless $GOMAXPROCS is set)")
 	if err := fs.Parse(args); err != nil {
 		return driver.ExitUsage
 	}
@@ -98,6 +117,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return driver.ExitUsage
 		}
 		o.body = string(b)
+	}
+	if procs < 0 {
+		fmt.Fprintf(stderr, "usage error: -procs: must be >= 0 (got %d)\n", procs)
+		return driver.ExitUsage
+	}
+	if procs > 0 {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
 	}
 	o.conns = cfg.Concurrency
 	op, err := newRequestOp(o)
