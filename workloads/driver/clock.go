@@ -43,8 +43,8 @@ type participant interface {
 //
 // A coarse sleep (Config.Pacer) is time.Sleep all the way. It adds no
 // wake-up of its own: the pacer goes on when the runtime next looks at its
-// timers, which at high request rates is within tens of microseconds (the
-// responses keep waking it) and otherwise up to a millisecond late. A fine
+// timers, which with many requests in flight is soon (their responses keep
+// waking it) and otherwise up to a millisecond late (see autoPacer). A fine
 // sleep is a thread going to sleep and waking per op: on two shared cores,
 // httpload spent 2–3 context switches per request sleeping finely against
 // 0.5–0.9 sleeping coarsely (wrk2, whose timers have millisecond

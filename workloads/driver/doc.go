@@ -42,11 +42,12 @@
 //     above a few thousand ops/s pacing keeps one core busy. With -pacer
 //     coarse it sleeps with time.Sleep all the way: no wake-up of its own
 //     (a fine sleep costs a thread's sleep and wake per op), but up to
-//     ~1 ms late when nothing else wakes the process. -pacer auto is fine
-//     while ops are due at least 200 µs apart and coarse when closer.
-//     httpload paces auto without spinning (-spin 0): its lag grows by the
-//     fine sleep's 25–70 µs overshoot at low rates, and the server under
-//     test keeps the CPU at high ones.
+//     ~1 ms late when nothing else wakes the process. -pacer auto sleeps
+//     coarsely while its coarse sleeps end within 100 µs of due (as they
+//     do while many requests are in flight) and finely, with a coarse try
+//     now and then, when they do not. httpload paces auto without spinning
+//     (-spin 0): at low rates its lag grows by the fine sleep's 25–70 µs
+//     overshoot, and at high ones the server under test keeps the CPU.
 //     An op that is already due when a worker takes it was queued behind
 //     busy workers.
 //     Nothing is dropped; the backlog (ops due but not started) is bounded

@@ -17,6 +17,9 @@ type fakeClock struct {
 	waiting waitHeap
 	locked  int          // goroutines waiting for a pace lock
 	coarse  atomic.Int64 // coarse sleeps asked for
+	// coarseLate makes coarse sleeps end this late, as Go's timers do
+	// when nothing else wakes the process.
+	coarseLate time.Duration
 }
 
 // A fakeLock is a pace lock whose waiters the clock counts as waiting:
@@ -99,6 +102,7 @@ func (c *fakeClock) exit() {
 func (c *fakeClock) SleepUntil(t time.Duration, coarse bool, stop <-chan struct{}) (time.Duration, bool) {
 	if coarse {
 		c.coarse.Add(1)
+		t += c.coarseLate
 	}
 	c.mu.Lock()
 	if c.now >= t {

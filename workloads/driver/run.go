@@ -50,8 +50,8 @@ type Config struct {
 	Spin time.Duration
 	// Pacer is how the pacer waits for an op's due time: PacerFine
 	// (the default: a fine sleep, then Spin), PacerCoarse (Go's timers:
-	// no wake-up of its own, up to ~1 ms late) or PacerAuto (fine while
-	// ops are due at least AutoFineGap apart, coarse when closer).
+	// no wake-up of its own, up to ~1 ms late) or PacerAuto (coarse while
+	// coarse sleeps keep time, fine when they do not; see autoPacer).
 	Pacer  string
 	Params map[string]string // -param key=value
 	// Iterations, when > 0, runs the op exactly this many times closed loop
@@ -66,13 +66,6 @@ const (
 	PacerCoarse = "coarse"
 	PacerAuto   = "auto"
 )
-
-// AutoFineGap is where PacerAuto changes from fine to coarse sleeps: ops due
-// closer together than this (above 5000 ops/s) are paced coarsely. Below,
-// a precise wake per op costs little CPU; above, the wake-ups would take a
-// share of a small machine's CPU from the server under test, and the
-// responses in flight keep Go's timers prompt.
-const AutoFineGap = 200 * time.Microsecond
 
 // Defaults for the protocol flags.
 const (
@@ -146,7 +139,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	if c.Pacer == "" {
 		c.Pacer = PacerFine
 	}
-	fs.StringVar(&c.Pacer, "pacer", c.Pacer, "how the pacer waits for each op's due `time`: fine (a precise sleep, then -spin), coarse (Go's timers: no wake-up of its own, up to ~1 ms late) or auto (fine while ops are due at least 200µs apart, else coarse)")
+	fs.StringVar(&c.Pacer, "pacer", c.Pacer, "how the pacer waits for each op's due `time`: fine (a precise sleep, then -spin), coarse (Go's timers: no wake-up of its own, up to ~1 ms late) or auto (coarse while coarse sleeps end within 100µs of due, else fine)")
 	fs.Var((*spinFlag)(&c.Spin), "spin", "how close to an op's due `time` the pacer stops sleeping and spins (0: never spin; saves a core, adds ~25–70 µs of lag on Linux)")
 }
 

@@ -35,7 +35,8 @@ type runner struct {
 	conc       int
 	ws, we     time.Duration // measured window, as schedule offsets
 	maxBacklog uint64
-	pacer      string // PacerFine, PacerCoarse or PacerAuto
+	pacer      string     // PacerFine, PacerCoarse or PacerAuto
+	auto       *autoPacer // for PacerAuto; guarded by pace
 	rec        *recorder
 	onWindow   func() // called once, just before ws, from its own goroutine
 
@@ -84,6 +85,9 @@ func (r *runner) halt(kind int, why string) {
 func (r *runner) run(ctx context.Context) runStats {
 	r.stop = make(chan struct{})
 	r.pace = r.clk.NewPaceLock()
+	if r.pacer == PacerAuto {
+		r.auto = newAutoPacer()
+	}
 	p, _ := r.clk.(participant)
 	var wg sync.WaitGroup
 	stats := make([]workerStats, r.conc)
@@ -201,7 +205,11 @@ func (r *runner) pace1(st *workerStats) (due, start time.Duration, ok bool) {
 	}
 	start = r.clk.Now()
 	if start < due {
-		start, ok = r.clk.SleepUntil(due, r.coarse(n, due), r.stop)
+		coarse := r.pacer == PacerCoarse || (r.auto != nil && r.auto.next())
+		start, ok = r.clk.SleepUntil(due, coarse, r.stop)
+		if ok && coarse && r.auto != nil {
+			r.auto.observe(start - due)
+		}
 		return due, start, ok
 	}
 	if start > due && r.overBacklog(n, start, st) {
@@ -209,19 +217,6 @@ func (r *runner) pace1(st *workerStats) (due, start time.Duration, ok bool) {
 		return 0, 0, false
 	}
 	return due, start, true
-}
-
-// coarse says whether the pacer waits for op n, due at due, on Go's timers
-// rather than sleeping finely (see realClock).
-func (r *runner) coarse(n uint64, due time.Duration) bool {
-	switch {
-	case r.pacer == PacerCoarse:
-		return true
-	case r.pacer != PacerAuto || n == 0:
-		return false
-	}
-	prev, _ := r.sched.Due(n - 1)
-	return due-prev < AutoFineGap
 }
 
 func (r *runner) call(ctx context.Context) (err error) {

@@ -371,32 +371,36 @@ func TestIntervalFor(t *testing.T) {
 	}
 }
 
-// The auto pacer sleeps finely while ops are due at least AutoFineGap apart
-// and coarsely when closer; the others always do one or the other.
+// The coarse pacer always sleeps coarsely, the fine one never; the auto
+// one coarsely while its coarse sleeps keep time, and finely but for a
+// try now and then when they end late.
 func TestPacerChoosesSleep(t *testing.T) {
-	plan, err := Steps([]float64{1000, 10000}, 2*time.Second) // 1000 ops 1 ms apart, then 10000 100 µs apart
+	plan, err := Constant(5000, 2*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, tt := range []struct {
-		pacer  string
-		coarse int64
+		pacer      string
+		coarseLate time.Duration
+		coarse     int64
 	}{
-		{PacerFine, 0},
-		{PacerCoarse, 11000 - 1}, // every op but the first, due at 0
-		{PacerAuto, 10000 - 1},   // the 10000/s step's, but its first (1 ms after the last 1000/s op)
+		{PacerFine, 0, 0},
+		{PacerCoarse, 0, 10000 - 1}, // every op's but the first, due at 0
+		{PacerAuto, 0, 10000 - 1},
+		// Late coarse sleeps: 1 try, 2000 fine, 1 try, 4000 fine, 1 try.
+		{PacerAuto, time.Millisecond, 3},
 	} {
-		clk := &fakeClock{}
+		clk := &fakeClock{coarseLate: tt.coarseLate}
 		var buf bytes.Buffer
 		rec := newRecorder(plan, 0, plan.Len(), &buf, testEpoch)
 		r := &runner{clk: clk, sched: plan, do: func(context.Context) error { return nil }, conc: 1, we: plan.Len(),
 			maxBacklog: 1e6, pacer: tt.pacer, rec: rec}
-		if st := r.run(context.Background()); st.issued != 11000 {
-			t.Fatalf("%s: issued %d ops; want 11000", tt.pacer, st.issued)
+		if st := r.run(context.Background()); st.issued != 10000 {
+			t.Fatalf("%s: issued %d ops; want 10000", tt.pacer, st.issued)
 		}
 		rec.close(2)
 		if got := clk.coarse.Load(); got != tt.coarse {
-			t.Errorf("%s: %d coarse sleeps; want %d", tt.pacer, got, tt.coarse)
+			t.Errorf("%s, coarse sleeps %v late: %d coarse sleeps; want %d", tt.pacer, tt.coarseLate, got, tt.coarse)
 		}
 	}
 }

@@ -26,9 +26,10 @@
 // more CPU per request, which on a small machine is taken from the server.
 //
 // The client runs on one P (-procs 1: GOMAXPROCS), one event loop as a
-// wrk2 thread is, and paces -pacer auto without spinning: a fine sleep per
-// request up to 5000 req/s, Go's timers above (driver.Config.Pacer). Both
-// keep the CPU it takes from the server under test near wrk2's.
+// wrk2 thread is, and paces -pacer auto without spinning: on Go's timers
+// while they keep time, with a fine sleep per request when they do not
+// (driver.Config.Pacer). Both keep the CPU it takes from the server under
+// test near wrk2's.
 //
 // result.json's op_report holds status code counts and error counts by kind
 // for the measured window, the connections dialed over the whole run, the
@@ -71,11 +72,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("httpload", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	// An HTTP client never spins: the core a spinning pacer takes is one
-	// the server under test needs on a small machine. It paces auto: a
-	// fine sleep per request at low rates, where it is cheap and tens of
-	// microseconds matter next to a fast round trip; Go's timers at high
-	// ones, where the wake-ups would cost the server CPU and the responses
-	// in flight keep the timers prompt (see driver.Config.Pacer).
+	// the server under test needs on a small machine. It paces auto: on
+	// Go's timers while the responses in flight keep them prompt (high
+	// rates, where a wake-up per request would cost the server CPU), with
+	// a fine sleep per request otherwise (see driver.Config.Pacer).
 	cfg := driver.Config{Name: "http", Op: "request", Concurrency: 32, Spin: -1, Pacer: driver.PacerAuto}
 	cfg.RegisterFlags(fs)
 	var o options
