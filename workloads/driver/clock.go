@@ -1,6 +1,7 @@
 package driver
 
 import (
+	"context"
 	"runtime"
 	"sync"
 	"time"
@@ -67,6 +68,24 @@ type realClock struct {
 
 func newRealClock(spin time.Duration) realClock {
 	return realClock{origin: time.Now(), spin: spin, fine: newFineSleeper()}
+}
+
+// startAt waits until the wall clock reads t, or returns at once if it is
+// past, and moves the origin to t: the schedule then runs from t whenever
+// the process got there. late is how far past t the process was.
+func (c *realClock) startAt(ctx context.Context, t time.Time) (late time.Duration, ok bool) {
+	if d := time.Until(t); d > 0 {
+		timer := time.NewTimer(d)
+		defer timer.Stop()
+		select {
+		case <-timer.C:
+		case <-ctx.Done():
+			return 0, false
+		}
+	}
+	now := time.Now()
+	c.origin = now.Add(t.Sub(now)) // keeps now's monotonic reading, shifted
+	return max(0, now.Sub(t)), true
 }
 
 // close releases what the fine sleeper holds.

@@ -117,6 +117,26 @@
 //	-iterations N       iterations mode (below): exactly N closed-loop calls
 //	                    instead of a schedule; -rate, -schedule, -duration
 //	                    and -warmup do not apply, -concurrency must be 1
+//	-generators N       split the schedule over N processes (default 1)
+//	-generator I        this process's share, from 0 to N-1: it plays ops
+//	                    I, I+N, I+2N, ... of the schedule (see Stride)
+//	-start-at T         wall-clock instant (RFC 3339) at which the schedule
+//	                    starts, warm-up included: the N processes, started
+//	                    apart, share it; one started late begins with the
+//	                    ops already due (queueing, counted in latency)
+//
+// # Several generators
+//
+// One run's load can come from N processes, on one machine or several (on
+// several, their clocks must agree to well under the latencies measured).
+// Each plays every N-th op of the one schedule from the shared -start-at,
+// so that together they send what one process would, and writes its own
+// folder, with "generator": {"index", "count", "start_at"} in result.json.
+// [Merge] (httpload merge) then combines the folders into one: the
+// interval histograms add bucket by bucket (one geometry, so the merge is
+// lossless and the merged percentiles are those of all ops together),
+// counts and rates add, the status is the most serious one, and
+// "merged_from" lists the folders.
 //
 // Exit status: 0 when results were written (status ok, or one that says the
 // figures cannot be trusted), 1 when the run failed (result.json says why,

@@ -28,6 +28,9 @@ func (c *Config) checkIterations(set flagsSet) error {
 	if c.Concurrency != 1 {
 		bad("-iterations: calls the op from one goroutine; -concurrency must be 1 (got %d)", c.Concurrency)
 	}
+	if c.Generators > 1 || !c.StartAt.IsZero() {
+		bad("-iterations: has no schedule to share; -generators and -start-at do not apply")
+	}
 	return errors.Join(errs...)
 }
 

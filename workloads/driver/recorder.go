@@ -236,25 +236,14 @@ func (r *recorder) close(upto int) error {
 func (r *recorder) write(w io.Writer, wallStart time.Time) {
 	defer close(r.finished)
 	bw := bufio.NewWriter(w)
-	lw := hdr.NewHistogramLogWriter(bw)
 	startMs := wallStart.UnixMilli()
-	lw.SetBaseTime(startMs)
-	secs := float64(startMs) / 1000
-	iso := wallStart.UTC().Format(time.RFC3339Nano)
-	// Same header as Java's HistogramLogWriter, with fractional seconds that
-	// hdrhistogram-go's OutputStartTime would truncate.
+	lw, err := newHlogWriter(bw, wallStart)
 	check := func(err error) {
 		if r.werr == nil {
 			r.werr = err
 		}
 	}
-	check(lw.OutputLogFormatVersion())
-	check(lw.OutputComment(fmt.Sprintf("[StartTime: %.3f (seconds since epoch), %s]", secs, iso)))
-	check(lw.OutputComment(fmt.Sprintf("[BaseTime: %.3f (seconds since epoch)]", secs)))
-	check(lw.OutputComment(fmt.Sprintf("Values are nanoseconds, trackable %d..%d at %d significant digits; Interval_Max is in milliseconds.", histLowest, histHighest, histSigFigs)))
-	check(lw.OutputComment("Tags: intended = completion - intended start (coordinated-omission corrected), actual = completion - actual start, lag = how late the generator issued the op."))
-	check(lw.OutputComment("Each interval holds the ops due in that second of the measured window."))
-	check(lw.OutputLegend())
+	check(err)
 	// Note: encoding an interval (zlib) allocates ~600 KB, which would add
 	// megabytes per second of the driver's own garbage to the window's GC
 	// figures. So complete intervals are kept in sparse form (a few KB each)
@@ -303,6 +292,42 @@ func (r *recorder) write(w io.Writer, wallStart time.Time) {
 		emit()
 	}
 	check(bw.Flush())
+}
+
+// newHlogWriter writes the interval log's header, for a log whose time
+// stamps are seconds from wallStart (the window's start). It returns the
+// writer even with the header's first write error.
+func newHlogWriter(w io.Writer, wallStart time.Time) (*hdr.HistogramLogWriter, error) {
+	lw := hdr.NewHistogramLogWriter(w)
+	startMs := wallStart.UnixMilli()
+	lw.SetBaseTime(startMs)
+	secs := float64(startMs) / 1000
+	iso := wallStart.UTC().Format(time.RFC3339Nano)
+	// Same header as Java's HistogramLogWriter, with fractional seconds that
+	// hdrhistogram-go's OutputStartTime would truncate.
+	var first error
+	for _, f := range []func() error{
+		lw.OutputLogFormatVersion,
+		func() error {
+			return lw.OutputComment(fmt.Sprintf("[StartTime: %.3f (seconds since epoch), %s]", secs, iso))
+		},
+		func() error { return lw.OutputComment(fmt.Sprintf("[BaseTime: %.3f (seconds since epoch)]", secs)) },
+		func() error {
+			return lw.OutputComment(fmt.Sprintf("Values are nanoseconds, trackable %d..%d at %d significant digits; Interval_Max is in milliseconds.", histLowest, histHighest, histSigFigs))
+		},
+		func() error {
+			return lw.OutputComment("Tags: intended = completion - intended start (coordinated-omission corrected), actual = completion - actual start, lag = how late the generator issued the op.")
+		},
+		func() error {
+			return lw.OutputComment("Each interval holds the ops due in that stretch of the measured window.")
+		},
+		lw.OutputLegend,
+	} {
+		if err := f(); err != nil && first == nil {
+			first = err
+		}
+	}
+	return lw, first
 }
 
 // A Summary describes one latency series in nanoseconds.

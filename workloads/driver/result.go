@@ -57,6 +57,12 @@ type Result struct {
 	GOMAXPROCS    int               `json:"gomaxprocs"`
 
 	Schedule string `json:"schedule"`
+	// Generator is set when the schedule was split over processes:
+	// this one played its share, and Merge adds the shares up.
+	Generator *GeneratorInfo `json:"generator,omitempty"`
+	// MergedFrom is set on a result Merge made: the generators' folders, by
+	// index.
+	MergedFrom []string `json:"merged_from,omitempty"`
 	// Iterations is set in iterations mode: the closed-loop calls asked for.
 	Iterations   uint64            `json:"iterations,omitempty"`
 	TargetRate   float64           `json:"target_rate"`
@@ -87,6 +93,13 @@ type Result struct {
 	Warnings []string `json:"warnings"`
 	Started  string   `json:"started"`
 	Finished string   `json:"finished"`
+}
+
+// A GeneratorInfo says which share of a split schedule a run played.
+type GeneratorInfo struct {
+	Index   int    `json:"index"`
+	Count   int    `json:"count"`
+	StartAt string `json:"start_at,omitempty"` // RFC 3339, when -start-at was given
 }
 
 // HistInfo describes the histograms behind the latency figures and the

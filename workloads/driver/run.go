@@ -58,6 +58,14 @@ type Config struct {
 	// instead of playing a schedule (see runIterations): for counting
 	// instructions, where pacing means nothing.
 	Iterations uint64
+	// Generators, when above 1, splits the schedule over that many
+	// processes: this one, number Generator (from 0), plays ops Generator,
+	// Generator+Generators, ... (see Stride), so that together they play
+	// the whole schedule. StartAt, when set, is the wall-clock instant the
+	// schedule starts at (its op 0's due time, warm-up included), so that
+	// processes started apart share it. See Merge for their results.
+	Generators, Generator int
+	StartAt               time.Time
 }
 
 // Pacers (Config.Pacer, -pacer).
@@ -132,6 +140,19 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.Float64Var(&c.MaxCPUWithheld, "max-cpu-withheld", c.MaxCPUWithheld, "`fraction` of the CPU time the process asked for that the machine may withhold before the run is host-contended")
 	fs.Float64Var(&c.MaxSteal, "max-steal", c.MaxSteal, "`fraction` of the CPUs' time a hypervisor may steal before the run is host-contended")
 	fs.Var(paramFlag(c.Params), "param", "op parameter `key=value` (repeatable)")
+	if c.Generators == 0 {
+		c.Generators = 1
+	}
+	fs.IntVar(&c.Generators, "generators", c.Generators, "`processes` playing the schedule together (each takes every n-th op; see -generator, -start-at)")
+	fs.IntVar(&c.Generator, "generator", c.Generator, "this process's `index` among -generators, from 0")
+	fs.Func("start-at", "wall-clock `time` (RFC 3339) at which the schedule starts, shared by -generators", func(s string) error {
+		t, err := time.Parse(time.RFC3339Nano, s)
+		if err != nil {
+			return fmt.Errorf("want an RFC 3339 time such as 2026-01-02T15:04:05.5Z")
+		}
+		c.StartAt = t
+		return nil
+	})
 	fs.Uint64Var(&c.Iterations, "iterations", c.Iterations, "run the op exactly `n` times closed loop, one call after another, instead of a paced schedule (no -rate, -schedule, -duration or -warmup)")
 	if c.Spin == 0 {
 		c.Spin = DefaultSpin // a negative Spin (never) stays the caller's default
@@ -208,6 +229,9 @@ func (c *Config) check(set flagsSet) (*Plan, error) {
 			bad("%s: must be in (0, 1] (got %g)", f.name, f.v)
 		}
 	}
+	if c.Generators < 0 || c.Generator < 0 || c.Generator >= max(c.Generators, 1) {
+		bad("-generator %d of -generators %d: want 0 <= generator < generators", c.Generator, c.Generators)
+	}
 	switch c.Pacer {
 	case "", PacerFine, PacerCoarse, PacerAuto: // "": fine
 	default:
@@ -278,8 +302,13 @@ func run(ctx context.Context, cfg Config, set flagsSet, op Op) (*Result, error) 
 	}
 	res := newResult(&cfg)
 	res.Schedule = plan.String()
+	var sched Schedule = plan
+	if cfg.Generators > 1 {
+		sched = Stride(plan, cfg.Generator, cfg.Generators)
+		res.Generator = &GeneratorInfo{Index: cfg.Generator, Count: cfg.Generators}
+	}
 	ws, we := cfg.Warmup, cfg.Warmup+cfg.Duration
-	res.Scheduled = firstDueAtOrAfter(plan, we) - firstDueAtOrAfter(plan, ws)
+	res.Scheduled = firstDueAtOrAfter(sched, we) - firstDueAtOrAfter(sched, ws)
 	res.TargetRate = float64(res.Scheduled) / cfg.Duration.Seconds()
 
 	prof := newProfiler(cfg.Out, cfg.Profiles)
@@ -302,7 +331,24 @@ func run(ctx context.Context, cfg Config, set flagsSet, op Op) (*Result, error) 
 	}
 	clk := newRealClock(max(cfg.Spin, 0))
 	defer clk.close()
-	rec := newRecorder(plan, ws, we, hlog, clk.origin.Add(ws))
+	if !cfg.StartAt.IsZero() {
+		late, ok := clk.startAt(ctx, cfg.StartAt)
+		if !ok {
+			op.Teardown()
+			prof.stop()
+			hlog.Abort()
+			res.Interrupted = true
+			res.notAchieved("interrupted while waiting for -start-at " + cfg.StartAt.Format(time.RFC3339Nano))
+			return res, res.writeJSON(cfg.Out)
+		}
+		if res.Generator != nil {
+			res.Generator.StartAt = cfg.StartAt.UTC().Format(time.RFC3339Nano)
+		}
+		if late > cfg.Warmup {
+			res.warn("started %v after -start-at, later than the %v warm-up: the window began with ops already due", late.Round(time.Millisecond), cfg.Warmup)
+		}
+	}
+	rec := newRecorder(sched, ws, we, hlog, clk.origin.Add(ws))
 	var closeProgress func()
 	rec.onInterval, closeProgress = progressWriter(cfg.Out)
 	defer closeProgress() // after rec.close, which run calls below
@@ -317,7 +363,7 @@ func run(ctx context.Context, cfg Config, set flagsSet, op Op) (*Result, error) 
 		gcs     = newGCSampler(int((cfg.Duration+time.Second-1)/time.Second) + 1)
 	)
 	r := &runner{
-		clk: clk, sched: plan, do: op.Do, conc: cfg.Concurrency,
+		clk: clk, sched: sched, do: op.Do, conc: cfg.Concurrency,
 		ws: ws, we: we, maxBacklog: cfg.MaxBacklog, pacer: cfg.Pacer, rec: rec,
 		onWindow: func() {
 			if win != nil {

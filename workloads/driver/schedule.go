@@ -249,6 +249,30 @@ func (s Segment) count() uint64 {
 	return c
 }
 
+// Stride returns generator i's share of s when n generators play it: ops i,
+// i+n, i+2n, ... of s, at their due times in s. Together the n strides hold
+// every op of s exactly once, so n processes each playing one, from one
+// start instant, send what one process playing s would. For a constant rate
+// r, stride i is the rate r/n offset by i/r.
+func Stride(s Schedule, i, n int) Schedule {
+	if n <= 1 {
+		return s
+	}
+	return stride{s, uint64(i), uint64(n)}
+}
+
+type stride struct {
+	s    Schedule
+	i, n uint64
+}
+
+func (t stride) Due(k uint64) (time.Duration, bool) {
+	if k > (math.MaxUint64-t.i)/t.n {
+		return 0, false
+	}
+	return t.s.Due(t.i + k*t.n)
+}
+
 // firstDueAtOrAfter returns the index of the first op of sched due at or
 // after t (the number of ops due before t), or the op count when none is.
 func firstDueAtOrAfter(sched Schedule, t time.Duration) uint64 {

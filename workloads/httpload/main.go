@@ -6,6 +6,7 @@
 //	    [-control http://127.0.0.1:8080] [-method GET] [-header K:V]... \
 //	    [-body S | -body-file F] [-timeout 5s] [-client h1|net/http] \
 //	    [-procs 1] [-allow-remote] [driver flags]
+//	httpload merge -out DIR GENERATOR_DIR...
 //
 // Latency counts from each request's intended start. Requests go through one
 // keep-alive connection pool of at most -concurrency connections, so the
@@ -30,6 +31,13 @@
 // while they keep time, with a fine sleep per request when they do not
 // (driver.Config.Pacer). Both keep the CPU it takes from the server under
 // test near wrk2's.
+//
+// One run's load can come from several processes, on one machine or many:
+// each is started with -generators N, its own -generator I (0 to N-1) and
+// the same -start-at instant, and plays every N-th request of the
+// schedule; "httpload merge" then adds their results up into one, as a
+// single process would have written it, with histograms merged losslessly
+// (see driver.Merge). Only one of them should be given -control.
 //
 // result.json's op_report holds status code counts and error counts by kind
 // for the measured window, the connections dialed over the whole run, the
@@ -57,6 +65,27 @@ func main() {
 	os.Exit(code)
 }
 
+// merge is "httpload merge -out DIR GEN_DIR...": it combines the folders of
+// the generators of one run (-generators N) into DIR (see driver.Merge).
+func merge(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("httpload merge", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	out := fs.String("out", "", "output `dir`ectory for the merged result")
+	if err := fs.Parse(args); err != nil {
+		return driver.ExitUsage
+	}
+	if *out == "" || fs.NArg() == 0 {
+		fmt.Fprintln(stderr, "usage: httpload merge -out DIR GENERATOR_DIR...")
+		return driver.ExitUsage
+	}
+	res, err := driver.Merge(*out, fs.Args())
+	if err != nil {
+		fmt.Fprintf(stderr, "error: %v\n", err)
+		return driver.ExitFailed
+	}
+	return driver.Report(res, nil, &driver.Config{}, stdout, stderr)
+}
+
 type headerFlag []string
 
 func (h *headerFlag) String() string { return strings.Join(*h, ", ") }
@@ -69,6 +98,9 @@ func (h *headerFlag) Set(s string) error {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "merge" {
+		return merge(args[1:], stdout, stderr)
+	}
 	fs := flag.NewFlagSet("httpload", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	// An HTTP client never spins: the core a spinning pacer takes is one

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -127,5 +128,52 @@ func TestControlsServerWindow(t *testing.T) {
 	// take requests in flight at its edges.
 	if s.Status != "ok" || s.Requests < 490 || s.Requests > 510 || s.WindowNs <= 0 || len(s.Files) != 2 {
 		t.Errorf("server.json: %+v; want ok, ≈500 requests, cpu.pprof and server.json", s)
+	}
+}
+
+// Two generators on one server, from one start instant, merged: the
+// requests and status codes of the single schedule.
+func TestGeneratorsMerge(t *testing.T) {
+	var hits atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		io.WriteString(w, "ok")
+	}))
+	defer srv.Close()
+	at := time.Now().Add(300 * time.Millisecond).UTC().Format(time.RFC3339Nano)
+	dirs := []string{t.TempDir(), t.TempDir()}
+	codes := make(chan int, 2)
+	for i, d := range dirs {
+		go func() {
+			var out, errb bytes.Buffer
+			codes <- run(context.Background(), []string{"-url", srv.URL, "-rate", "400", "-duration", "1s", "-warmup", "0s",
+				"-concurrency", "4", "-generators", "2", "-generator", strconv.Itoa(i), "-start-at", at, "-out", d}, &out, &errb)
+		}()
+	}
+	for range dirs {
+		if c := <-codes; c != 0 {
+			t.Fatalf("generator exit %d", c)
+		}
+	}
+	merged := t.TempDir()
+	var out, errb bytes.Buffer
+	if code := run(context.Background(), append([]string{"merge", "-out", merged}, dirs...), &out, &errb); code != 0 {
+		t.Fatalf("merge exit %d: %s", code, errb.String())
+	}
+	b, err := os.ReadFile(filepath.Join(merged, "result.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r struct {
+		Completed  uint64
+		TargetRate float64 `json:"target_rate"`
+		OpReport   report  `json:"op_report"`
+	}
+	if err := json.Unmarshal(b, &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.Completed != 400 || r.TargetRate != 400 || r.OpReport.StatusCodes["200"] != 400 || r.OpReport.MaxConns != 8 || hits.Load() != 400 {
+		t.Errorf("merged: %d completed, target %g/s, codes %v, %d connections at most; server saw %d; want 400 requests, 400/s, 400×200, 2×4 connections",
+			r.Completed, r.TargetRate, r.OpReport.StatusCodes, r.OpReport.MaxConns, hits.Load())
 	}
 }
