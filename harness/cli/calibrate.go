@@ -126,7 +126,7 @@ func cmdCalibrate(ctx context.Context, e *env, args []string) int {
 	m0 := manifests[len(manifests)-1]
 	th := &gate.Thresholds{Format: gate.ThresholdsFormat, Spec: m0.Name, SpecSHA256: m0.SpecSHA256, HostID: m0.Host.ID,
 		Host: gate.HostLabel(m0.Host), Created: time.Now().UTC(), Margin: *margin, Floor: floor.v,
-		Entries: gate.Calibrate(pairs, *margin, floor.v)}
+		Entries: gate.Calibrate(pairs, *margin, floor.v), Contention: gate.CalibrateContention(manifests)}
 	for _, m := range manifests {
 		th.Runs = append(th.Runs, m.RunID)
 	}
@@ -163,6 +163,16 @@ func cmdCalibrate(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d/%d\t%s\n", t.Benchmark, t.Config, t.Unit, diff, t.Significant, t.Pairs, gate.Percent(t.Threshold))
 	}
 	tw.Flush()
+	if len(th.Contention) > 0 {
+		fmt.Fprintf(e.stdout, "\nhost state per cell (median over the A/A runs; largest difference between two runs):\n")
+		tw = tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintf(tw, "CELL\tRUNS\tCPU WITHHELD\tBUSY OUTSIDE\tSTOLEN\n")
+		for _, c := range th.Contention {
+			fmt.Fprintf(tw, "%s\t%d\t%s (±%s)\t%s (±%s)\t%s (±%s)\n", c.Cell, c.Runs, gate.Percent(c.Withheld), gate.Percent(c.WithheldDiff),
+				gate.Percent(c.Others), gate.Percent(c.OthersDiff), gate.Percent(c.Steal), gate.Percent(c.StealDiff))
+		}
+		tw.Flush()
+	}
 	fmt.Fprintf(e.stdout, "\n%s from %d A/A runs (%d pairs) on host %s (%s)\nwrote %s; use it with: harness gate --thresholds %s ...\n",
 		plural(len(th.Entries), "threshold"), len(dirs), len(pairs), th.HostID, th.Host, file, file)
 	return ExitOK

@@ -115,6 +115,7 @@ type gateFlags struct {
 	thresholdsFile    *string
 	minSamples        *int
 	allowHostMismatch *bool
+	ignoreContention  *bool
 }
 
 func addGateFlags(fs *flag.FlagSet) *gateFlags {
@@ -126,6 +127,7 @@ func addGateFlags(fs *flag.FlagSet) *gateFlags {
 	g.thresholdsFile = fs.String("thresholds", "", "per-benchmark noise thresholds from harness calibrate (each a floor under the configured threshold)")
 	g.minSamples = fs.Int("min-samples", 0, "fewest samples per side a gated metric needs (default: what the test needs to reach alpha)")
 	g.allowHostMismatch = fs.Bool("allow-host-mismatch", false, "compare runs from different hosts (a loud warning instead of exit 3)")
+	g.ignoreContention = fs.Bool("ignore-contention", false, "judge rows even when the sides ran on differently contended hosts")
 	return g
 }
 
@@ -152,6 +154,7 @@ func (g *gateFlags) policy(m *results.Manifest) (gate.Policy, error) {
 	}
 	p.MinSamples = *g.minSamples
 	p.AllowHostMismatch = *g.allowHostMismatch
+	p.ContentionOff = *g.ignoreContention
 	if *g.thresholdsFile != "" {
 		th, err := gate.ReadThresholds(*g.thresholdsFile)
 		if err != nil {
@@ -404,8 +407,11 @@ func printVerdict(w io.Writer, rep *gate.Report, files []string) {
 	if n := rep.Count(gate.Improvement); n > 0 {
 		fmt.Fprintf(w, "  improvements: %d (never fail the gate; listed in the summary)\n", n)
 	}
-	if n := rep.Count(gate.Imprecise) + rep.Count(gate.NotCompared); n > 0 {
-		fmt.Fprintf(w, "  not judged: %d comparisons (imprecise tails, cells not compared; the summary says why)\n", n)
+	if n := rep.Count(gate.Imprecise) + rep.Count(gate.NotCompared) + rep.Count(gate.Contended); n > 0 {
+		fmt.Fprintf(w, "  not judged: %d comparisons (imprecise tails, cells not compared, sides too differently contended; the summary says why)\n", n)
+	}
+	if rep.Baseline.RunID != "" {
+		fmt.Fprintf(w, "  host state: baseline %s\n  host state: candidate %s\n", rep.BaselineHost, rep.CandidateHost)
 	}
 	if c := rep.Confirm; c != nil {
 		fmt.Fprintf(w, "  confirmation: %d cells rerun %d times: %d confirmed, %d cleared\n", len(c.Cells), c.Runs, c.Confirmed, c.Cleared)

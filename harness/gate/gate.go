@@ -64,13 +64,16 @@ const (
 	// NotCompared is a row of a cell one side cannot offer (failed, or
 	// without enough valid runs): shown, never judged, never a change.
 	NotCompared Verdict = "not-compared"
+	// Contended is a row whose sides ran on hosts too differently
+	// contended to compare: shown, never judged.
+	Contended Verdict = "contended"
 )
 
 // Judged reports whether the verdict is the outcome of the test (as
 // opposed to a row the gate declined to judge).
 func (v Verdict) Judged() bool {
 	switch v {
-	case TooFewSamples, Imprecise, NotCompared, "":
+	case TooFewSamples, Imprecise, NotCompared, Contended, "":
 		return false
 	}
 	return true
@@ -156,8 +159,10 @@ type Row struct {
 	Why      string   `json:"why"`
 	Warnings []string `json:"warnings,omitempty"`
 
-	floor   bool     // an allocation figure under allocFloor: never beyond its threshold
-	partial []string // the partial cells (side NUL id) the row's samples come from
+	floor     bool     // an allocation figure under allocFloor: never beyond its threshold
+	partial   []string // the partial cells (side NUL id) the row's samples come from
+	contended string   // why the sides' host states are too different to judge
+	hidden    bool     // refused for contention, it would have been a regression
 }
 
 // Fails reports whether the row fails the gate.
@@ -222,7 +227,11 @@ type Report struct {
 	ExitCode  int     `json:"exit_code"`
 	Baseline  RunInfo `json:"baseline"`
 	Candidate RunInfo `json:"candidate"`
-	Alpha     float64 `json:"alpha"`
+	// BaselineHost and CandidateHost are the sides' host states: how
+	// contended the machine was while their runs ran.
+	BaselineHost  HostState `json:"baseline_host_state"`
+	CandidateHost HostState `json:"candidate_host_state"`
+	Alpha         float64   `json:"alpha"`
 	// FDR is the false discovery rate kept over the Family gated rows
 	// judged (Benjamini–Hochberg); 0 when the adjustment is off.
 	FDR       float64 `json:"fdr"`
@@ -283,6 +292,7 @@ func Decide(in Input) *Report {
 	p := in.Policy.withDefaults()
 	rep := &Report{Format: ReportFormat, Alpha: p.Alpha, FDR: p.fdr(), Threshold: p.Threshold, Thresholds: in.ThresholdsFile,
 		Baseline: Info(in.BaselinePath, in.Baseline), Candidate: Info(in.CandidatePath, in.Candidate),
+		BaselineHost: hostStateOf(in.Baseline), CandidateHost: hostStateOf(in.Candidate),
 		Rows: []Row{}, Problems: []string{}, Warnings: []string{}}
 	cells := checkRuns(rep, in.Baseline, in.Candidate, p)
 	if p.Calibrated != nil && p.Calibrated.HostID != "" && p.Calibrated.HostID != in.Candidate.Host.ID {
@@ -316,8 +326,43 @@ func Decide(in Input) *Report {
 	if w := familyPower(rep.Rows, p); w != "" {
 		rep.Warnings = append(rep.Warnings, w)
 	}
+	contentionNotes(rep)
 	rep.settle()
 	return rep
+}
+
+// contentionNotes makes the rows refused for contention count: a refused
+// row that would have been a regression, or a gate with no gated row left
+// to judge, makes the comparison invalid (exit 3, never 1); other refusals
+// are a warning.
+func contentionNotes(rep *Report) {
+	refused, would := 0, 0
+	var first string
+	for _, r := range rep.Rows {
+		if r.Verdict != Contended || !r.Gated {
+			continue
+		}
+		refused++
+		if r.hidden {
+			would++
+			if would <= 5 {
+				rep.Problems = append(rep.Problems, fmt.Sprintf("%s %s (%s): %s", r.Benchmark, r.Unit, r.Config, r.Why))
+			}
+		}
+		if first == "" {
+			first = r.Why
+		}
+	}
+	switch {
+	case would > 5:
+		rep.Problems = append(rep.Problems, fmt.Sprintf("... and %d more regressions that could not be judged for contention", would-5))
+	case refused == 0:
+		return
+	case rep.Family == 0:
+		rep.Problems = append(rep.Problems, fmt.Sprintf("nothing left to judge: all %d gated comparisons were refused for contention (%s)", refused, first))
+	case would == 0:
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf("%s not judged for contention, none a regression; the first: %s", plural(refused, "gated comparison"), first))
+	}
 }
 
 // partialNotes says, once per partial cell, whether it was compared on its
@@ -409,6 +454,7 @@ func assess(c compare.Comparison, p Policy, base, cand *results.Manifest, cells 
 			r.partial = append(r.partial, key)
 		}
 	}
+	r.contended = p.contended(CellFor(base, c.Table, c.Row), cell)
 	if len(partial) > 0 && !Reachable(c.Base.N, c.Cand.N, p.Alpha) && !c.Significant {
 		r.Verdict = NotCompared
 		r.Why = fmt.Sprintf("%s: n %d and %d cannot reach α %g", strings.Join(partial, "; "), c.Base.N, c.Cand.N, p.Alpha)
@@ -448,7 +494,7 @@ func judge(rows []Row, p Policy) int {
 	var family []int
 	var ps []float64
 	for i := range rows {
-		if rows[i].Verdict == "" && rows[i].Gated {
+		if rows[i].Verdict == "" && rows[i].Gated && rows[i].contended == "" {
 			family = append(family, i)
 			ps = append(ps, float64(rows[i].P))
 		}
@@ -461,8 +507,22 @@ func judge(rows []Row, p Policy) int {
 		rows[i].Q = Float(qs[k])
 	}
 	for i := range rows {
-		if rows[i].Verdict == "" {
-			rows[i].decide(p)
+		r := &rows[i]
+		switch {
+		case r.Verdict != "":
+		case r.contended != "":
+			// What it would have been, alone at alpha: a refusal that
+			// hides a regression must say so.
+			would := *r
+			would.Gated = false
+			would.decide(p)
+			r.Verdict, r.Why = Contended, r.contended
+			if r.Gated && would.Verdict == Regression {
+				r.hidden = true
+				r.Why += fmt.Sprintf("; it would have been a regression (Δ %s, %s, p %s)", SignedPercent(float64(r.Delta)), formatCI(*r), formatP(float64(r.P)))
+			}
+		default:
+			r.decide(p)
 		}
 	}
 	return len(family)

@@ -139,7 +139,7 @@ func WriteJUnit(w io.Writer, r *Report) error {
 		case row.Gated && row.Verdict == TooFewSamples:
 			c.Error = &junitProblem{Message: "too few samples to test", Type: "too-few-samples", Body: text}
 			s.Errors++
-		case row.Verdict == Imprecise || row.Verdict == NotCompared:
+		case row.Verdict == Imprecise || row.Verdict == NotCompared || row.Verdict == Contended:
 			c.Skipped = &junitProblem{Message: verdictLabel[row.Verdict] + ": " + firstLine(row.Why), Body: text}
 			s.Skipped++
 		case !row.Gated:

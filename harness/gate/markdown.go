@@ -31,6 +31,7 @@ var verdictLabel = map[Verdict]string{
 	TooFewSamples: "⚠️ too few samples",
 	Imprecise:     "not judged (imprecise)",
 	NotCompared:   "not compared",
+	Contended:     "not judged (contended)",
 }
 
 // WriteMarkdown renders the report as GitHub-flavoured Markdown, at most
@@ -72,6 +73,7 @@ func WriteMarkdown(w io.Writer, r *Report, limit int) error {
 		fmt.Fprintf(&b, "| %s | `%s` | %s | %s (`%s`) | %s |\n", side.name, cell(side.ri.RunID), cell(side.ri.Spec),
 			cell(side.ri.Host), cell(side.ri.HostID), cell(strings.Join(side.ri.Toolchains, ", ")))
 	}
+	fmt.Fprintf(&b, "\nHost state — baseline: %s. Candidate: %s.\n", line(r.BaselineHost.String()), line(r.CandidateHost.String()))
 	fmt.Fprintf(&b, "\nMann-Whitney U test at α = %g", r.Alpha)
 	if r.FDR > 0 {
 		fmt.Fprintf(&b, ", p-values of the %s adjusted with Benjamini–Hochberg (FDR %s): a regression needs q ≤ %s", plural(r.Family, "gated comparison"), Percent(r.FDR), Percent(r.FDR))

@@ -59,6 +59,9 @@ type Policy struct {
 	// AllowHostMismatch turns a host fingerprint mismatch from a problem
 	// (invalid) into a warning.
 	AllowHostMismatch bool
+	// ContentionOff judges rows whatever the difference between the
+	// sides' host contention (see contended).
+	ContentionOff bool
 }
 
 // PolicyFrom returns the policy a manifest's gate section asks for, with

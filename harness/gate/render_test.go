@@ -18,8 +18,9 @@ import (
 // regression outcome, a confirmation and a warning.
 func sampleReport() *Report {
 	const row = "Json/op=decode-2"
-	base := manifest("20261101-020000-nightly", t0, jsonCell())
-	cand := manifest("20261102-020000-nightly", t0.Add(24*time.Hour), jsonCell())
+	base := manifest("20261101-020000-nightly", t0, contendedCell(0.03, 0.05))
+	cand := manifest("20261102-020000-nightly", t0.Add(24*time.Hour), contendedCell(0.04, 0.07))
+	base.Host.LoadAvg, cand.Host.LoadAvg = []float64{0.31, 0.2, 0.1}, []float64{0.52, 0.4, 0.3}
 	cand.Toolchains = append(cand.Toolchains, results.Toolchain{Name: "local", Version: "go1.26.8"})
 	cmps := []compare.Comparison{
 		cmpOf(cfgJSON, row, "p99-sec", -1, 0.000120, 0.000131, 10, 0.0002),

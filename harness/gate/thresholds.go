@@ -36,6 +36,9 @@ type Thresholds struct {
 	Margin  float64     `json:"margin"`
 	Floor   float64     `json:"floor"`
 	Entries []Threshold `json:"thresholds"`
+	// Contention is each cell's host state during the A/A runs: the gate
+	// refuses rows whose sides' states differ by more than these runs did.
+	Contention []ContentionLevel `json:"contention,omitempty"`
 }
 
 // A Threshold is the noise threshold of one benchmark × configuration ×

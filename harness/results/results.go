@@ -297,6 +297,9 @@ type Run struct {
 	Errors       int64   `json:"errors,omitempty"`
 	// NsPerOp is a go test run's first benchmark's time per op.
 	NsPerOp float64 `json:"ns_per_op,omitempty"`
+	// Contention is what the machine took from the run during its window
+	// (a driver workload's result.json; nil where it was not measured).
+	Contention *Contention `json:"contention,omitempty"`
 	// Warnings are the workload's own (result.json) and the harness's
 	// findings about this run.
 	Warnings []string `json:"warnings,omitempty"`
@@ -307,6 +310,24 @@ type Run struct {
 	// each kept in its own folder (Dir + ".attempt-N"); the fields above
 	// describe the last one.
 	Attempts []Attempt `json:"attempts,omitempty"`
+}
+
+// A Contention is what the rest of the machine took from a run during its
+// measured window, as the workload driver measured it (its result.json's
+// contention; see workloads/driver.Contention): the share of the CPU time
+// the process's threads asked for that they had to wait for, the share of
+// the machine's CPU time spent outside the process and stolen by a
+// hypervisor, the load averages, and the generator lag's share of P99.
+type Contention struct {
+	Withheld    float64 `json:"cpu_withheld"`
+	CPUWaitNs   int64   `json:"cpu_wait_ns"`
+	WindowNs    int64   `json:"window_ns"`
+	OthersShare float64 `json:"others_share"`
+	StealShare  float64 `json:"steal_share"`
+	LoadStart   float64 `json:"load_start"`
+	LoadEnd     float64 `json:"load_end"`
+	CPUs        int     `json:"cpus"`
+	LagShareP99 float64 `json:"lag_share_p99"`
 }
 
 // An Attempt is a repetition's earlier try, replaced by a retry.

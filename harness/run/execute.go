@@ -152,6 +152,10 @@ type driverResult struct {
 		P99Ns int64 `json:"p99_ns"`
 		MaxNs int64 `json:"max_ns"`
 	} `json:"latency"`
+	Contention struct {
+		Measured bool `json:"measured"`
+		results.Contention
+	} `json:"contention"`
 }
 
 // withSummary appends a crash summary to a reason: its first line on the
@@ -201,6 +205,10 @@ func classify(run *results.Run, exit Exit, p Proc, dir string, driver bool, maxE
 			run.TargetRate, run.AchievedRate, run.Errors = res.TargetRate, res.AchievedRate, res.Errors
 			run.Warnings = append(run.Warnings, res.Warnings...)
 			run.P50Ns, run.P99Ns, run.MaxNs = res.Latency.P50Ns, res.Latency.P99Ns, res.Latency.MaxNs
+			if res.Contention.Measured {
+				c := res.Contention.Contention
+				run.Contention = &c
+			}
 		}
 	}
 	switch {
