@@ -636,6 +636,9 @@ func (m *Model) answersIntro() string {
 	if a := m.Run.Manifest.Auto; a != nil && a.Stopped != "" {
 		auto = fmt.Sprintf(" Repetitions (count: auto, ±%.3g%% target): %s.", a.CITarget*100, a.Stopped)
 	}
+	if hw := m.HostWarnings(); len(hw) > 0 {
+		auto += fmt.Sprintf(" The host was noisy (%s): read small effects with care.", strings.Join(hw, "; "))
+	}
 	return fmt.Sprintf("%d %s to %d questions: %s.%s Effects are the candidate against the base with their 95%% confidence interval (Hodges–Lehmann, Mann-Whitney U p-value, n runs per side); \"no detectable difference\" says which change this run would have caught (80%% power at α = %g).",
 		n, noun, len(m.Questions), strings.Join(parts, ", "), auto, m.alpha())
 }

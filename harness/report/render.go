@@ -45,8 +45,6 @@ const (
 	PlotsDir     = "plots"
 )
 
-// headlineUnits are the benchmark units that get a bar chart.
-var headlineUnits = []string{"sec/op", "p50-sec", "p99-sec", "ops/s", "B/op", "allocs/op", "peak-rss-B"}
 
 // keyFeatures are the CPU features a reader of a Go benchmark most often
 // needs to know about (crypto, bignum and vector code paths depend on them).
