@@ -225,6 +225,11 @@ func Build(ctx context.Context, run *Run, opts Options) (*Model, error) {
 		// The spec's own projection, unless the command line gave one.
 		opts.Compare.Col, opts.Compare.Row, opts.Compare.Table, opts.Compare.Filter = pr.Col, pr.Row, pr.Table, pr.Filter
 	}
+	if opts.Compare.Filter == "" {
+		// Build time and binary size are shown per build (Builds), not
+		// as benchmarks compared across cells.
+		opts.Compare.Filter = "-.name:Build"
+	}
 	if run.Set != nil && run.Set.Len() > 0 {
 		rep, err := compareTables(run.Set, opts.Compare)
 		if err != nil {
