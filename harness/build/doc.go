@@ -4,11 +4,15 @@
 // cache so that an unchanged matrix rebuilds nothing, across runs and across
 // harness processes sharing the cache folder.
 //
-// It is step 3 of the pipeline. plan (below) says what to build; toolchain
-// (below) provides each toolchain's go command and identity; run (above)
-// asks for the binaries, runs them, and records each Result's BuildTime and
-// Size as the benchfmt metrics build-ns and binary-B. build never prints:
-// progress goes to a callback, failures come back as errors on Results.
+// It is step 3 of the pipeline. plan (below) says what to build, with the
+// spec's settings (below); toolchain (below) provides each toolchain's go
+// command and identity. A [PlanBuilder] is what run asks for binaries,
+// through run's Builder interface: it picks each configuration's request
+// (the PGO policy: a profiling pass, then a build with its profile) and
+// describes each binary as results (below) records it, so that run records
+// its build time and size as the benchfmt metrics build-ns and binary-B.
+// cli and verify (above) create it. build never prints: progress goes to a
+// callback, failures come back as errors on Results.
 //
 // A Request goes through these steps:
 //

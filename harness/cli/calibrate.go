@@ -7,14 +7,13 @@ import (
 	"os"
 	"path/filepath"
 	"text/tabwriter"
-	"time"
 
-	"github.com/perfharness/harness/harness/compare"
+	"github.com/perfharness/harness/harness/build"
 	"github.com/perfharness/harness/harness/gate"
 	"github.com/perfharness/harness/harness/host"
 	"github.com/perfharness/harness/harness/results"
-	"github.com/perfharness/harness/harness/run"
 	"github.com/perfharness/harness/harness/spec"
+	"github.com/perfharness/harness/harness/verify"
 )
 
 // cmdCalibrate measures run-to-run noise on this host: it runs the spec
@@ -22,137 +21,110 @@ import (
 // is noise), compares every pair of runs as the gate would, and writes per
 // benchmark × metric thresholds — margin × the largest difference seen —
 // for harness gate --thresholds.
-func cmdCalibrate(ctx context.Context, e *env, args []string) int {
+func cmdCalibrate(ctx context.Context, e *env, args []string) error {
 	fs := e.flags()
 	runs := fs.Int("runs", 3, "A/A runs of the spec (at least 2; every pair of runs is compared)")
 	count := fs.Int("count", 0, "repetitions per cell (overrides runs.count; use what the gate will see)")
 	resultsRoot := fs.String("results", "results", "folder for the A/A runs' results/<run-id>/")
 	cache := fs.String("cache", "", "build cache folder (default: the user cache folder)")
 	out := fs.String("o", "", "thresholds file to write (default thresholds-<spec>-<host id>.json)")
-	margin := fs.Float64("margin", 1, "threshold = margin × the largest A/A difference of a metric (the largest is already a worst case over every pair of A/A runs)")
+	o := verify.CalibrateOptions{Log: e.log}
+	fs.Float64Var(&o.Margin, "margin", 1, "threshold = margin × the largest A/A difference of a metric (the largest is already a worst case over every pair of A/A runs)")
 	var floor percentFlag
 	fs.Var(&floor, "floor", "least threshold written, `PCT` (default 1%)")
 	from := fs.Bool("from", false, "the arguments are results folders of A/A runs already made (no new runs)")
-	alpha := fs.Float64("alpha", gate.DefaultAlpha, "significance level used to count A/A false alarms")
+	fs.Float64Var(&o.Alpha, "alpha", gate.DefaultAlpha, "significance level used to count A/A false alarms")
 	noWait := fs.Bool("no-wait", false, "fail instead of waiting when another harness run holds the host lock")
-	pos, code, ok := e.parse(fs, args, 1, -1)
-	if !ok {
-		return code
+	pos, err := e.parse(fs, args, 1, -1)
+	if err != nil {
+		return err
 	}
-	if !floor.set {
-		floor.v = 0.01
+	o.Floor = 0.01
+	if floor.set {
+		o.Floor = floor.v
 	}
 	switch {
 	case !*from && len(pos) != 1:
-		return e.usageError(fs, "want one bench.yaml (or --from results/A results/B ...)")
+		return e.usage("want one bench.yaml (or --from results/A results/B ...)")
 	case *from && len(pos) < 2:
-		return e.usageError(fs, "--from needs at least two results folders")
+		return e.usage("--from needs at least two results folders")
 	case !*from && *runs < 2:
-		return e.usageError(fs, "--runs must be at least 2")
-	case *margin < 1:
-		return e.usageError(fs, "--margin must be at least 1")
+		return e.usage("--runs must be at least 2")
+	case o.Margin < 1:
+		return e.usage("--margin must be at least 1")
 	}
-	var dirs []string
-	if *from {
-		dirs = pos
-	} else {
-		h := host.Detect()
-		progress := func(msg string) { fmt.Fprintf(e.stderr, "harness: %s\n", msg) }
-		p, code, ok := e.loadPlan(ctx, pos[0], h, progress)
-		if !ok {
-			return code
-		}
-		builder, err := newBuilder(*cache)
-		if err != nil {
-			e.errorf("%v", err)
-			return ExitUsage
-		}
-		for i := 1; i <= *runs; i++ {
-			fmt.Fprintf(e.stderr, "harness: calibration run %d of %d\n", i, *runs)
-			d, m, err := run.Execute(ctx, p, run.Options{
-				ResultsRoot: *resultsRoot, Count: *count, Builder: builder, Wait: !*noWait, Soft: SoftStop(ctx),
-				Progress: e.stderr, TTY: isTerminal(e.stderr), Harness: Version(),
-			})
-			if err != nil {
-				printErr(e.stderr, err)
-				if errors.As(err, new(spec.ErrorList)) {
-					return ExitUsage
-				}
-				return ExitIncomplete
-			}
-			if run.Failed(m) {
-				e.errorf("calibration run %s is %s: noise cannot be measured on failing cells; fix them first", d.Path, m.Status)
-				return ExitIncomplete
-			}
-			dirs = append(dirs, d.Path)
+	dirs := pos
+	if !*from {
+		ro := verify.RunOptions{Wait: !*noWait, Soft: SoftStop(ctx), Progress: e.stderr, TTY: isTerminal(e.stderr), Harness: Version(), Log: e.log}
+		if dirs, err = e.runAA(ctx, pos[0], *runs, *count, *resultsRoot, *cache, ro); err != nil {
+			return err
 		}
 	}
-	var manifests []*results.Manifest
-	var sets []*compare.Set
-	for _, dir := range dirs {
-		path, m, err := openRun(dir, *resultsRoot)
-		if err != nil {
-			e.errorf("%v", err)
-			return ExitUsage
-		}
-		if len(manifests) > 0 {
-			m0 := manifests[0]
-			if m.Host.ID != m0.Host.ID {
-				e.errorf("%s ran on host %s, %s on %s: A/A runs must come from one host", path, m.Host.ID, dirs[0], m0.Host.ID)
-				return ExitUsage
-			}
-			if m.SpecSHA256 != m0.SpecSHA256 {
-				fmt.Fprintf(e.stderr, "harness: warning: %s ran another version of the spec than %s\n", path, dirs[0])
-			}
-		}
-		set, err := compare.LoadResults(path)
-		if err != nil {
-			e.errorf("%v", err)
-			return ExitIncomplete
-		}
-		manifests, sets = append(manifests, m), append(sets, set)
+	stored, err := findRuns(dirs, *resultsRoot)
+	if err != nil {
+		return err
 	}
-	var pairs []gate.AAPair
-	for i := range sets {
-		for j := i + 1; j < len(sets); j++ {
-			cmps, err := compare.Pair(sets[i], sets[j], compare.Options{Alpha: *alpha})
-			if err != nil {
-				e.errorf("comparing %s and %s: %v", dirs[i], dirs[j], err)
-				return ExitIncomplete
-			}
-			pairs = append(pairs, gate.AAPair{I: i, J: j, Comparisons: cmps})
-		}
-	}
-	m0 := manifests[len(manifests)-1]
-	th := &gate.Thresholds{Format: gate.ThresholdsFormat, Spec: m0.Name, SpecSHA256: m0.SpecSHA256, HostID: m0.Host.ID,
-		Host: gate.HostLabel(m0.Host), Created: time.Now().UTC(), Margin: *margin, Floor: floor.v,
-		Entries: gate.Calibrate(pairs, *margin, floor.v), Contention: gate.CalibrateContention(manifests)}
-	for _, m := range manifests {
-		th.Runs = append(th.Runs, m.RunID)
-	}
-	if len(th.Entries) == 0 {
-		e.errorf("the A/A runs have no benchmark in common: nothing to calibrate")
-		return ExitIncomplete
+	th, pairs, err := verify.Thresholds(stored, o)
+	if err != nil {
+		return e.verifyErr(err)
 	}
 	file := *out
 	if file == "" {
-		file = fmt.Sprintf("thresholds-%s-%s.json", results.SafeName(m0.Name), results.SafeName(m0.Host.ID))
+		file = fmt.Sprintf("thresholds-%s-%s.json", results.SafeName(th.Spec), results.SafeName(th.HostID))
 	}
+	if err := writeThresholds(th, file); err != nil {
+		return incomplete(err)
+	}
+	printThresholds(e, th, len(dirs), pairs, file)
+	return nil
+}
+
+// runAA plans the spec and runs it n times on this host.
+func (e *env) runAA(ctx context.Context, specFile string, n, count int, root, cache string, ro verify.RunOptions) ([]string, error) {
+	p, err := e.loadPlan(ctx, specFile, host.Detect(), e.log)
+	if err != nil {
+		return nil, err
+	}
+	b, err := build.NewPlanBuilder(cache)
+	if err != nil {
+		return nil, usageErr(err)
+	}
+	dirs, err := verify.RunAA(ctx, p, n, count, root, b, ro)
+	if errors.As(err, new(spec.ErrorList)) {
+		return nil, usageErr(err) // the built workloads refuse values of the spec
+	} else if err != nil {
+		return nil, incomplete(err)
+	}
+	return dirs, nil
+}
+
+// findRuns opens the runs named by folders or run ids under root.
+func findRuns(args []string, root string) ([]results.Stored, error) {
+	var stored []results.Stored
+	for _, arg := range args {
+		st, err := results.Find(arg, root)
+		if err != nil {
+			return nil, usageErr(err)
+		}
+		stored = append(stored, st)
+	}
+	return stored, nil
+}
+
+func writeThresholds(th *gate.Thresholds, file string) error {
 	data, err := th.Marshal()
 	if err != nil {
-		e.errorf("%v", err)
-		return ExitIncomplete
+		return err
 	}
 	if dir := filepath.Dir(file); dir != "." {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
-			e.errorf("%v", err)
-			return ExitIncomplete
+			return err
 		}
 	}
-	if err := results.WriteFileAtomic(file, data); err != nil {
-		e.errorf("%v", err)
-		return ExitIncomplete
-	}
+	return results.WriteFileAtomic(file, data)
+}
+
+func printThresholds(e *env, th *gate.Thresholds, runs, pairs int, file string) {
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "BENCHMARK\tCONFIG\tMETRIC\tLARGEST A/A DIFFERENCE\tA/A SIGNIFICANT\tTHRESHOLD\n")
 	for _, t := range th.Entries {
@@ -174,6 +146,12 @@ func cmdCalibrate(ctx context.Context, e *env, args []string) int {
 		tw.Flush()
 	}
 	fmt.Fprintf(e.stdout, "\n%s from %d A/A runs (%d pairs) on host %s (%s)\nwrote %s; use it with: harness gate --thresholds %s ...\n",
-		plural(len(th.Entries), "threshold"), len(dirs), len(pairs), th.HostID, th.Host, file, file)
-	return ExitOK
+		plural(len(th.Entries), "threshold"), runs, pairs, th.HostID, th.Host, file, file)
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return fmt.Sprintf("1 %s", word)
+	}
+	return fmt.Sprintf("%d %ss", n, word)
 }

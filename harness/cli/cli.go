@@ -1,10 +1,19 @@
-// Package cli is the harness command line: subcommands, flags, exit codes and
-// the translation of their arguments into the typed options of the packages
-// that do the work (plan, run, report, gate). It prints results to stdout and
-// errors to stderr, one per line, prefixed "harness:".
+// Package cli is the harness command line, a shell around the packages
+// that do the work: each command parses its flags into the typed options of
+// one use case, makes one call — spec, toolchain and plan (harness plan),
+// build and run (harness run), results (merge, results list), verify (gate,
+// calibrate, trend), report (report, pprof), compare, export, host (cpu) —
+// prints what it returns with gate's formatting, and returns an error
+// whose class (usage, incomplete, regression) Run maps to the exit code, in
+// one place. Results go to stdout; errors and progress to stderr, one line
+// each, prefixed "harness:" (here and nowhere else).
+//
+// cli sits above every package it wires and below the main package, which
+// only turns signals into a context and the exit code into the process's.
 package cli
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -37,8 +46,9 @@ type command struct {
 	name    string
 	args    string // positional arguments, for usage
 	summary string
-	// run parses flags from args itself (through env.parse) and does the work.
-	run func(ctx context.Context, env *env, args []string) int
+	// run parses flags from args itself (through env.parse) and does the
+	// work; its error's class is the exit code (see exitCode).
+	run func(ctx context.Context, env *env, args []string) error
 }
 
 // env is what every command gets: its output streams and flag helpers.
@@ -46,8 +56,6 @@ type env struct {
 	stdout, stderr io.Writer
 	cmd            *command
 }
-
-var errHelp = flag.ErrHelp
 
 func commands() []*command {
 	return []*command{
@@ -84,10 +92,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	switch name {
 	case "-h", "-help", "--help", "help":
 		if len(args) > 1 && name == "help" {
-			for _, c := range cmds {
-				if c.name == args[1] {
-					return c.run(ctx, &env{stdout: stdout, stderr: stderr, cmd: c}, []string{"--help"})
-				}
+			if c := find(cmds, args[1]); c != nil {
+				return exitCode(stderr, c.run(ctx, &env{stdout: stdout, stderr: stderr, cmd: c}, []string{"--help"}))
 			}
 		}
 		usage(stdout, cmds)
@@ -95,32 +101,40 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case "-version", "--version":
 		name = "version"
 	}
+	c := find(cmds, name)
+	if c == nil {
+		names := make([]string, len(cmds))
+		for i, c := range cmds {
+			names[i] = c.name
+		}
+		fmt.Fprintf(stderr, "harness: unknown command %q%s\n", name, spec.DidYouMean(name, names))
+		fmt.Fprintf(stderr, "harness: run 'harness help' for the list of commands\n")
+		return ExitUsage
+	}
+	if c.name != "run" {
+		// Only run has a graceful first stage; elsewhere the first
+		// interrupt stops at once.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithCancel(ctx)
+		defer cancel()
+		go func() {
+			select {
+			case <-SoftStop(ctx):
+				cancel()
+			case <-ctx.Done():
+			}
+		}()
+	}
+	return exitCode(stderr, c.run(ctx, &env{stdout: stdout, stderr: stderr, cmd: c}, args[1:]))
+}
+
+func find(cmds []*command, name string) *command {
 	for _, c := range cmds {
 		if c.name == name {
-			if c.name != "run" {
-				// Only run has a graceful first stage; elsewhere the first
-				// interrupt stops at once.
-				var cancel context.CancelFunc
-				ctx, cancel = context.WithCancel(ctx)
-				defer cancel()
-				go func() {
-					select {
-					case <-SoftStop(ctx):
-						cancel()
-					case <-ctx.Done():
-					}
-				}()
-			}
-			return c.run(ctx, &env{stdout: stdout, stderr: stderr, cmd: c}, args[1:])
+			return c
 		}
 	}
-	names := make([]string, len(cmds))
-	for i, c := range cmds {
-		names[i] = c.name
-	}
-	fmt.Fprintf(stderr, "harness: unknown command %q%s\n", name, spec.DidYouMean(name, names))
-	fmt.Fprintf(stderr, "harness: run 'harness help' for the list of commands\n")
-	return ExitUsage
+	return nil
 }
 
 func usage(w io.Writer, cmds []*command) {
@@ -132,8 +146,66 @@ func usage(w io.Writer, cmds []*command) {
 	fmt.Fprintf(w, "\nRun 'harness <command> --help' for a command's flags. Flags may follow arguments.\n\n%s\n", exitCodeHelp)
 }
 
-// flags returns a FlagSet for the command whose usage prints its synopsis,
-// flags and the exit codes.
+// An exitError is an error with the exit code it ends its command with.
+// Its message (none for a silent one: the command printed its outcome) is
+// printed once, by Run; a usage error names its command and points at its
+// help.
+type exitError struct {
+	code int
+	err  error
+	cmd  string // set for usage errors: "harness <cmd>: ..." and a hint
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit %d", e.code)
+	}
+	return e.err.Error()
+}
+
+func (e *exitError) Unwrap() error { return e.err }
+
+// usageErr and incomplete give err its exit class.
+func usageErr(err error) error   { return &exitError{code: ExitUsage, err: err} }
+func incomplete(err error) error { return &exitError{code: ExitIncomplete, err: err} }
+
+// exitSilently ends a command with code, having said everything already.
+func exitSilently(code int) error {
+	if code == ExitOK {
+		return nil
+	}
+	return &exitError{code: code}
+}
+
+// exitCode prints err, one "harness:"-prefixed line per line of message,
+// and returns its exit code: its class, or ExitIncomplete for an error
+// without one (the harness could not finish).
+func exitCode(stderr io.Writer, err error) int {
+	if err == nil {
+		return ExitOK
+	}
+	var xe *exitError
+	if !errors.As(err, &xe) {
+		printErr(stderr, err)
+		return ExitIncomplete
+	}
+	switch {
+	case xe.cmd != "":
+		fmt.Fprintf(stderr, "harness: %s: %s\n", xe.cmd, xe.err)
+		fmt.Fprintf(stderr, "harness: run 'harness %s --help' for usage\n", xe.cmd)
+	case xe.err != nil:
+		printErr(stderr, err)
+	}
+	return xe.code
+}
+
+func printErr(w io.Writer, err error) {
+	for _, line := range strings.Split(strings.TrimRight(err.Error(), "\n"), "\n") {
+		fmt.Fprintf(w, "harness: %s\n", line)
+	}
+}
+
+// flags returns a FlagSet for the command; parse prints its help.
 func (e *env) flags() *flag.FlagSet {
 	fs := flag.NewFlagSet(e.cmd.name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
@@ -141,19 +213,22 @@ func (e *env) flags() *flag.FlagSet {
 	return fs
 }
 
+// errHelp ends a command whose help was asked for and printed.
+var errHelp = &exitError{code: ExitOK}
+
 // parse parses flags that may appear before, between or after positional
 // arguments ("harness run bench.yaml --count 5"); "--" ends flag parsing. It
-// returns the positional arguments, or an exit code when parsing ended the
-// command (help, or a usage error already reported).
-func (e *env) parse(fs *flag.FlagSet, args []string, minArgs, maxArgs int) ([]string, int, bool) {
+// returns the positional arguments, or an error ending the command: errHelp
+// after printing its help, or a usage error.
+func (e *env) parse(fs *flag.FlagSet, args []string, minArgs, maxArgs int) ([]string, error) {
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, errHelp) {
+			if errors.Is(err, flag.ErrHelp) {
 				e.help(e.stdout, fs)
-				return nil, ExitOK, false
+				return nil, errHelp
 			}
-			return nil, e.usageError(fs, "%v", err), false
+			return nil, e.usage("%v", err)
 		}
 		rest := fs.Args()
 		if len(rest) == 0 {
@@ -167,13 +242,10 @@ func (e *env) parse(fs *flag.FlagSet, args []string, minArgs, maxArgs int) ([]st
 		args = rest[1:]
 	}
 	if len(pos) < minArgs || (maxArgs >= 0 && len(pos) > maxArgs) {
-		want := e.cmd.args
-		if want == "" {
-			want = "no arguments"
-		}
-		return nil, e.usageError(fs, "want %s, got %d argument(s)", want, len(pos)), false
+		want := cmp.Or(e.cmd.args, "no arguments")
+		return nil, e.usage("want %s, got %d argument(s)", want, len(pos))
 	}
-	return pos, 0, true
+	return pos, nil
 }
 
 func (e *env) help(w io.Writer, fs *flag.FlagSet) {
@@ -202,32 +274,23 @@ func (e *env) help(w io.Writer, fs *flag.FlagSet) {
 	fmt.Fprintf(w, "\n%s\n", exitCodeHelp)
 }
 
-func (e *env) usageError(fs *flag.FlagSet, format string, args ...any) int {
-	fmt.Fprintf(e.stderr, "harness: %s: %s\n", e.cmd.name, fmt.Sprintf(format, args...))
-	fmt.Fprintf(e.stderr, "harness: run 'harness %s --help' for usage\n", e.cmd.name)
-	return ExitUsage
+// usage is a usage error of the command: printed with its name and a
+// pointer to its help.
+func (e *env) usage(format string, args ...any) error {
+	return &exitError{code: ExitUsage, err: fmt.Errorf(format, args...), cmd: e.cmd.name}
 }
 
-// errorf prints an error, one "harness:"-prefixed line per line of message.
-func (e *env) errorf(format string, args ...any) {
-	printErr(e.stderr, fmt.Errorf(format, args...))
+// logf prints a progress or warning line.
+func (e *env) logf(format string, args ...any) {
+	fmt.Fprintf(e.stderr, "harness: "+format+"\n", args...)
 }
 
-func printErr(w io.Writer, err error) {
-	for _, line := range strings.Split(strings.TrimRight(err.Error(), "\n"), "\n") {
-		fmt.Fprintf(w, "harness: %s\n", line)
-	}
-}
+// log is e.logf as the callback the use-case packages take.
+func (e *env) log(msg string) { e.logf("%s", msg) }
 
-// notImplemented answers for a command that a later version fills in; it
-// still honours --help.
-func (e *env) notImplemented(args []string) int {
-	if _, code, ok := e.parse(e.flags(), args, 0, -1); !ok {
-		return code
-	}
-	fmt.Fprintf(e.stderr, "harness: %s: not implemented yet\n", e.cmd.name)
-	return ExitUsage
-}
+// say prints a line of harness run's own progress, which, like run's,
+// goes without the prefix of errors.
+func (e *env) say(msg string) { fmt.Fprintln(e.stderr, msg) }
 
 type softStopKey struct{}
 

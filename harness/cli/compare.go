@@ -3,61 +3,56 @@ package cli
 import (
 	"context"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/perfharness/harness/harness/compare"
-	"github.com/perfharness/harness/harness/host"
-	"github.com/perfharness/harness/harness/results"
 )
 
-func cmdCompare(ctx context.Context, e *env, args []string) int {
+func cmdCompare(ctx context.Context, e *env, args []string) error {
 	fs := e.flags()
 	format := fs.String("format", "text", "output `format`: text, md or csv")
-	opts := compareFlags(e, fs)
-	pos, code, ok := e.parse(fs, args, 2, 2)
-	if !ok {
-		return code
+	opts := compareFlags(fs)
+	pos, err := e.parse(fs, args, 2, 2)
+	if err != nil {
+		return err
 	}
 	if *format != "text" && *format != "md" && *format != "csv" {
-		return e.usageError(fs, "--format must be text, md or csv (got %q)", *format)
+		return e.usage("--format must be text, md or csv (got %q)", *format)
 	}
 	co := opts()
 	if err := co.Validate(); err != nil {
-		return e.usageError(fs, "%v", err)
+		return e.usage("%v", err)
 	}
 	if co.Col != "" {
 		// The columns are the two sides; put a dimension in rows or tables.
-		return e.usageError(fs, "--col does not apply: the columns are the two runs (use --row or --table to split by %s)", co.Col)
+		return e.usage("--col does not apply: the columns are the two runs (use --row or --table to split by %s)", co.Col)
 	}
-	var sets [2]*compare.Set
-	var hosts [2]*host.Fingerprint
-	for i, p := range pos {
-		s, fp, err := loadSide(p)
-		if err != nil {
-			e.errorf("%v", err)
-			return ExitUsage
-		}
-		sets[i], hosts[i] = s, fp
+	rep, hostDiffs, err := compare.LoadSides(pos[0], pos[1], co)
+	if err != nil {
+		return usageErr(err)
 	}
 	var warnings []string
-	if hosts[0] != nil && hosts[1] != nil {
-		if diff := host.Compare(*hosts[0], *hosts[1]); len(diff) > 0 {
-			warnings = append(warnings, "WARNING: the two runs were measured on different hosts; differences below may be the hardware's, not the code's:")
-			for _, d := range diff {
-				warnings = append(warnings, "  "+d)
-			}
+	if len(hostDiffs) > 0 {
+		warnings = append(warnings, "WARNING: the two runs were measured on different hosts; differences below may be the hardware's, not the code's:")
+		for _, d := range hostDiffs {
+			warnings = append(warnings, "  "+d)
 		}
 	}
-	rep, err := compare.PairReport(sets[0], sets[1], co)
-	if err != nil {
-		e.errorf("%v", err)
-		return ExitUsage
-	}
 	for _, w := range warnings {
-		fmt.Fprintf(e.stderr, "harness: %s\n", w)
+		e.logf("%s", w)
 	}
-	switch *format {
+	if err := writeComparison(e, rep, *format, warnings); err != nil {
+		return usageErr(err)
+	}
+	if len(rep.Tables) == 0 {
+		e.logf("warning: no benchmark appears in both runs")
+	}
+	return nil
+}
+
+// writeComparison prints the tables in format, led by the warnings.
+func writeComparison(e *env, rep *compare.Report, format string, warnings []string) error {
+	switch format {
 	case "text":
 		for _, w := range warnings {
 			fmt.Fprintln(e.stdout, w)
@@ -65,7 +60,7 @@ func cmdCompare(ctx context.Context, e *env, args []string) int {
 		if len(warnings) > 0 {
 			fmt.Fprintln(e.stdout)
 		}
-		err = rep.WriteText(e.stdout)
+		return rep.WriteText(e.stdout)
 	case "md":
 		for _, w := range warnings {
 			fmt.Fprintf(e.stdout, "> **%s**\n", compare.MarkdownEscape(strings.TrimSpace(w)))
@@ -73,42 +68,7 @@ func cmdCompare(ctx context.Context, e *env, args []string) int {
 		if len(warnings) > 0 {
 			fmt.Fprintln(e.stdout)
 		}
-		err = rep.WriteMarkdown(e.stdout)
-	case "csv":
-		err = rep.WriteCSV(e.stdout)
+		return rep.WriteMarkdown(e.stdout)
 	}
-	if err != nil {
-		e.errorf("%v", err)
-		return ExitUsage
-	}
-	if len(rep.Tables) == 0 {
-		fmt.Fprintf(e.stderr, "harness: warning: no benchmark appears in both runs\n")
-	}
-	return ExitOK
-}
-
-// loadSide reads a results folder (with its host fingerprint) or a plain
-// bench.txt file.
-func loadSide(path string) (*compare.Set, *host.Fingerprint, error) {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return nil, nil, err
-	}
-	if !fi.IsDir() {
-		s, err := compare.LoadFiles(path)
-		return s, nil, err
-	}
-	d, err := results.Open(path)
-	if err != nil {
-		return nil, nil, err
-	}
-	m, err := d.ReadManifest()
-	if err != nil {
-		return nil, nil, err
-	}
-	s, err := compare.LoadResults(path)
-	if err != nil {
-		return nil, nil, err
-	}
-	return s, &m.Host, nil
+	return rep.WriteCSV(e.stdout)
 }

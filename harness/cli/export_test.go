@@ -1,20 +1,15 @@
 package cli
 
 import (
-	"bytes"
 	"encoding/json"
-	"io"
-	"net/http"
-	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
+	"github.com/perfharness/harness/harness/export"
 	"github.com/perfharness/harness/harness/results"
 )
 
@@ -41,7 +36,7 @@ func labels(m *dto.Metric) map[string]string {
 
 func TestExportOpenMetrics(t *testing.T) {
 	root := t.TempDir()
-	dir := fakeRun(t, root, "run1", day0, "h1", 1, ok("spin", 70000), fakeCell{op: "other", status: results.StatusCrashed, p50: 1})
+	dir := fakeRun(t, root, "run1", day0, "h1", 1, ok("spin", 70000), fakeCell{Op: "other", Status: results.StatusCrashed, P50: 1})
 	// A configuration value with every character that needs escaping.
 	d, _ := results.Open(dir)
 	m, _ := d.ReadManifest()
@@ -107,93 +102,11 @@ func TestExportOpenMetrics(t *testing.T) {
 	}
 
 	code, stdout, _ = harness(t, "export", "--format", "json", dir)
-	var ex export
+	var ex export.Run
 	if code != ExitOK || json.Unmarshal([]byte(stdout), &ex) != nil || len(ex.Cells) != 2 || ex.Cells[0].Latency["0.99"] == 0 || len(ex.Cells[0].Bench) == 0 {
 		t.Errorf("json export: %d\n%s", code, stdout)
 	}
 	if code, _, stderr := harness(t, "export", "--format", "xml", dir); code != ExitUsage || !strings.Contains(stderr, "want openmetrics or json") {
 		t.Errorf("bad format: %d %s", code, stderr)
 	}
-}
-
-func TestLabelName(t *testing.T) {
-	for in, want := range map[string]string{"toolchain": "toolchain", "gc-flags": "gc_flags", "2x": "_2x", "__x": "_x", "": "config", "a.b": "a_b"} {
-		if got := labelName(in); got != want {
-			t.Errorf("labelName(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
-func TestLiveMetrics(t *testing.T) {
-	if _, err := metricsListener("0.0.0.0:0", false); err == nil || !strings.Contains(err.Error(), "--metrics-allow-remote") {
-		t.Errorf("a non-loopback address without --metrics-allow-remote: %v", err)
-	}
-	if _, err := metricsListener("nonsense", false); err == nil {
-		t.Errorf("an address without a port should be refused")
-	}
-	ln, err := metricsListener(":0", false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.HasPrefix(ln.Addr().String(), "127.0.0.1:") {
-		t.Errorf("an empty host binds %s, want loopback", ln.Addr())
-	}
-	var warn bytes.Buffer
-	live, stop := serveLiveMetrics(ln, false, &warn)
-	defer stop()
-	live.setRun("fake", "h1")
-
-	root := t.TempDir()
-	dir := fakeRun(t, root, "live", day0, "h1", 1, ok("spin", 70000))
-	d, _ := results.Open(dir)
-	m, _ := d.ReadManifest()
-	c := m.Cells[0]
-	live.afterRun(d, c, c.Runs[0], 1, 20)
-	live.afterRun(d, c, c.Runs[1], 2, 20)
-
-	resp, err := http.Get("http://" + ln.Addr().String() + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/plain; version=0.0.4") {
-		t.Fatalf("status %d, content type %s", resp.StatusCode, resp.Header.Get("Content-Type"))
-	}
-	fams := parseMetrics(t, string(body))
-	if v := fams["harness_progress_runs_done"].GetMetric()[0].GetGauge().GetValue(); v != 2 {
-		t.Errorf("runs done %v, want 2", v)
-	}
-	if v := fams["harness_progress_runs_scheduled"].GetMetric()[0].GetGauge().GetValue(); v != 20 {
-		t.Errorf("runs total %v, want 20", v)
-	}
-	if l := labels(fams["harness_latency_seconds"].GetMetric()[0]); l["run_id"] != "live" || l["spec"] != "fake" {
-		t.Errorf("live labels %v", l)
-	}
-	req, _ := http.NewRequest("GET", "http://"+ln.Addr().String()+"/metrics", nil)
-	req.Header.Set("Accept", "application/openmetrics-text; version=1.0.0")
-	resp, err = http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/openmetrics-text") {
-		t.Errorf("OpenMetrics negotiation: %s", resp.Header.Get("Content-Type"))
-	}
-
-	// A client from another host is refused unless allowed.
-	rec := httptest.NewRecorder()
-	r := httptest.NewRequest("GET", "/metrics", nil)
-	r.RemoteAddr = "192.0.2.7:40000"
-	live.serveMetrics(rec, r)
-	if rec.Code != http.StatusForbidden {
-		t.Errorf("a remote client got %d, want 403", rec.Code)
-	}
-	open := &liveMetrics{allowRemote: true, start: time.Now(), cells: map[string]int{}}
-	rec = httptest.NewRecorder()
-	open.serveMetrics(rec, r)
-	if rec.Code != http.StatusOK {
-		t.Errorf("with --metrics-allow-remote a remote client got %d", rec.Code)
-	}
-	_ = filepath.Join
 }

@@ -1,29 +1,72 @@
 package cli
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
 
-	"github.com/perfharness/harness/harness/compare"
 	"github.com/perfharness/harness/harness/gate"
-	"github.com/perfharness/harness/harness/results"
+	"github.com/perfharness/harness/harness/verify"
 )
 
-// Report file names inside the gate's output folder.
-const (
-	gateSummaryFile = "summary.md"
-	gateJUnitFile   = "junit.xml"
-	gateJSONFile    = "gate.json"
-)
+func cmdGate(ctx context.Context, e *env, args []string) error {
+	fs := e.flags()
+	var o verify.GateOptions
+	fs.StringVar(&o.Baseline, "baseline", "", "baseline: a results folder, a run id under --results, or latest (the newest complete run of the same spec on the same host)")
+	fs.StringVar(&o.Candidate, "candidate", "", "candidate: a results folder or a run id under --results (latest: the newest run)")
+	fs.StringVar(&o.Root, "results", "", "folder the run ids and latest are looked up in (default: the candidate's parent folder, else results)")
+	fs.StringVar(&o.Out, "out", "", "folder for summary.md, junit.xml and gate.json (default reports/gate-<candidate run id>)")
+	fs.IntVar(&o.Confirm, "confirm", 0, "rerun each cell with a regression `N` more times (with the baseline's binaries, interleaved, when still cached), then decide on all samples")
+	fs.StringVar(&o.Run.Cache, "cache", "", "build cache folder for --confirm (default: the user cache folder)")
+	noWait := fs.Bool("no-wait", false, "with --confirm, fail instead of waiting for the host lock")
+	fs.BoolVar(&o.AllowNoBaseline, "allow-no-baseline", false, "with --baseline latest, pass (exit 0) when no earlier run of the spec on this host is stored (the first nightly); earlier runs none of which is usable still fail")
+	gf := addGateFlags(fs)
+	if _, err := e.parse(fs, args, 0, 0); err != nil {
+		return err
+	}
+	if o.Candidate == "" || o.Baseline == "" {
+		return e.usage("want --baseline and --candidate")
+	}
+	if o.Confirm < 0 || o.Confirm > 1000 {
+		return e.usage("--confirm must be between 0 and 1000")
+	}
+	o.Overrides = gf.overrides()
+	o.Run.Wait, o.Run.Soft, o.Run.Progress, o.Run.TTY, o.Run.Harness, o.Run.Log = !*noWait, SoftStop(ctx), e.stderr, isTerminal(e.stderr), Version(), e.log
+	rep, outDir, err := verify.Gate(ctx, o)
+	if err != nil {
+		return e.verifyErr(err)
+	}
+	// Failing to write a report is exit 3: CI would otherwise show nothing.
+	files, warnings, err := verify.WriteReports(rep, outDir, os.Getenv("GITHUB_STEP_SUMMARY"))
+	for _, w := range warnings {
+		e.logf("warning: %s", w)
+	}
+	if err != nil {
+		printVerdict(e.stdout, rep, nil)
+		return incomplete(fmt.Errorf("writing reports: %w", err))
+	}
+	printVerdict(e.stdout, rep, files)
+	return exitSilently(rep.ExitCode)
+}
+
+// verifyErr classes an error of verify: its input errors are usage
+// errors, the rest make the run invalid.
+func (e *env) verifyErr(err error) error {
+	var ie *verify.InputError
+	switch {
+	case errors.As(err, &ie) && ie.Usage:
+		return e.usage("%v", ie.Err)
+	case errors.As(err, &ie), errors.Is(err, verify.ErrMixedHosts):
+		return usageErr(err)
+	}
+	return incomplete(err)
+}
 
 // metricFlags collects repeated --metric KEY=PCT flags.
 type metricFlags map[string]float64
@@ -106,7 +149,7 @@ func parsePercent(s string) (float64, error) {
 	return v / div, nil
 }
 
-// gateFlags are the policy flags gate and calibrate share.
+// gateFlags are the policy flags gate, calibrate and trend share.
 type gateFlags struct {
 	alpha             *float64
 	fdr               fdrFlag
@@ -131,259 +174,17 @@ func addGateFlags(fs *flag.FlagSet) *gateFlags {
 	return g
 }
 
-// policy returns the candidate's gate section overridden by the flags.
-func (g *gateFlags) policy(m *results.Manifest) (gate.Policy, error) {
-	p := gate.PolicyFrom(m.Gate)
-	if m.Gate.Alpha == 0 && m.Gate.Threshold == 0 && len(m.Gate.Metrics) == 0 {
-		p.Threshold = gate.DefaultThreshold // a manifest without a gate section
-	}
-	if *g.alpha != 0 {
-		p.Alpha = *g.alpha
-	}
+// overrides are the flags' changes to a run's gate policy.
+func (g *gateFlags) overrides() verify.Overrides {
+	o := verify.Overrides{Alpha: *g.alpha, Metrics: g.metrics, ThresholdsFile: *g.thresholdsFile,
+		MinSamples: *g.minSamples, AllowHostMismatch: *g.allowHostMismatch, ContentionOff: *g.ignoreContention, FDROff: g.fdr.set && g.fdr.off}
 	if g.threshold.set {
-		p.Threshold = g.threshold.v
+		o.Threshold = &g.threshold.v
 	}
-	if g.fdr.set {
-		p.FDR, p.FDROff = g.fdr.v, g.fdr.off
+	if g.fdr.set && !g.fdr.off {
+		o.FDR = &g.fdr.v
 	}
-	if len(g.metrics) > 0 && p.Metrics == nil {
-		p.Metrics = map[string]float64{}
-	}
-	for k, v := range g.metrics {
-		p.Metrics[k] = v
-	}
-	p.MinSamples = *g.minSamples
-	p.AllowHostMismatch = *g.allowHostMismatch
-	p.ContentionOff = *g.ignoreContention
-	if *g.thresholdsFile != "" {
-		th, err := gate.ReadThresholds(*g.thresholdsFile)
-		if err != nil {
-			return p, err
-		}
-		p.Calibrated = th
-	}
-	return p, p.Validate()
-}
-
-func cmdGate(ctx context.Context, e *env, args []string) int {
-	fs := e.flags()
-	baseArg := fs.String("baseline", "", "baseline: a results folder, a run id under --results, or latest (the newest complete run of the same spec on the same host)")
-	candArg := fs.String("candidate", "", "candidate: a results folder or a run id under --results (latest: the newest run)")
-	root := fs.String("results", "", "folder the run ids and latest are looked up in (default: the candidate's parent folder, else results)")
-	out := fs.String("out", "", "folder for summary.md, junit.xml and gate.json (default reports/gate-<candidate run id>)")
-	confirmN := fs.Int("confirm", 0, "rerun each cell with a regression `N` more times (with the baseline's binaries, interleaved, when still cached), then decide on all samples")
-	cache := fs.String("cache", "", "build cache folder for --confirm (default: the user cache folder)")
-	noWait := fs.Bool("no-wait", false, "with --confirm, fail instead of waiting for the host lock")
-	allowNoBaseline := fs.Bool("allow-no-baseline", false, "with --baseline latest, pass (exit 0) when no earlier run of the spec on this host is stored (the first nightly); earlier runs none of which is usable still fail")
-	gf := addGateFlags(fs)
-	if _, code, ok := e.parse(fs, args, 0, 0); !ok {
-		return code
-	}
-	if *candArg == "" || *baseArg == "" {
-		return e.usageError(fs, "want --baseline and --candidate")
-	}
-	if *confirmN < 0 || *confirmN > 1000 {
-		return e.usageError(fs, "--confirm must be between 0 and 1000")
-	}
-	if *root == "" {
-		*root = "results"
-		if fi, err := os.Stat(*candArg); err == nil && fi.IsDir() {
-			*root = filepath.Dir(filepath.Clean(*candArg))
-		}
-	}
-	candPath, cand, err := openRun(*candArg, *root)
-	if err != nil {
-		e.errorf("candidate: %v", err)
-		return ExitUsage
-	}
-	pol, err := gf.policy(cand)
-	if err != nil {
-		e.errorf("%v", err)
-		return ExitUsage
-	}
-	outDir := *out
-	if outDir == "" {
-		outDir = filepath.Join("reports", "gate-"+results.SafeName(cand.RunID))
-	}
-
-	var basePath string
-	var base *results.Manifest
-	var skipped []gate.Skip
-	if *baseArg == "latest" {
-		stored, warnings, err := loadStored(*root)
-		if err != nil {
-			e.errorf("baseline: %v", err)
-			return ExitUsage
-		}
-		for _, w := range warnings {
-			fmt.Fprintf(e.stderr, "harness: warning: %s\n", w)
-		}
-		choice, sk := gate.SelectBaseline(cand, candPath, stored, pol.AllowHostMismatch)
-		skipped = sk
-		earlier := 0
-		for _, s := range sk {
-			fmt.Fprintf(e.stderr, "harness: baseline: passed over %s\n", s)
-			if s.Earlier {
-				earlier++
-			}
-		}
-		if choice == nil {
-			where := fmt.Sprintf("spec %s on host %s (%s) under %s", cand.Name, cand.Host.ID, gate.HostLabel(cand.Host), *root)
-			switch {
-			case earlier > 0:
-				msg := fmt.Sprintf("no usable baseline: %s of %s, none usable (see above)", plural(earlier, "earlier run"), where)
-				if *allowNoBaseline {
-					msg += "; --allow-no-baseline passes only a first run, with no earlier run at all"
-				}
-				e.errorf("%s", msg)
-				return ExitIncomplete
-			case *allowNoBaseline:
-				msg := fmt.Sprintf("no earlier run of %s: a first run, nothing to compare it with", where)
-				fmt.Fprintf(e.stderr, "harness: %s; passing (--allow-no-baseline)\n", msg)
-				rep := &gate.Report{Format: gate.ReportFormat, Outcome: gate.Pass, Candidate: gate.Info(candPath, cand),
-					Alpha: pol.Alpha, FDR: pol.FDR, Threshold: pol.Threshold, Rows: []gate.Row{}, Problems: []string{}, Warnings: []string{msg + "; nothing was compared"}}
-				addSkips(rep, skipped)
-				return e.finishGate(rep, outDir)
-			}
-			e.errorf("no earlier run of %s to compare with (pass --allow-no-baseline for a first run)", where)
-			return ExitIncomplete
-		}
-		basePath, base = choice.Path, choice.Manifest
-		fmt.Fprintf(e.stderr, "harness: baseline: %s (%s)\n", base.RunID, basePath)
-	} else if basePath, base, err = openRun(*baseArg, *root); err != nil {
-		e.errorf("baseline: %v", err)
-		return ExitUsage
-	}
-	if basePath == candPath {
-		return e.usageError(fs, "baseline and candidate are the same run (%s)", candPath)
-	}
-
-	baseSet, candSet, err := loadSets(basePath, candPath)
-	if err != nil {
-		e.errorf("%v", err)
-		return ExitIncomplete
-	}
-	in := gate.Input{Baseline: base, Candidate: cand, BaselinePath: basePath, CandidatePath: candPath,
-		Policy: pol, ThresholdsFile: *gf.thresholdsFile}
-	if in.Comparisons, err = compare.Pair(baseSet, candSet, compare.Options{Alpha: pol.Alpha}); err != nil {
-		e.errorf("comparing: %v", err)
-		return ExitIncomplete
-	}
-	rep := gate.Decide(in)
-	if *confirmN > 0 && rep.Outcome == gate.Regressed {
-		rep = e.confirm(ctx, confirmArgs{in: in, first: rep, n: *confirmN, outDir: outDir, cache: *cache, wait: !*noWait,
-			baseSet: baseSet, candSet: candSet})
-	}
-	addSkips(rep, skipped)
-	return e.finishGate(rep, outDir)
-}
-
-func addSkips(rep *gate.Report, skipped []gate.Skip) {
-	for _, s := range skipped {
-		rep.Warnings = append(rep.Warnings, "baseline selection passed over run "+s.String())
-	}
-}
-
-// loadSets reads the bench.txt of both runs. A candidate whose results do
-// not read is invalid (exit 3), as is a corrupted baseline.
-func loadSets(basePath, candPath string) (*compare.Set, *compare.Set, error) {
-	baseSet, err := compare.LoadResults(basePath)
-	if err != nil {
-		return nil, nil, fmt.Errorf("baseline: %w", err)
-	}
-	candSet, err := compare.LoadResults(candPath)
-	if err != nil {
-		return nil, nil, fmt.Errorf("candidate: %w", err)
-	}
-	return baseSet, candSet, nil
-}
-
-// finishGate writes the reports, prints the verdict and returns its exit
-// code. Failing to write a report is exit 3: CI would otherwise show
-// nothing.
-func (e *env) finishGate(rep *gate.Report, outDir string) int {
-	files, err := writeGateReports(rep, outDir)
-	if err != nil {
-		e.errorf("writing reports: %v", err)
-		printVerdict(e.stdout, rep, nil)
-		return ExitIncomplete
-	}
-	if path := os.Getenv("GITHUB_STEP_SUMMARY"); path != "" {
-		if err := appendFile(path, files[gateSummaryFile]); err != nil {
-			fmt.Fprintf(e.stderr, "harness: warning: writing $GITHUB_STEP_SUMMARY: %v\n", err)
-		}
-	}
-	printVerdict(e.stdout, rep, []string{
-		filepath.Join(outDir, gateSummaryFile), filepath.Join(outDir, gateJUnitFile), filepath.Join(outDir, gateJSONFile)})
-	return rep.ExitCode
-}
-
-// writeGateReports renders the three reports and writes them into outDir
-// (created if needed) through an os.Root, so no file lands outside it,
-// whatever links the folder holds. It returns the rendered bytes by name.
-func writeGateReports(rep *gate.Report, outDir string) (map[string][]byte, error) {
-	files := map[string][]byte{}
-	var md, junit bytes.Buffer
-	if err := gate.WriteMarkdown(&md, rep, 0); err != nil {
-		return nil, err
-	}
-	if err := gate.WriteJUnit(&junit, rep); err != nil {
-		return nil, err
-	}
-	js, err := json.MarshalIndent(rep, "", "  ")
-	if err != nil {
-		return nil, err
-	}
-	files[gateSummaryFile], files[gateJUnitFile], files[gateJSONFile] = md.Bytes(), junit.Bytes(), append(js, '\n')
-	if err := writeInto(outDir, files); err != nil {
-		return nil, err
-	}
-	return files, nil
-}
-
-// writeInto writes each file atomically (temporary file, rename) inside
-// dir, through an os.Root: names are plain file names, and a symlink in dir
-// cannot lead a write outside it.
-func writeInto(dir string, files map[string][]byte) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	root, err := os.OpenRoot(dir)
-	if err != nil {
-		return err
-	}
-	defer root.Close()
-	names := make([]string, 0, len(files))
-	for name := range files {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		if !filepath.IsLocal(name) || strings.ContainsRune(name, filepath.Separator) {
-			return fmt.Errorf("report file name %q is not a plain name", name)
-		}
-		tmp := "." + name + ".tmp"
-		if err := root.WriteFile(tmp, files[name], 0o644); err != nil {
-			return err
-		}
-		if err := root.Rename(tmp, name); err != nil {
-			root.Remove(tmp)
-			return err
-		}
-	}
-	return nil
-}
-
-func appendFile(path string, data []byte) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return o
 }
 
 // printVerdict prints the outcome for a terminal or a CI log: one line,
@@ -422,11 +223,4 @@ func printVerdict(w io.Writer, rep *gate.Report, files []string) {
 	if len(files) > 0 {
 		fmt.Fprintf(w, "reports: %s\n", strings.Join(files, ", "))
 	}
-}
-
-// safeID keeps a run id usable as one path element.
-
-func firstLine(s string) string {
-	line, _, _ := strings.Cut(s, "\n")
-	return line
 }

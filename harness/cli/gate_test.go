@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -13,125 +12,34 @@ import (
 	"testing"
 	"time"
 
-	"github.com/perfharness/harness/harness/host"
+	"github.com/perfharness/harness/harness/internal/fake"
 	"github.com/perfharness/harness/harness/internal/peer"
 	"github.com/perfharness/harness/harness/results"
 )
 
-// fakeSpec is the spec the fake runs claim: two ops of one workload.
-const fakeSpec = `name: fake
-toolchains: [local]
-workloads:
-  - name: synthetic
-    kind: fixed-rate
-    package: ./workloads/synthetic
-    ops: [spin, other]
-    rate: 1000/s
-    duration: 1s
-runs: {count: 10}
-gate: {threshold: 3%}
-`
+// The fake runs of internal/fake, under the names these tests use.
+type fakeCell = fake.Cell
 
-// A fakeCell describes one cell of a fake run: its op, status, and the
-// median p50 latency its runs scatter around.
-type fakeCell struct {
-	op      string
-	status  results.Status
-	p50     float64 // ns
-	runs    int
-	noise   float64        // relative spread of the runs
-	runStat results.Status // status of the last run, when not ok
-}
-
-// fakeRun writes a results folder as harness run would leave it: spec
-// copy, manifest, run folders with bench.txt, and the combined bench.txt.
-func fakeRun(t *testing.T, root, id string, started time.Time, hostID string, seed uint64, cells ...fakeCell) string {
-	t.Helper()
-	d, err := results.Create(root, id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := host.Fingerprint{CPU: host.CPU{Arch: "amd64", Brand: "Test CPU"}, OS: "linux", Hostname: "ci", ID: hostID, Warnings: []string{}}
-	m := &results.Manifest{Format: results.FormatVersion, RunID: id, Name: "fake", SpecFile: "bench.yaml",
-		SpecSHA256: results.SHA256([]byte(fakeSpec)), Status: results.RunComplete, Started: started, Host: h,
-		Toolchains: []results.Toolchain{{Name: "local", Version: "go1.26.8"}}, Count: 10,
-		Gate: results.Gate{Threshold: 0.03, Alpha: 0.05}, Profiles: []string{}, Warnings: []string{}}
-	rng := rand.New(rand.NewPCG(seed, 7))
-	for _, fc := range cells {
-		cid := "synthetic/" + fc.op + "/local"
-		c := &results.Cell{ID: cid, Dir: filepath.Join("cells", results.CellDir(cid)), Workload: "synthetic", Op: fc.op,
-			Kind: "fixed-rate", Status: fc.status, Config: []results.KV{{Key: "workload", Value: "synthetic"},
-				{Key: "toolchain", Value: "go1.26.8"}}}
-		if fc.status != results.StatusOK {
-			c.Reason = "run 1: " + string(fc.status)
-			m.Status, m.Reason = results.RunIncomplete, "some cells failed; see their reasons"
-		}
-		n := fc.runs
-		if n == 0 {
-			n = 10
-		}
-		for i := 1; i <= n; i++ {
-			r := &results.Run{Index: i, Status: results.StatusOK, Dir: filepath.Join(c.Dir, fmt.Sprintf("run-%d", i)), Order: i}
-			if i == n && fc.runStat != "" {
-				r.Status, r.Reason = fc.runStat, "generator lag P99 2ms > -max-lag-p99 1ms"
-			}
-			c.Runs = append(c.Runs, r)
-			if fc.status != results.StatusOK && fc.runStat == "" {
-				r.Status, r.Reason = fc.status, string(fc.status)
-				continue // a failed run leaves no results
-			}
-			noise := fc.noise
-			if noise == 0 {
-				noise = 0.01
-			}
-			p50 := fc.p50 * (1 + noise*(rng.Float64()-0.5))
-			bench := fmt.Sprintf("Unit p50-ns better=lower assume=nothing\nUnit ops/s better=higher assume=nothing\n"+
-				"BenchmarkSynthetic/op=%s-2 1000 %.1f ns/op %.0f p50-ns %.0f p99-ns 1000 ops/s %.0f max-ns\n",
-				fc.op, p50*1.1, p50, p50*1.5, p50*(5+10*rng.Float64()))
-			if _, err := d.MkdirAll(r.Dir); err != nil {
-				t.Fatal(err)
-			}
-			if err := d.WriteFile(filepath.Join(r.Dir, "bench.txt"), []byte(bench)); err != nil {
-				t.Fatal(err)
-			}
-			res := fmt.Sprintf(`{"format": 1, "status": "ok", "target_rate": 1000, "achieved_rate": 999.5, "latency": {"p50_ns": %.0f, "p90_ns": %.0f, "p99_ns": %.0f, "p999_ns": %.0f, "max_ns": %.0f}, "runtime": {"gc_pause_p99_ns": 40960, "peak_rss_B": 8388608}}`,
-				p50, p50*1.2, p50*1.5, p50*3, p50*5)
-			if err := d.WriteFile(filepath.Join(r.Dir, "result.json"), []byte(res)); err != nil {
-				t.Fatal(err)
-			}
-		}
-		m.Cells = append(m.Cells, c)
-	}
-	if err := d.WriteFile(results.SpecFile, []byte(fakeSpec)); err != nil {
-		t.Fatal(err)
-	}
-	if err := d.WriteManifest(m); err != nil {
-		t.Fatal(err)
-	}
-	if err := results.AssembleBench(d, m); err != nil {
-		t.Fatal(err)
-	}
-	return d.Path
-}
-
-var day0 = time.Date(2026, 11, 1, 2, 0, 0, 0, time.UTC)
-
-func ok(op string, p50 float64) fakeCell { return fakeCell{op: op, status: results.StatusOK, p50: p50} }
+var (
+	fakeRun = fake.Run
+	ok      = fake.OK
+	day0    = fake.Day0
+)
 
 func TestGateExitCodes(t *testing.T) {
 	root := t.TempDir()
 	base := fakeRun(t, root, "base", day0, "h1", 1, ok("spin", 70000), ok("other", 5000))
 	same := fakeRun(t, root, "same", day0.Add(time.Hour), "h1", 2, ok("spin", 70000), ok("other", 5000))
 	slow := fakeRun(t, root, "slow", day0.Add(2*time.Hour), "h1", 3, ok("spin", 73500), ok("other", 5000))
-	failed := fakeRun(t, root, "failed", day0.Add(3*time.Hour), "h1", 4, ok("spin", 70000), fakeCell{op: "other", status: results.StatusFailed, p50: 5000})
+	failed := fakeRun(t, root, "failed", day0.Add(3*time.Hour), "h1", 4, ok("spin", 70000), fakeCell{Op: "other", Status: results.StatusFailed, P50: 5000})
 	rna := fakeRun(t, root, "rna", day0.Add(4*time.Hour), "h1", 5, ok("spin", 70000),
-		fakeCell{op: "other", status: results.StatusRateNotAchieved, p50: 5000, runStat: results.StatusRateNotAchieved})
+		fakeCell{Op: "other", Status: results.StatusRateNotAchieved, P50: 5000, RunStat: results.StatusRateNotAchieved})
 	rnaAll := fakeRun(t, root, "rnaall", day0.Add(4*time.Hour+time.Minute), "h1", 5, ok("spin", 70000),
-		fakeCell{op: "other", status: results.StatusRateNotAchieved, p50: 5000})
+		fakeCell{Op: "other", Status: results.StatusRateNotAchieved, P50: 5000})
 	otherHost := fakeRun(t, root, "otherhost", day0.Add(5*time.Hour), "h2", 6, ok("spin", 70000), ok("other", 5000))
-	few := fakeRun(t, root, "few", day0.Add(6*time.Hour), "h1", 7, fakeCell{op: "spin", status: results.StatusOK, p50: 70000, runs: 3}, ok("other", 5000))
+	few := fakeRun(t, root, "few", day0.Add(6*time.Hour), "h1", 7, fakeCell{Op: "spin", Status: results.StatusOK, P50: 70000, Runs: 3}, ok("other", 5000))
 	fewBase := filepath.Join(t.TempDir(), "fewbase")
-	fewBase = fakeRun(t, filepath.Dir(fewBase), "fewbase", day0, "h1", 8, fakeCell{op: "spin", status: results.StatusOK, p50: 70000, runs: 3}, ok("other", 5000))
+	fewBase = fakeRun(t, filepath.Dir(fewBase), "fewbase", day0, "h1", 8, fakeCell{Op: "spin", Status: results.StatusOK, P50: 70000, Runs: 3}, ok("other", 5000))
 	for _, tc := range []struct {
 		why    string
 		args   []string
@@ -262,7 +170,7 @@ func TestGateNoBaseline(t *testing.T) {
 	// An earlier run that is not usable (every cell failed) is history: the
 	// first-run pass does not apply.
 	root2 := t.TempDir()
-	fakeRun(t, root2, "crashed", day0, "h1", 1, fakeCell{op: "spin", status: results.StatusCrashed, p50: 1})
+	fakeRun(t, root2, "crashed", day0, "h1", 1, fakeCell{Op: "spin", Status: results.StatusCrashed, P50: 1})
 	second := fakeRun(t, root2, "second", day0.Add(time.Hour), "h1", 2, ok("spin", 70000))
 	code, _, stderr = harness(t, "gate", "--baseline", "latest", "--candidate", second, "--out", out, "--allow-no-baseline")
 	if code != ExitIncomplete || !strings.Contains(stderr, "passed over crashed: no usable cell") ||
@@ -274,7 +182,7 @@ func TestGateNoBaseline(t *testing.T) {
 func TestResultsList(t *testing.T) {
 	root := t.TempDir()
 	fakeRun(t, root, "older", day0, "h1", 1, ok("spin", 70000))
-	fakeRun(t, root, "newer", day0.Add(time.Hour), "h2", 1, fakeCell{op: "spin", status: results.StatusCrashed, p50: 1})
+	fakeRun(t, root, "newer", day0.Add(time.Hour), "h2", 1, fakeCell{Op: "spin", Status: results.StatusCrashed, P50: 1})
 	os.MkdirAll(filepath.Join(root, "broken"), 0o755)
 	os.WriteFile(filepath.Join(root, "broken", "manifest.json"), []byte("{"), 0o644)
 	code, stdout, stderr := harness(t, "results", "list", "--results", root)
@@ -304,7 +212,7 @@ func TestCalibrateFrom(t *testing.T) {
 	var dirs []string
 	for i := range 3 {
 		c := ok("spin", 70000)
-		c.noise = 0.2
+		c.Noise = 0.2
 		dirs = append(dirs, fakeRun(t, root, fmt.Sprintf("aa%d", i), day0.Add(time.Duration(i)*time.Hour), "h1", uint64(i+10), c))
 	}
 	file := filepath.Join(t.TempDir(), "th.json")
@@ -353,7 +261,7 @@ func TestTrendCommand(t *testing.T) {
 	fakeRun(t, root, "d2", day0.Add(24*time.Hour), "h1", 2, ok("spin", 70000), ok("other", 5000))
 	fakeRun(t, root, "d3", day0.Add(48*time.Hour), "h1", 3, ok("spin", 77000), ok("other", 5000))
 	fakeRun(t, root, "d3b", day0.Add(50*time.Hour), "h9", 3, ok("spin", 10), ok("other", 10))
-	fakeRun(t, root, "d4", day0.Add(72*time.Hour), "h1", 4, ok("spin", 77000), fakeCell{op: "other", status: results.StatusCrashed, p50: 1})
+	fakeRun(t, root, "d4", day0.Add(72*time.Hour), "h1", 4, ok("spin", 77000), fakeCell{Op: "other", Status: results.StatusCrashed, P50: 1})
 	out := filepath.Join(t.TempDir(), "trend")
 	code, stdout, stderr := harness(t, "trend", root, "--host", "h1", "--out", out)
 	if code != ExitOK {

@@ -4,67 +4,46 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
-	"os"
 	"path/filepath"
-	"slices"
-	"sort"
 	"strings"
-	"time"
 
-	"github.com/perfharness/harness/harness/gate"
 	"github.com/perfharness/harness/harness/results"
-	"github.com/perfharness/harness/harness/run"
-	"github.com/perfharness/harness/harness/spec"
 )
 
 // cmdMerge combines the results folders of a sharded run (harness run
 // --shard I/N on several machines) into one, which reports, compares and
 // gates like an unsharded run.
-func cmdMerge(ctx context.Context, e *env, args []string) int {
-	fs := e.flags()
-	out := fs.String("o", "", "the merged results folder to create, e.g. results/nightly-42 (must not exist)")
-	partial := fs.Bool("partial", false, "merge even when some shards are missing (the merged run is incomplete)")
-	allowHosts := fs.Bool("allow-host-mismatch", false, "merge shards that ran on different kinds of host (recorded as a warning)")
-	pos, code, ok := e.parse(fs, args, 1, -1)
-	if !ok {
-		return code
+func cmdMerge(ctx context.Context, e *env, args []string) error {
+	flags := e.flags()
+	out := flags.String("o", "", "the merged results folder to create, e.g. results/nightly-42 (must not exist)")
+	var o results.MergeOptions
+	flags.BoolVar(&o.Partial, "partial", false, "merge even when some shards are missing (the merged run is incomplete)")
+	flags.BoolVar(&o.AllowHostMismatch, "allow-host-mismatch", false, "merge shards that ran on different kinds of host (recorded as a warning)")
+	pos, err := e.parse(flags, args, 1, -1)
+	if err != nil {
+		return err
 	}
 	if *out == "" {
-		return e.usageError(fs, "want -o results/<merged run>")
+		return e.usage("want -o results/<merged run>")
 	}
-	var shards []shard
+	var shards []*results.Shard
 	for _, p := range pos {
-		d, err := results.Open(p)
+		sh, err := results.ReadShard(p)
 		if err != nil {
-			e.errorf("%v", err)
-			return ExitUsage
+			return usageErr(err)
 		}
-		m, err := d.ReadManifest()
-		if err != nil {
-			e.errorf("%v", err)
-			return ExitUsage
-		}
-		src, err := results.ReadFileIn(p, results.SpecFile)
-		if err != nil {
-			e.errorf("%s: the spec copy is missing: %v", p, err)
-			return ExitUsage
-		}
-		shards = append(shards, shard{Path: p, Manifest: m, Spec: src})
+		shards = append(shards, sh)
 	}
-	m, err := mergeManifests(shards, filepath.Base(filepath.Clean(*out)), mergeOptions{Partial: *partial, AllowHostMismatch: *allowHosts})
+	m, err := results.Merge(shards, filepath.Base(filepath.Clean(*out)), o)
 	if err != nil {
-		e.errorf("%v", err)
-		return ExitUsage
+		return usageErr(err)
 	}
-	d, err := writeMerged(*out, shards, m)
-	if err != nil {
-		e.errorf("%v", err)
-		if errors.Is(err, os.ErrExist) {
-			return ExitUsage // the output folder exists: merge never overwrites
-		}
-		return ExitIncomplete
+	d, err := results.WriteMerged(*out, shards, m)
+	if errors.Is(err, fs.ErrExist) {
+		return usageErr(err) // the output folder exists: merge never overwrites
+	} else if err != nil {
+		return incomplete(err)
 	}
 	fmt.Fprintf(e.stdout, "merged %d shards of %s into %s: %d cells, %s\n", len(shards), m.Name, d.Path, len(m.Cells), m.Status)
 	for _, w := range m.Warnings {
@@ -73,313 +52,7 @@ func cmdMerge(ctx context.Context, e *env, args []string) int {
 		}
 	}
 	if m.Status != results.RunComplete {
-		return ExitIncomplete
+		return exitSilently(ExitIncomplete)
 	}
-	return ExitOK
-}
-
-// A shard is one results folder to merge.
-type shard struct {
-	Path     string
-	Manifest *results.Manifest
-	Spec     []byte // the spec copy it kept
-}
-
-type mergeOptions struct {
-	Partial, AllowHostMismatch bool
-}
-
-// mergeManifests checks that shards belong together and returns the
-// manifest of their union. It is pure: the folders are read before and
-// written after. The rules:
-//   - every shard ran the same spec (sha256 of the spec file, and the copy
-//     each kept hashes to it);
-//   - each is one shard "I/N" of the same N, no shard given twice;
-//   - each holds exactly the cells its I/N selects from the spec's cells
-//     (cell i is in shard (i mod N)+1), so cells are disjoint and a shard
-//     cannot claim cells it did not run;
-//   - all shards ran on the same kind of host (CPU identity), unless
-//     allowed;
-//   - all N shards are present, unless partial.
-func mergeManifests(shards []shard, runID string, opts mergeOptions) (*results.Manifest, error) {
-	if len(shards) == 0 {
-		return nil, errors.New("no shards to merge")
-	}
-	first := shards[0].Manifest
-	s, err := spec.Parse(first.SpecFile, shards[0].Spec)
-	if err != nil {
-		return nil, fmt.Errorf("%s: the spec copy does not parse: %w", shards[0].Path, err)
-	}
-	var allIDs []string
-	for _, c := range s.Cells() {
-		allIDs = append(allIDs, c.ID)
-	}
-	n := 0
-	seen := map[int]string{}
-	owner := map[string]string{}
-	var problems []string
-	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
-	for _, sh := range shards {
-		m := sh.Manifest
-		if m.SpecSHA256 != first.SpecSHA256 {
-			bad("%s ran another spec (sha256 %.12s, %s has %.12s)", sh.Path, m.SpecSHA256, shards[0].Path, first.SpecSHA256)
-			continue
-		}
-		if results.SHA256(sh.Spec) != m.SpecSHA256 {
-			bad("%s: its spec copy does not match the sha256 its manifest records", sh.Path)
-			continue
-		}
-		i, ni, err := parseShardLabel(m.Shard)
-		if err != nil {
-			bad("%s: %v", sh.Path, err)
-			continue
-		}
-		if n == 0 {
-			n = ni
-		}
-		if ni != n {
-			bad("%s is shard %s, but %s is shard %s: different shard counts", sh.Path, m.Shard, shards[0].Path, first.Shard)
-			continue
-		}
-		if prev, dup := seen[i]; dup {
-			bad("shard %d/%d given twice: %s and %s", i, n, prev, sh.Path)
-			continue
-		}
-		seen[i] = sh.Path
-		want := map[string]bool{}
-		for j, id := range allIDs {
-			if j%n == i-1 {
-				want[id] = true
-			}
-		}
-		got := map[string]bool{}
-		for _, c := range m.Cells {
-			got[c.ID] = true
-			if other, ok := owner[c.ID]; ok {
-				bad("cell %s is in both %s and %s", c.ID, other, sh.Path)
-			}
-			owner[c.ID] = sh.Path
-			if !want[c.ID] {
-				bad("%s claims cell %s, which is not in shard %s of the spec", sh.Path, c.ID, m.Shard)
-			}
-		}
-		var missing []string
-		for id := range want {
-			if !got[id] {
-				missing = append(missing, id)
-			}
-		}
-		if len(missing) > 0 {
-			sort.Strings(missing)
-			bad("%s lacks %d cells of shard %s (e.g. %s)", sh.Path, len(missing), m.Shard, missing[0])
-		}
-		if m.Host.ID != first.Host.ID && !opts.AllowHostMismatch {
-			bad("%s ran on host %s (%s), %s on %s (%s): merged results would mix kinds of machine; use one runner class per spec, or pass --allow-host-mismatch",
-				sh.Path, m.Host.ID, gate.HostLabel(m.Host), shards[0].Path, first.Host.ID, gate.HostLabel(first.Host))
-		}
-		if m.Status == results.RunRunning {
-			bad("%s is still running (or its harness died: harness run --resume completes it)", sh.Path)
-		}
-	}
-	var absent []string
-	for i := 1; i <= n; i++ {
-		if _, ok := seen[i]; !ok {
-			absent = append(absent, fmt.Sprintf("%d/%d", i, n))
-		}
-	}
-	if len(absent) > 0 && !opts.Partial && len(problems) == 0 {
-		bad("shards %s are missing (pass --partial to merge what there is)", strings.Join(absent, ", "))
-	}
-	if len(problems) > 0 {
-		return nil, fmt.Errorf("cannot merge:\n%s", strings.Join(problems, "\n"))
-	}
-
-	m := &results.Manifest{
-		Format: results.FormatVersion, RunID: runID, Name: first.Name, SpecFile: first.SpecFile,
-		SpecSHA256: first.SpecSHA256, SpecDir: first.SpecDir, Harness: first.Harness, Host: first.Host,
-		Dimensions: first.Dimensions, Count: first.Count, Retries: first.Retries, Interleave: first.Interleave, Shuffle: first.Shuffle,
-		Seed: first.Seed, Profiles: first.Profiles, Gate: first.Gate, Warnings: []string{},
-	}
-	var parts []string
-	var notComplete []string
-	for _, sh := range shards {
-		sm := sh.Manifest
-		parts = append(parts, fmt.Sprintf("%s (%s on %s)", sm.Shard, sm.RunID, gate.HostLabel(sm.Host)))
-		if m.Started.IsZero() || sm.Started.Before(m.Started) {
-			m.Started = sm.Started
-		}
-		if sm.Finished.After(m.Finished) {
-			m.Finished = sm.Finished
-		}
-		if sm.Count != first.Count {
-			m.Warnings = append(m.Warnings, fmt.Sprintf("shard %s ran %d repetitions per cell, shard %s %d", sm.Shard, sm.Count, first.Shard, first.Count))
-			m.Count = max(m.Count, sm.Count)
-		}
-		if sm.Host.ID != first.Host.ID {
-			m.Warnings = append(m.Warnings, fmt.Sprintf("HOST MISMATCH: shard %s ran on host %s (%s); the manifest records shard %s's host", sm.Shard, sm.Host.ID, gate.HostLabel(sm.Host), first.Shard))
-		}
-		if sm.Status != results.RunComplete {
-			notComplete = append(notComplete, fmt.Sprintf("shard %s is %s", sm.Shard, sm.Status))
-		}
-		for _, w := range sm.Warnings {
-			if !slices.Contains(m.Warnings, w) {
-				m.Warnings = append(m.Warnings, w)
-			}
-		}
-		for _, tc := range sm.Toolchains {
-			if !slices.ContainsFunc(m.Toolchains, func(x results.Toolchain) bool { return x.Name == tc.Name && x.Identity == tc.Identity }) {
-				m.Toolchains = append(m.Toolchains, tc)
-			}
-		}
-		for _, b := range sm.Builds {
-			i := slices.IndexFunc(m.Builds, func(x *results.Build) bool { return x.Key == b.Key })
-			switch {
-			case i < 0:
-				m.Builds = append(m.Builds, b)
-			case m.Builds[i].Status != results.StatusOK && b.Status == results.StatusOK:
-				m.Builds[i] = b // a shard that needed the build has its outcome
-			}
-		}
-		m.Cells = append(m.Cells, sm.Cells...)
-	}
-	sort.Strings(parts)
-	m.Warnings = append([]string{"merged from shards " + strings.Join(parts, ", ")}, m.Warnings...)
-	index := map[string]int{}
-	for i, id := range allIDs {
-		index[id] = i
-	}
-	slices.SortStableFunc(m.Cells, func(a, b *results.Cell) int { return index[a.ID] - index[b.ID] })
-	failed := false
-	for _, c := range m.Cells {
-		failed = failed || c.Status.Failed()
-	}
-	switch {
-	case len(absent) > 0:
-		m.Status, m.Reason = results.RunIncomplete, "shards "+strings.Join(absent, ", ")+" are missing"
-	case len(notComplete) > 0:
-		m.Status, m.Reason = results.RunIncomplete, strings.Join(notComplete, "; ")
-	case failed:
-		m.Status, m.Reason = results.RunIncomplete, "some cells failed; see their reasons"
-	default:
-		m.Status = results.RunComplete
-	}
-	if m.Finished.IsZero() {
-		m.Finished = time.Now()
-	}
-	return m, nil
-}
-
-func parseShardLabel(s string) (int, int, error) {
-	if s == "" {
-		return 0, 0, errors.New("not a shard (its run had no --shard)")
-	}
-	return run.ParseShard(s)
-}
-
-// writeMerged creates the merged folder: the shards' cell folders, build
-// logs and PGO passes copied in, the spec copy, the manifest, and bench.txt
-// rebuilt from the run folders. A failure removes what it created.
-func writeMerged(out string, shards []shard, m *results.Manifest) (d *results.Dir, err error) {
-	d, err = results.Create(filepath.Dir(filepath.Clean(out)), m.RunID)
-	if err != nil {
-		return nil, err
-	}
-	created := d.Path
-	defer func() {
-		if err != nil {
-			os.RemoveAll(created)
-		}
-	}()
-	for _, sh := range shards {
-		src, err := results.Open(sh.Path)
-		if err != nil {
-			return nil, err
-		}
-		for _, c := range sh.Manifest.Cells {
-			if c.Dir == "" {
-				continue
-			}
-			if err := copyTree(src, d, c.Dir); err != nil {
-				return nil, err
-			}
-		}
-		for _, sub := range []string{"builds", "pgo"} {
-			if err := copyTree(src, d, sub); err != nil {
-				return nil, err
-			}
-		}
-	}
-	if err := d.WriteFile(results.SpecFile, shards[0].Spec); err != nil {
-		return nil, err
-	}
-	if err := results.AssembleBench(d, m); err != nil {
-		return nil, fmt.Errorf("rebuilding bench.txt: %w", err)
-	}
-	if err := d.WriteManifest(m); err != nil {
-		return nil, err
-	}
-	return d, nil
-}
-
-// copyTree copies the regular files under rel in src to the same place in
-// dst, refusing paths that leave either folder and anything but folders and
-// regular files (a results folder holds no symlink of its own; none is
-// followed). A missing rel copies nothing.
-func copyTree(src, dst *results.Dir, rel string) error {
-	from, err := src.Join(rel)
-	if err != nil {
-		return err
-	}
-	if _, err := os.Lstat(from); errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	return filepath.WalkDir(from, func(path string, de fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		r, err := filepath.Rel(src.Path, path)
-		if err != nil {
-			return err
-		}
-		switch {
-		case de.IsDir():
-			_, err := dst.MkdirAll(r)
-			return err
-		case !de.Type().IsRegular():
-			return fmt.Errorf("%s: %w (%s): the harness writes none in a results folder", path, results.ErrNotRegular, results.ModeName(de.Type()))
-		}
-		target, err := dst.Join(r)
-		if err != nil {
-			return err
-		}
-		if _, err := os.Lstat(target); err == nil {
-			return nil // a build log two shards share
-		}
-		return copyFile(src, r, target)
-	})
-}
-
-// copyFile copies rel of src to the path to, reading it as untrusted input
-// (no symlink followed, within its size limit).
-func copyFile(src *results.Dir, rel, to string) error {
-	in, err := src.Open(rel)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	tmp := to + ".tmp"
-	out, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		os.Remove(tmp)
-		return err
-	}
-	if err := out.Close(); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return os.Rename(tmp, to)
+	return nil
 }

@@ -50,7 +50,7 @@ func fakeShard(t *testing.T, root string, i, n int, hostID string, edit func(m *
 	all := specCellIDs(t, mergeSpec)
 	var ids []string
 	for j, cid := range all {
-		if j%n == i-1 {
+		if results.InShard(j, i, n) {
 			ids = append(ids, cid)
 		}
 	}

@@ -11,7 +11,7 @@ import (
 )
 
 // compareFlags adds benchstat's table options to a command.
-func compareFlags(e *env, fs interface {
+func compareFlags(fs interface {
 	String(name, value, usage string) *string
 	Float64(name string, value float64, usage string) *float64
 }) func() compare.Options {
@@ -27,23 +27,22 @@ func compareFlags(e *env, fs interface {
 	}
 }
 
-func cmdReport(ctx context.Context, e *env, args []string) int {
+func cmdReport(ctx context.Context, e *env, args []string) error {
 	fs := e.flags()
 	reports := fs.String("reports", "reports", "folder for reports/<run-id>/ (nothing is written outside it)")
 	noPNG := fs.Bool("no-png", false, "write the plots as SVG only")
-	opts := compareFlags(e, fs)
-	pos, code, ok := e.parse(fs, args, 1, 1)
-	if !ok {
-		return code
+	opts := compareFlags(fs)
+	pos, err := e.parse(fs, args, 1, 1)
+	if err != nil {
+		return err
 	}
 	co := opts()
 	if err := co.Validate(); err != nil {
-		return e.usageError(fs, "%v", err)
+		return e.usage("%v", err)
 	}
 	out, err := report.Render(ctx, pos[0], report.Options{ReportsDir: *reports, Compare: co, NoPNG: *noPNG})
 	if err != nil {
-		e.errorf("report %s: %v", pos[0], err)
-		return ExitUsage
+		return usageErr(fmt.Errorf("report %s: %w", pos[0], err))
 	}
 	fmt.Fprintf(e.stdout, "%s\n", filepath.Join(out, report.HTMLFile))
 	fmt.Fprintf(e.stdout, "%s\n", filepath.Join(out, report.MarkdownFile))
@@ -51,5 +50,5 @@ func cmdReport(ctx context.Context, e *env, args []string) int {
 	if _, err := os.Stat(filepath.Join(out, report.CSVFile)); err == nil {
 		fmt.Fprintf(e.stdout, "%s\n", filepath.Join(out, report.CSVFile))
 	}
-	return ExitOK
+	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/perfharness/harness/harness/results"
 	"golang.org/x/perf/benchfmt"
 	"golang.org/x/perf/benchmath"
 	"golang.org/x/perf/benchproc"
@@ -106,8 +107,8 @@ type Table struct {
 	colKeys [][]string
 }
 
-// A KV is a configuration key and value.
-type KV struct{ Key, Value string }
+// A KV is a configuration key and value (the harness's one pair type).
+type KV = results.KV
 
 // ConfigString renders a table key as "key: value" pairs, leaving out the
 // keys the table lacks.
@@ -420,7 +421,7 @@ func build(results []*benchfmt.Result, units benchfmt.UnitMetadataMap, o Options
 			if f == p.unitField {
 				continue
 			}
-			t.Config = append(t.Config, KV{f.Name, tk.Get(f)})
+			t.Config = append(t.Config, KV{Key: f.Name, Value: tk.Get(f)})
 		}
 		rows, cols := sortedKeys(at.rows), sortedKeys(at.cols)
 		for _, c := range cols {

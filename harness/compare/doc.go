@@ -1,7 +1,10 @@
 // Package compare turns benchmark results into benchstat statistics: per
 // benchmark and configuration the median with its confidence interval, and
 // between configurations the delta with a Mann-Whitney U test, "~" when it
-// is not significant. It is the harness's only user of golang.org/x/perf,
+// is not significant. It sits above results (LoadResults reads a results
+// folder, checking its digest), host (LoadSides says how two runs' hosts
+// differ) and spec (CheckSpec checks a spec's report projections at plan
+// time). It is the harness's only user of golang.org/x/perf,
 // and composes its public packages the way cmd/benchstat does:
 //
 //  1. LoadFiles (or LoadResults for a results folder) reads bench.txt with

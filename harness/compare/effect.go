@@ -3,6 +3,8 @@ package compare
 import (
 	"math"
 	"slices"
+
+	"github.com/perfharness/harness/harness/results"
 )
 
 // An Effect is the size of a change from a base sample to a candidate
@@ -60,12 +62,12 @@ func EffectOf(base, cand []float64, confidence float64) Effect {
 	if k >= 1 {
 		lo, hi = diffs[k-1], diffs[len(diffs)-k]
 	}
-	center := medianSorted(diffs)
+	center := results.Median(diffs)
 	if positive {
 		e.Center, e.Lo, e.Hi = math.Expm1(center), math.Expm1(lo), math.Expm1(hi)
 		return e
 	}
-	scale := math.Abs(medianSorted(slices.Sorted(slices.Values(base))))
+	scale := math.Abs(results.Median(base))
 	rel := func(d float64) float64 {
 		switch {
 		case scale != 0:
@@ -80,14 +82,6 @@ func EffectOf(base, cand []float64, confidence float64) Effect {
 }
 
 func nonPositive(v float64) bool { return !(v > 0) }
-
-func medianSorted(xs []float64) float64 {
-	n := len(xs)
-	if n%2 == 1 {
-		return xs[n/2]
-	}
-	return (xs[n/2-1] + xs[n/2]) / 2
-}
 
 // exactLimit bounds the sample sizes whose U distribution is computed
 // exactly (n1·n2); past it the normal approximation is within a rank.

@@ -17,6 +17,7 @@ import (
 	"golang.org/x/perf/benchfmt"
 	"golang.org/x/perf/benchunit"
 
+	"github.com/perfharness/harness/harness/host"
 	"github.com/perfharness/harness/harness/results"
 )
 
@@ -372,4 +373,49 @@ func HasOp(name, op string) bool {
 		return err == nil
 	}
 	return false
+}
+
+// LoadSides reads the two sides of a comparison, each a results folder or
+// a plain bench.txt file, and compares them (see PairReport). When both
+// are results folders, hostDiffs lists how their hosts differ (see
+// host.Compare): differences may then be the hardware's, not the code's.
+func LoadSides(a, b string, o Options) (rep *Report, hostDiffs []string, err error) {
+	var sets [2]*Set
+	var hosts [2]*host.Fingerprint
+	for i, p := range []string{a, b} {
+		if sets[i], hosts[i], err = loadSide(p); err != nil {
+			return nil, nil, err
+		}
+	}
+	if hosts[0] != nil && hosts[1] != nil {
+		hostDiffs = host.Compare(*hosts[0], *hosts[1])
+	}
+	rep, err = PairReport(sets[0], sets[1], o)
+	return rep, hostDiffs, err
+}
+
+// loadSide reads a results folder (with its host fingerprint) or a plain
+// bench.txt file.
+func loadSide(path string) (*Set, *host.Fingerprint, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !fi.IsDir() {
+		s, err := LoadFiles(path)
+		return s, nil, err
+	}
+	d, err := results.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	m, err := d.ReadManifest()
+	if err != nil {
+		return nil, nil, err
+	}
+	s, err := LoadResults(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	return s, &m.Host, nil
 }

@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 
+	"github.com/perfharness/harness/harness/results"
 	"golang.org/x/perf/benchmath"
 )
 
@@ -122,7 +123,7 @@ func MDE(base, cand []float64, alpha, power float64) float64 {
 	positive := !slices.ContainsFunc(base, nonPositive) && !slices.ContainsFunc(cand, nonPositive)
 	tr := func(x float64) float64 { return math.Log(x) }
 	if !positive {
-		scale := math.Abs(medianSorted(slices.Sorted(slices.Values(base))))
+		scale := math.Abs(results.Median(base))
 		if scale == 0 {
 			scale = 1
 		}

@@ -1,18 +1,11 @@
 package gate
 
 import (
-	"cmp"
 	"fmt"
 	"slices"
 
 	"github.com/perfharness/harness/harness/results"
 )
-
-// A Stored is a results folder found under a results root.
-type Stored struct {
-	Path     string
-	Manifest *results.Manifest
-}
 
 // A Skip says why a stored run was not taken as the baseline.
 type Skip struct {
@@ -35,11 +28,9 @@ func (s Skip) String() string { return s.RunID + ": " + s.Reason }
 // must say that the latest run came from another kind of machine rather
 // than compare against it blindly. Runs older than the choice are not
 // listed.
-func SelectBaseline(cand *results.Manifest, candPath string, stored []Stored, allowHostMismatch bool) (*Stored, []Skip) {
+func SelectBaseline(cand *results.Manifest, candPath string, stored []results.Stored, allowHostMismatch bool) (*results.Stored, []Skip) {
 	runs := slices.Clone(stored)
-	slices.SortStableFunc(runs, func(a, b Stored) int {
-		return cmp.Or(b.Manifest.Started.Compare(a.Manifest.Started), cmp.Compare(b.Manifest.RunID, a.Manifest.RunID))
-	})
+	results.SortNewestFirst(runs)
 	var skipped []Skip
 	for i := range runs {
 		s := &runs[i]
@@ -53,7 +44,7 @@ func SelectBaseline(cand *results.Manifest, candPath string, stored []Stored, al
 		case !m.Started.Before(cand.Started) && !cand.Started.IsZero():
 			reason, earlier = "newer than the candidate", false
 		case m.Host.ID != cand.Host.ID && !allowHostMismatch:
-			reason, earlier = fmt.Sprintf("another host: %s (%s), the candidate ran on %s (%s)", m.Host.ID, HostLabel(m.Host), cand.Host.ID, HostLabel(cand.Host)), false
+			reason, earlier = fmt.Sprintf("another host: %s (%s), the candidate ran on %s (%s)", m.Host.ID, m.Host.Label(), cand.Host.ID, cand.Host.Label()), false
 		case m.Status == results.RunRunning:
 			reason = "still running (or its harness died without a trace; the next harness run marks it abandoned)"
 		case m.Status == results.RunAbandoned:

@@ -77,11 +77,7 @@ func contentionOf(c *results.Cell) sideState {
 	if len(w) == 0 {
 		return sideState{}
 	}
-	return sideState{n: len(w), withheld: median(w), others: median(o), stel: median(s)}
-}
-
-func median(xs []float64) float64 {
-	return medianSorted(slices.Sorted(slices.Values(xs)))
+	return sideState{n: len(w), withheld: results.Median(w), others: results.Median(o), stel: results.Median(s)}
 }
 
 // contended says why a row's sides ran under host states too different to
@@ -184,7 +180,7 @@ func CalibrateContention(runs []*results.Manifest) []ContentionLevel {
 	out := []ContentionLevel{}
 	for _, id := range order {
 		a := cells[id]
-		lv := ContentionLevel{Cell: id, Runs: len(a.all[0]), Withheld: median(a.all[0]), Others: median(a.all[1]), Steal: median(a.all[2])}
+		lv := ContentionLevel{Cell: id, Runs: len(a.all[0]), Withheld: results.Median(a.all[0]), Others: results.Median(a.all[1]), Steal: results.Median(a.all[2])}
 		var diff [3]float64
 		for i := range a.medians {
 			for j := i + 1; j < len(a.medians); j++ {
@@ -221,7 +217,7 @@ func hostStateOf(m *results.Manifest) HostState {
 	}
 	hs.Runs = len(w)
 	if len(w) > 0 {
-		hs.Withheld, hs.WithheldMax, hs.Others, hs.Steal = Float(median(w)), Float(slices.Max(w)), Float(median(o)), Float(steal)
+		hs.Withheld, hs.WithheldMax, hs.Others, hs.Steal = Float(results.Median(w)), Float(slices.Max(w)), Float(results.Median(o)), Float(steal)
 	}
 	return hs
 }

@@ -185,26 +185,11 @@ type RunInfo struct {
 // Info describes a results folder's run for reports.
 func Info(path string, m *results.Manifest) RunInfo {
 	ri := RunInfo{RunID: m.RunID, Path: path, Spec: m.Name, SpecSHA256: m.SpecSHA256, Status: m.Status,
-		Started: m.Started, HostID: m.Host.ID, Host: HostLabel(m.Host), Shard: m.Shard, Toolchains: []string{}}
+		Started: m.Started, HostID: m.Host.ID, Host: m.Host.Label(), Shard: m.Shard, Toolchains: []string{}}
 	for _, tc := range m.Toolchains {
 		ri.Toolchains = append(ri.Toolchains, tc.Name+"="+tc.Version)
 	}
 	return ri
-}
-
-// HostLabel names a host for people: CPU brand and host name.
-func HostLabel(h host.Fingerprint) string {
-	var parts []string
-	if h.Brand != "" && h.Brand != host.Unknown {
-		parts = append(parts, h.Brand)
-	}
-	if h.Hostname != "" && h.Hostname != host.Unknown {
-		parts = append(parts, h.Hostname)
-	}
-	if len(parts) == 0 {
-		return "host " + h.ID
-	}
-	return strings.Join(parts, ", ")
 }
 
 // A Confirmation records the reruns that confirmed or cleared the first
@@ -708,10 +693,10 @@ func checkRuns(rep *Report, base, cand *results.Manifest, p Policy) map[string]c
 		}
 		if p.AllowHostMismatch {
 			warn("HOST MISMATCH (allowed): baseline ran on host %s (%s), candidate on %s (%s)%s",
-				base.Host.ID, HostLabel(base.Host), cand.Host.ID, HostLabel(cand.Host), detail)
+				base.Host.ID, base.Host.Label(), cand.Host.ID, cand.Host.Label(), detail)
 		} else {
 			problem("host fingerprint mismatch: baseline ran on host %s (%s), candidate on %s (%s)%s; compare runs from the same kind of host, or pass --allow-host-mismatch",
-				base.Host.ID, HostLabel(base.Host), cand.Host.ID, HostLabel(cand.Host), detail)
+				base.Host.ID, base.Host.Label(), cand.Host.ID, cand.Host.Label(), detail)
 		}
 	} else if diffs := host.Compare(base.Host, cand.Host); len(diffs) > 0 {
 		warn("same CPU, but the hosts differ: %s", strings.Join(diffs, "; "))

@@ -479,12 +479,12 @@ func TestCellFor(t *testing.T) {
 }
 
 func TestSelectBaseline(t *testing.T) {
-	stored := func(id string, hours int, edit func(m *results.Manifest)) Stored {
+	stored := func(id string, hours int, edit func(m *results.Manifest)) results.Stored {
 		m := manifest(id, t0.Add(time.Duration(hours)*time.Hour), jsonCell())
 		if edit != nil {
 			edit(m)
 		}
-		return Stored{Path: "results/" + id, Manifest: m}
+		return results.Stored{Path: "results/" + id, Manifest: m}
 	}
 	allRuns := func(st results.Status) func(m *results.Manifest) {
 		return func(m *results.Manifest) {
@@ -498,13 +498,13 @@ func TestSelectBaseline(t *testing.T) {
 	cand := manifest("cand", t0.Add(100*time.Hour))
 	for _, tc := range []struct {
 		why      string
-		runs     []Stored
+		runs     []results.Stored
 		mismatch bool
 		want     string // run id, "" for none
 		skipped  []string
 		earlier  bool // some skipped run is an earlier run of this spec on this host
 	}{
-		{"the newest usable run older than the candidate, saying why it passed over the newer ones", []Stored{
+		{"the newest usable run older than the candidate, saying why it passed over the newer ones", []results.Stored{
 			stored("oldest", 1, nil),
 			stored("good", 2, nil),
 			stored("other-host", 5, func(m *results.Manifest) { m.Host = testHost("h9") }),
@@ -521,14 +521,14 @@ func TestSelectBaseline(t *testing.T) {
 			"unusable: no usable cell: every cell failed or has no valid run: some cells failed; see their reasons",
 			"other-host: another host: h9 (AMD EPYC, ci-1), the candidate ran on h1 (AMD EPYC, ci-1)",
 		}, true},
-		{"a partial run (one run of ten generator-lagged) is usable: a cell is as good as its valid runs", []Stored{
+		{"a partial run (one run of ten generator-lagged) is usable: a cell is as good as its valid runs", []results.Stored{
 			stored("good", 2, nil),
 			stored("partial", 3, func(m *results.Manifest) {
 				m.Cells[0].Runs[4].Status = results.StatusGeneratorLagged
 				m.Cells[0].Status, m.Cells[0].Reason = results.CellStatus(m.Cells[0].Runs)
 			}),
 		}, false, "partial", nil, false},
-		{"an incomplete run whose cells still have valid runs is usable", []Stored{
+		{"an incomplete run whose cells still have valid runs is usable", []results.Stored{
 			stored("good", 2, nil),
 			stored("incomplete", 3, func(m *results.Manifest) {
 				m.Cells = append(m.Cells, okCell("json/other", "json", "other"))
@@ -536,13 +536,13 @@ func TestSelectBaseline(t *testing.T) {
 				m.Status = results.RunIncomplete
 			}),
 		}, false, "incomplete", nil, false},
-		{"another host's runs only: none, and none was an earlier run on this host", []Stored{
+		{"another host's runs only: none, and none was an earlier run on this host", []results.Stored{
 			stored("other-host", 5, func(m *results.Manifest) { m.Host = testHost("h9") }),
 		}, false, "", []string{"other-host: another host: h9 (AMD EPYC, ci-1), the candidate ran on h1 (AMD EPYC, ci-1)"}, false},
-		{"... unless host mismatches are allowed", []Stored{
+		{"... unless host mismatches are allowed", []results.Stored{
 			stored("other-host", 5, func(m *results.Manifest) { m.Host = testHost("h9") }),
 		}, true, "other-host", nil, false},
-		{"earlier runs, none usable: none, and it says there were earlier runs", []Stored{
+		{"earlier runs, none usable: none, and it says there were earlier runs", []results.Stored{
 			stored("crashed", 5, allRuns(results.StatusCrashed)),
 		}, false, "", []string{"crashed: no usable cell: every cell failed or has no valid run: some cells failed; see their reasons"}, true},
 		{"nothing stored", nil, false, "", nil, false},

@@ -136,7 +136,7 @@ func Trend(runs []TrendRun, policy Policy, segment int) (*TrendReport, error) {
 		return rep, nil
 	}
 	last := runs[len(runs)-1].Manifest
-	rep.Spec, rep.HostID, rep.Host = last.Name, last.Host.ID, HostLabel(last.Host)
+	rep.Spec, rep.HostID, rep.Host = last.Name, last.Host.ID, last.Host.Label()
 	type key struct{ config, bench, unit string }
 	series := map[key]*Series{}
 	kinds := map[*Series]string{}
@@ -341,7 +341,7 @@ func stepRow(s *Series, before, after []int, p Policy, kind string) Row {
 	slices.Sort(bv)
 	slices.Sort(av)
 	v := compare.Judge(bv, av, p.Alpha, 1-p.Alpha)
-	bm, am := medianSorted(bv), medianSorted(av)
+	bm, am := results.Median(bv), results.Median(av)
 	c := compare.Comparison{Table: s.Config, Row: s.Benchmark, Unit: s.Unit, Better: s.Better,
 		Base: compare.Summary{Center: bm, N: len(bv), MinIters: bops}, Cand: compare.Summary{Center: am, N: len(av), MinIters: aops},
 		Delta: delta(bm, am), Effect: v.Effect, P: v.P}
@@ -355,17 +355,6 @@ func stepRow(s *Series, before, after []int, p Policy, kind string) Row {
 		r.Verdict, r.Why = TooFewSamples, v.Reason
 	}
 	return r
-}
-
-func medianSorted(xs []float64) float64 {
-	n := len(xs)
-	switch {
-	case n == 0:
-		return math.NaN()
-	case n%2 == 1:
-		return xs[n/2]
-	}
-	return (xs[n/2-1] + xs[n/2]) / 2
 }
 
 // gapReason says why a run has no data for a series: its cell's status
@@ -388,12 +377,10 @@ func gapReason(m *results.Manifest, table, benchmark string) string {
 // SelectHistory picks the runs of a trend: those of spec (the newest run's
 // when empty) on host (the newest run's when empty) that finished, the
 // last max of them (all when max <= 0), and says what it skipped.
-func SelectHistory(stored []Stored, spec, hostID string, max int) ([]Stored, []Skip) {
+func SelectHistory(stored []results.Stored, spec, hostID string, max int) ([]results.Stored, []Skip) {
 	runs := slices.Clone(stored)
-	slices.SortStableFunc(runs, func(a, b Stored) int {
-		return cmp.Or(b.Manifest.Started.Compare(a.Manifest.Started), cmp.Compare(b.Manifest.RunID, a.Manifest.RunID))
-	})
-	var out []Stored
+	results.SortNewestFirst(runs)
+	var out []results.Stored
 	var skipped []Skip
 	for _, s := range runs {
 		m := s.Manifest
@@ -409,7 +396,7 @@ func SelectHistory(stored []Stored, spec, hostID string, max int) ([]Stored, []S
 		reason := ""
 		switch {
 		case m.Host.ID != hostID:
-			reason = fmt.Sprintf("another host: %s (%s)", m.Host.ID, HostLabel(m.Host))
+			reason = fmt.Sprintf("another host: %s (%s)", m.Host.ID, m.Host.Label())
 		case m.Status == results.RunRunning:
 			reason = "still running (or its harness died)"
 		case m.Shard != "":
@@ -443,8 +430,8 @@ func (s *Series) Scale() (lo, hi float64) {
 		return math.NaN(), math.NaN()
 	}
 	slices.Sort(cs)
-	mid := math.Abs(medianSorted(cs))
-	return math.Min(cs[0], medianSorted(cs)-s.Threshold*mid), math.Max(cs[len(cs)-1], medianSorted(cs)+s.Threshold*mid)
+	mid := math.Abs(results.Median(cs))
+	return math.Min(cs[0], results.Median(cs)-s.Threshold*mid), math.Max(cs[len(cs)-1], results.Median(cs)+s.Threshold*mid)
 }
 
 // Range returns the medians' minimum and maximum.

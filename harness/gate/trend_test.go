@@ -226,7 +226,7 @@ func TestSparklineScale(t *testing.T) {
 }
 
 func TestSelectHistory(t *testing.T) {
-	var stored []Stored
+	var stored []results.Stored
 	for i, edit := range []func(m *results.Manifest){
 		nil, nil,
 		func(m *results.Manifest) { m.Host = testHost("h2") },
@@ -238,7 +238,7 @@ func TestSelectHistory(t *testing.T) {
 		if edit != nil {
 			edit(m)
 		}
-		stored = append(stored, Stored{Path: m.RunID, Manifest: m})
+		stored = append(stored, results.Stored{Path: m.RunID, Manifest: m})
 	}
 	got, skipped := SelectHistory(stored, "", "", 2)
 	var ids []string

@@ -5,8 +5,10 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io/fs"
+	"net"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 )
 
@@ -164,4 +166,54 @@ func warnings(f Fingerprint) []string {
 // boost budget are contended.
 func loadLimit(cores int) float64 {
 	return max(1, float64(cores)/4)
+}
+
+// Label names the host for people: CPU brand and host name, or its ID when
+// neither is known.
+func (f Fingerprint) Label() string {
+	var parts []string
+	if f.Brand != "" && f.Brand != Unknown {
+		parts = append(parts, f.Brand)
+	}
+	if f.Hostname != "" && f.Hostname != Unknown {
+		parts = append(parts, f.Hostname)
+	}
+	if len(parts) == 0 {
+		return "host " + f.ID
+	}
+	return strings.Join(parts, ", ")
+}
+
+// keyFeatures are the CPU features a reader of a Go benchmark most often
+// needs to know about (crypto, bignum and vector code paths depend on them),
+// by the name people use and the name cpuid gives.
+var keyFeatures = []struct{ name, cpuid string }{
+	{"ADX", "ADX"}, {"BMI2", "BMI2"}, {"AES", "AESNI"}, {"PCLMULQDQ", "CLMUL"}, {"SHA", "SHA"},
+	{"AVX2", "AVX2"}, {"AVX-512", "AVX512F"}, {"VAES", "VAES"}, {"GFNI", "GFNI"},
+}
+
+// KeyFeatures says which of the key CPU features the host has, one
+// "NAME yes|no" entry each.
+func (f Fingerprint) KeyFeatures() []string {
+	var out []string
+	for _, k := range keyFeatures {
+		mark := "no"
+		if slices.Contains(f.Features, k.cpuid) {
+			mark = "yes"
+		}
+		out = append(out, k.name+" "+mark)
+	}
+	return out
+}
+
+// IsLoopback reports whether a host name or address — as in a listen
+// address or a URL, brackets allowed — is this machine's loopback:
+// localhost or a loopback IP. The servers the harness starts bind and
+// answer only these unless told otherwise, and it sends load nowhere else.
+func IsLoopback(h string) bool {
+	if h == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(strings.Trim(h, "[]"))
+	return ip != nil && ip.IsLoopback()
 }

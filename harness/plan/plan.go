@@ -5,7 +5,9 @@
 // library that is not installed, an op that needs an experiment the cell does
 // not have. Nothing is built or run here.
 //
-// plan sits between spec/host/toolchain (below) and build/run/cli (above).
+// plan sits between spec/host/toolchain (below) and build/run/cli (above);
+// it marks cells in the status vocabulary of results (below), and asks
+// instr (below) what valgrind's virtual CPU can represent.
 package plan
 
 import (
@@ -500,7 +502,7 @@ func config(c *Cell, dims []spec.Dimension, toolchains map[string]string) []spec
 // leaks in (a stray GODEBUG or GOGC would silently change every result).
 func runEnv(c *Cell, opts Options) []string {
 	env := []string{}
-	for _, k := range []string{"PATH", "HOME", "TMPDIR", "LANG", "USER"} {
+	for _, k := range baseEnvKeys() {
 		if v := toolchain.Getenv(opts.Env, k); v != "" {
 			env = append(env, k+"="+v)
 		}

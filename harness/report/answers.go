@@ -295,10 +295,7 @@ func (m *Model) answerGroup(qr *QuestionReport, g *spec.Group, points []spec.Poi
 			if m.Run.Set == nil {
 				continue
 			}
-			var config []compare.KV
-			for _, kv := range c.Config {
-				config = append(config, compare.KV{Key: kv.Key, Value: kv.Value})
-			}
+			config := c.Config
 			for _, u := range units {
 				if s.values[u] == nil {
 					s.values[u] = map[string][]float64{}
@@ -394,13 +391,8 @@ func sampleSummary(vs []float64) compare.Summary {
 	}
 	sorted := slices.Sorted(slices.Values(vs))
 	s.Values = sorted
-	n := len(sorted)
-	if n%2 == 1 {
-		s.Center = sorted[n/2]
-	} else {
-		s.Center = (sorted[n/2-1] + sorted[n/2]) / 2
-	}
-	s.Lo, s.Hi = sorted[0], sorted[n-1]
+	s.Center = results.Median(sorted)
+	s.Lo, s.Hi = sorted[0], sorted[len(sorted)-1]
 	return s
 }
 

@@ -1,7 +1,6 @@
 package report
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -49,58 +48,12 @@ type RunInfo struct {
 	Result *driverResult
 }
 
-// driverResult is the part of the workload driver's result.json the report
-// uses; unknown fields are ignored so newer drivers stay readable.
+// A driverResult is a run's result.json and, for an http cell, its
+// server's server.json: the code under test's runtime figures (the load
+// client's are in Runtime).
 type driverResult struct {
-	Status        string         `json:"status"`
-	Reason        string         `json:"reason"`
-	Interrupted   bool           `json:"interrupted"`
-	TargetRate    float64        `json:"target_rate"`
-	AchievedRate  float64        `json:"achieved_rate"`
-	DurationNs    int64          `json:"duration_ns"`
-	Completed     int64          `json:"completed"`
-	Errors        int64          `json:"errors"`
-	Warnings      []string       `json:"warnings"`
-	Latency       summary        `json:"latency"`
-	LatencyActual summary        `json:"latency_actual"`
-	Lag           summary        `json:"lag"`
-	Runtime       runtimeFigures `json:"runtime"`
-	// OpReport is what an http workload's load client reports besides
-	// latency: status codes, errors by kind, connections.
-	OpReport *httpReport `json:"op_report"`
-	// Server is the http workload server's own server.json: its runtime
-	// figures (the load client's are in Runtime).
-	Server *serverResult `json:"-"`
-}
-
-// runtimeFigures are a process's Go runtime figures over the window.
-type runtimeFigures struct {
-	GCCycles     int64    `json:"gc_cycles"`
-	GCPerSecond  []uint64 `json:"gc_cycles_per_second"`
-	GCPauseP99Ns int64    `json:"gc_pause_p99_ns"`
-	PeakRSSB     int64    `json:"peak_rss_B"`
-	AllocObjects int64    `json:"alloc_objects"`
-	AllocB       int64    `json:"alloc_B"`
-}
-
-type httpReport struct {
-	StatusCodes       map[string]int64 `json:"status_codes"`
-	Errors            map[string]int64 `json:"errors"`
-	ConnectionsDialed int64            `json:"connections_dialed"`
-	MaxConnections    int64            `json:"max_connections"`
-}
-
-type serverResult struct {
-	Requests int64          `json:"requests"`
-	Runtime  runtimeFigures `json:"runtime"`
-}
-
-type summary struct {
-	Count    int64 `json:"count"`
-	P50Ns    int64 `json:"p50_ns"`
-	P99Ns    int64 `json:"p99_ns"`
-	MaxNs    int64 `json:"max_ns"`
-	Overflow int64 `json:"overflow"`
+	*results.DriverResult
+	Server *results.ServerResult
 }
 
 // Load reads a results folder: the manifest (required), bench.txt and the
@@ -213,7 +166,7 @@ func medianPerSecond(runs [][]uint64) []float64 {
 		for j, r := range runs {
 			vals[j] = float64(r[i])
 		}
-		out[i] = median(vals)
+		out[i] = results.Median(vals)
 	}
 	return out
 }
@@ -257,29 +210,24 @@ func (r *Run) warnf(format string, args ...any) {
 }
 
 func (r *Run) readResult(c *results.Cell, run *results.Run, dir string) *driverResult {
-	data, err := results.ReadFileIn(dir, "result.json")
+	res, err := results.ReadDriverResult(dir)
 	if err != nil {
 		if !errors.Is(err, fs.ErrNotExist) || run.Status == results.StatusOK && c.Kind != "gotest" {
 			r.warnf("cell %s run %d: %v", c.ID, run.Index, err)
 		}
 		return nil
 	}
-	var res driverResult
-	if err := json.Unmarshal(data, &res); err != nil {
-		r.warnf("cell %s run %d: result.json: %v", c.ID, run.Index, err)
-		return nil
-	}
+	out := &driverResult{DriverResult: res}
 	if c.Kind == "http" {
-		if data, err := results.ReadFileIn(dir, filepath.Join("server", "server.json")); err == nil {
-			var srv serverResult
-			if err := json.Unmarshal(data, &srv); err != nil {
-				r.warnf("cell %s run %d: server/server.json: %v", c.ID, run.Index, err)
-			} else {
-				res.Server = &srv
-			}
+		srv, err := results.ReadServerResult(dir)
+		switch {
+		case err == nil:
+			out.Server = srv
+		case !errors.Is(err, fs.ErrNotExist):
+			r.warnf("cell %s run %d: %v", c.ID, run.Index, err)
 		}
 	}
-	return &res
+	return out
 }
 
 // Invalid returns the runs whose figures do not count, with their reasons.

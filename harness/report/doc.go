@@ -4,8 +4,11 @@
 // bench.txt, each run's result.json, latency.hlog and *.pprof), so a
 // report can be rendered again later, on another machine.
 //
-// It sits after run and beside gate in the pipeline: compare gives it the
-// benchstat tables, results the folder layout. It owns three third-party
+// It sits after run and beside gate in the pipeline, above compare (the
+// benchstat tables), results (the folder's files), spec (the questions
+// the answers are for), instr (how instructions cells were counted) and
+// host (the fingerprint in the header), and imports neither gate nor run: a trend's
+// plots take their own TrendSeries. It owns three third-party
 // libraries: gonum.org/v1/plot (the figures), the HdrHistogram log reader
 // (latency spectra and timelines) and github.com/google/pprof (profile
 // tops, diffs between compared cells, and pprof's own web UI for

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
-	"slices"
 	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
@@ -152,19 +151,10 @@ func (l *Latency) Timeline() []Interval {
 		if len(p50) == 0 {
 			continue
 		}
-		iv.P50, iv.P99 = median(p50), median(p99)
+		iv.P50, iv.P99 = results.Median(p50), results.Median(p99)
 		out = append(out, iv)
 	}
 	return out
-}
-
-// median sorts xs in place and returns its median.
-func median[T time.Duration | float64](xs []T) T {
-	slices.Sort(xs)
-	if len(xs)%2 == 1 {
-		return xs[len(xs)/2]
-	}
-	return (xs[len(xs)/2-1] + xs[len(xs)/2]) / 2
 }
 
 // A SpectrumPoint is one point of a percentile spectrum: the latency at

@@ -3,10 +3,11 @@ package report
 import (
 	"fmt"
 	"math"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/perfharness/harness/harness/results"
 )
 
 // An HTTPRow is what an http cell's valid runs say besides latency: the
@@ -32,7 +33,7 @@ func (m *Model) httpRows() []HTTPRow {
 		row := HTTPRow{Cell: c.ID}
 		codes, errs := map[string]int64{}, map[string]int64{}
 		var dialed, maxOpen int64
-		var srv, cli []runtimeFigures
+		var srv, cli []results.RuntimeFigures
 		var srvN, cliN []int64
 		for _, r := range c.Runs {
 			if !r.Valid || r.Result == nil {
@@ -87,29 +88,22 @@ func countList(m map[string]int64) string {
 
 // figures renders a process's runtime figures over the runs: medians of
 // GC pause P99 and peak RSS, and allocations per request.
-func figures(fs []runtimeFigures, n []int64, per string) string {
+func figures(fs []results.RuntimeFigures, n []int64, per string) string {
 	if len(fs) == 0 {
 		return "not recorded"
 	}
-	med := func(get func(runtimeFigures, int) float64) float64 {
+	med := func(get func(results.RuntimeFigures, int) float64) float64 {
 		var vs []float64
 		for i, f := range fs {
 			if v := get(f, i); !math.IsNaN(v) {
 				vs = append(vs, v)
 			}
 		}
-		if len(vs) == 0 {
-			return math.NaN()
-		}
-		slices.Sort(vs)
-		if len(vs)%2 == 1 {
-			return vs[len(vs)/2]
-		}
-		return (vs[len(vs)/2-1] + vs[len(vs)/2]) / 2
+		return results.Median(vs)
 	}
-	pause := med(func(f runtimeFigures, _ int) float64 { return float64(f.GCPauseP99Ns) })
-	rss := med(func(f runtimeFigures, _ int) float64 { return float64(f.PeakRSSB) })
-	allocs := med(func(f runtimeFigures, i int) float64 {
+	pause := med(func(f results.RuntimeFigures, _ int) float64 { return float64(f.GCPauseP99Ns) })
+	rss := med(func(f results.RuntimeFigures, _ int) float64 { return float64(f.PeakRSSB) })
+	allocs := med(func(f results.RuntimeFigures, i int) float64 {
 		if n[i] <= 0 {
 			return math.NaN()
 		}

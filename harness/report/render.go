@@ -19,7 +19,6 @@ import (
 	"gonum.org/v1/plot/vg"
 
 	"github.com/perfharness/harness/harness/compare"
-	"github.com/perfharness/harness/harness/host"
 	"github.com/perfharness/harness/harness/results"
 )
 
@@ -45,13 +44,6 @@ const (
 	PlotsDir     = "plots"
 )
 
-
-// keyFeatures are the CPU features a reader of a Go benchmark most often
-// needs to know about (crypto, bignum and vector code paths depend on them).
-var keyFeatures = []struct{ name, cpuid string }{
-	{"ADX", "ADX"}, {"BMI2", "BMI2"}, {"AES", "AESNI"}, {"PCLMULQDQ", "CLMUL"}, {"SHA", "SHA"},
-	{"AVX2", "AVX2"}, {"AVX-512", "AVX512F"}, {"VAES", "VAES"}, {"GFNI", "GFNI"},
-}
 
 // A Model is everything a report shows, computed once and rendered as
 // text, Markdown and HTML.
@@ -679,19 +671,6 @@ func (m *Model) Failed() []*Cell {
 		if c.Status != results.StatusOK || len(c.Invalid()) > 0 {
 			out = append(out, c)
 		}
-	}
-	return out
-}
-
-// Features says which of the key CPU features the host has.
-func Features(f host.Fingerprint) []string {
-	var out []string
-	for _, k := range keyFeatures {
-		mark := "no"
-		if slices.Contains(f.Features, k.cpuid) {
-			mark = "yes"
-		}
-		out = append(out, k.name+" "+mark)
 	}
 	return out
 }

@@ -187,7 +187,7 @@ func synthRun(d *results.Dir, run *results.Run, c *results.Cell, seconds int, sl
 	if err != nil {
 		return err
 	}
-	for name, data := range map[string][]byte{"result.json": rj, "bench.txt": []byte(bench), "latency.hlog": hl.Bytes(), "cpu.pprof": prof} {
+	for name, data := range map[string][]byte{results.ResultFile: rj, results.BenchFile: []byte(bench), "latency.hlog": hl.Bytes(), "cpu.pprof": prof} {
 		if err := d.WriteFile(filepath.Join(run.Dir, name), data); err != nil {
 			return err
 		}

@@ -44,7 +44,7 @@ func (m *Model) header() []headerLine {
 	lines = append(lines,
 		headerLine{"harness", mf.Harness},
 		headerLine{"host", fmt.Sprintf("%s, %s/%s, %s cores, %s, hypervisor %s, host id %s", h.Brand, h.OS, h.Arch, cores, level, hv, h.ID)},
-		headerLine{"cpu features", strings.Join(Features(h), ", ")},
+		headerLine{"cpu features", strings.Join(h.KeyFeatures(), ", ")},
 		headerLine{"kernel", fmt.Sprintf("%s, governor %s, boost %s, ASLR %s", h.Kernel, h.Governor, h.Boost, h.ASLR)},
 	)
 	for _, t := range mf.Toolchains {

@@ -3,24 +3,41 @@ package report
 import (
 	"fmt"
 	"math"
+	"time"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
-
-	"github.com/perfharness/harness/harness/gate"
 )
 
-// TrendPlots draws each series of a trend: the median of every run with its
-// confidence band as error bars, the line broken where the series has a
-// gap, and change points ringed. The x axis is the run's position in the
-// history, labelled with its start date.
-func TrendPlots(tr *gate.TrendReport, series []*gate.Series, png bool) ([]*Plot, error) {
+// A TrendSeries is one benchmark × configuration × metric of a trend (the
+// gate follows them across stored runs) as its plot shows it: one point
+// per run of the history, in order.
+type TrendSeries struct {
+	Benchmark, Unit, Config string
+	Points                  []TrendPoint
+}
+
+// A TrendPoint is a series in one run: its median with the confidence
+// band, or no data — a gap once the series has begun.
+type TrendPoint struct {
+	Center, Lo, Hi float64
+	Data           bool // the run has data for the series
+	Gap            bool
+	Change         bool // a change point: the gate's rule fired against the previous point
+}
+
+// TrendPlots draws each series of a trend whose runs started at the given
+// times: the median of every run with its confidence band as error bars,
+// the line broken where the series has a gap, and change points ringed. The
+// x axis is the run's position in the history, labelled with its start
+// date.
+func TrendPlots(started []time.Time, series []TrendSeries, png bool) ([]*Plot, error) {
 	var out []*Plot
 	used := map[string]bool{}
 	for i, s := range series {
-		p, err := trendPlot(tr, s)
+		p, err := trendPlot(started, s)
 		if err != nil {
 			return nil, fmt.Errorf("%s %s: %w", s.Benchmark, s.Unit, err)
 		}
@@ -36,29 +53,29 @@ func TrendPlots(tr *gate.TrendReport, series []*gate.Series, png bool) ([]*Plot,
 	return out, nil
 }
 
-func trendPlot(tr *gate.TrendReport, s *gate.Series) (*plot.Plot, error) {
+func trendPlot(started []time.Time, s TrendSeries) (*plot.Plot, error) {
 	p := newPlot(s.Benchmark + " — " + s.Unit)
 	p.Legend.Top, p.Legend.Left = true, false
 	maxV := 0.0
 	for _, pt := range s.Points {
-		if pt.Stat != nil {
-			maxV = math.Max(maxV, math.Abs(float64(pt.Stat.Hi)))
-			maxV = math.Max(maxV, math.Abs(float64(pt.Stat.Center)))
+		if pt.Data {
+			maxV = math.Max(maxV, math.Abs(pt.Hi))
+			maxV = math.Max(maxV, math.Abs(pt.Center))
 		}
 	}
 	factor, label := scaleFor(s.Unit, maxV)
 	p.Y.Label.Text = label
 	p.X.Label.Text = "run"
 	var ticks []plot.Tick
-	for i, r := range tr.Runs {
+	for i, t := range started {
 		l := ""
-		if len(tr.Runs) <= 12 || i%int(math.Ceil(float64(len(tr.Runs))/12)) == 0 {
-			l = r.Started.UTC().Format("01-02 15:04")
+		if len(started) <= 12 || i%int(math.Ceil(float64(len(started))/12)) == 0 {
+			l = t.UTC().Format("01-02 15:04")
 		}
 		ticks = append(ticks, plot.Tick{Value: float64(i + 1), Label: l})
 	}
 	p.X.Tick.Marker = plot.ConstantTicks(ticks)
-	p.X.Min, p.X.Max = 0.5, float64(len(tr.Runs))+0.5
+	p.X.Min, p.X.Max = 0.5, float64(len(started))+0.5
 
 	color := seriesColor(0)
 	var segment plotter.XYs
@@ -80,19 +97,19 @@ func trendPlot(tr *gate.TrendReport, s *gate.Series) (*plot.Plot, error) {
 	gaps := 0
 	for i, pt := range s.Points {
 		x := float64(i + 1)
-		if pt.Stat == nil {
+		if !pt.Data {
 			if err := flush(); err != nil {
 				return nil, err
 			}
-			if pt.Gap != "" {
+			if pt.Gap {
 				gaps++
 			}
 			continue
 		}
-		y := float64(pt.Stat.Center) * factor
+		y := pt.Center * factor
 		segment = append(segment, plotter.XY{X: x, Y: y})
 		all = append(all, plotter.XY{X: x, Y: y})
-		if lo, hi := float64(pt.Stat.Lo)*factor, float64(pt.Stat.Hi)*factor; !math.IsInf(lo, 0) && !math.IsInf(hi, 0) && hi >= lo {
+		if lo, hi := pt.Lo*factor, pt.Hi*factor; !math.IsInf(lo, 0) && !math.IsInf(hi, 0) && hi >= lo {
 			bars = append(bars, plotter.XY{X: x, Y: y})
 			errs = append(errs, struct{ Low, High float64 }{y - lo, hi - y})
 		}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
+	"strings"
 )
 
 // WriteFileAtomic writes data to path so that readers see either the old
@@ -57,4 +59,50 @@ func shortHash(s string) string {
 func SHA256(data []byte) string {
 	h := sha256.Sum256(data)
 	return hex.EncodeToString(h[:])
+}
+
+// WriteInto writes each file atomically (temporary file, rename) into dir,
+// created if needed, through an os.Root: names must be plain file names,
+// and a symlink in dir cannot lead a write outside it.
+func WriteInto(dir string, files map[string][]byte) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return err
+	}
+	defer root.Close()
+	names := make([]string, 0, len(files))
+	for name := range files {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if !filepath.IsLocal(name) || strings.ContainsRune(name, filepath.Separator) {
+			return fmt.Errorf("report file name %q is not a plain name", name)
+		}
+		tmp := "." + name + ".tmp"
+		if err := root.WriteFile(tmp, files[name], 0o644); err != nil {
+			return err
+		}
+		if err := root.Rename(tmp, name); err != nil {
+			root.Remove(tmp)
+			return err
+		}
+	}
+	return nil
+}
+
+// AppendFile appends data to the file at path, creating it if needed.
+func AppendFile(path string, data []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }

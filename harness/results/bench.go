@@ -12,118 +12,203 @@ import (
 	"unicode/utf8"
 )
 
-// A BenchFile is what a run folder holds in benchfmt: the result and unit
-// lines a workload (or a go test binary) wrote. File-level configuration
-// lines are dropped: the harness leads each cell's block with its own.
-const runBenchFile = "bench.txt"
-
 // AssembleBench rewrites the folder's combined bench.txt from the run
 // folders: host lines first, then for every cell its configuration lines and
 // the results of its ok runs, then its build metrics. Runs that missed their
 // rate, crashed or timed out are left out of the statistics (the manifest and
 // the report show them); nothing is averaged in silently.
 func AssembleBench(d *Dir, m *Manifest) error {
-	var b bytes.Buffer
-	// Every value comes from the manifest, which a merged shard or a
-	// folder from elsewhere may have written: each stays on its line, so
-	// none can add a configuration or a result line.
-	fmt.Fprintf(&b, "goos: %s\ngoarch: %s\n", oneLine(m.Host.OS), oneLine(m.Host.Arch))
+	header := []KV{{Key: "goos", Value: m.Host.OS}, {Key: "goarch", Value: m.Host.Arch}}
 	if m.Host.Brand != "" {
-		fmt.Fprintf(&b, "cpu: %s\n", oneLine(m.Host.Brand))
+		header = append(header, KV{Key: "cpu", Value: m.Host.Brand})
 	}
-	fmt.Fprintf(&b, "host-id: %s\n", oneLine(m.Host.ID))
+	header = append(header, KV{Key: "host-id", Value: m.Host.ID})
 	if m.Host.GOAMD64 != "" {
-		fmt.Fprintf(&b, "host-goamd64: %s\n", oneLine(m.Host.GOAMD64))
+		header = append(header, KV{Key: "host-goamd64", Value: m.Host.GOAMD64})
 	}
-	fmt.Fprintf(&b, "harness-run: %s\n", SafeName(m.RunID))
+	header = append(header, KV{Key: "harness-run", Value: SafeName(m.RunID)})
+	w := NewBenchWriter(header)
 	builds := map[string]*Build{}
 	for _, bd := range m.Builds {
 		builds[bd.Key] = bd
 	}
-	units := map[string]bool{}
-	var prevKeys []string
 	for _, c := range m.Cells {
-		var body bytes.Buffer
-		for _, r := range c.ValidRuns() {
-			data, err := d.ReadFile(filepath.Join(r.Dir, runBenchFile))
-			if err != nil {
-				return fmt.Errorf("cell %s run %d: %w", c.ID, r.Index, err)
-			}
-			writeResultLines(&body, data, units)
+		lines, err := d.ReadRunBench(c)
+		if err != nil {
+			return err
 		}
-		bd := builds[c.Build]
-		if body.Len() == 0 && (bd == nil || bd.Status != StatusOK) {
-			continue
-		}
-		b.WriteString("\n")
-		// Configuration persists until changed: clear the keys of the
-		// previous block that this cell does not have (rate, for a go test
-		// cell after a fixed-rate one), then set this cell's.
-		keys := make([]string, len(c.Config))
-		for i, kv := range c.Config {
-			keys[i] = configKey(kv.Key)
-		}
-		for _, k := range prevKeys {
-			if !slices.Contains(keys, k) {
-				fmt.Fprintf(&b, "%s:\n", k)
-			}
-		}
-		prevKeys = keys
-		for i, kv := range c.Config {
-			fmt.Fprintf(&b, "%s: %s\n", keys[i], oneLine(kv.Value))
-		}
-		b.Write(body.Bytes())
-		if bd != nil && bd.Status == StatusOK {
+		var extra []string
+		if bd := builds[c.Build]; bd != nil && bd.Status == StatusOK {
 			// One build line per cell: the same binary may serve several
 			// cells, and each cell's table should show what it ran.
-			b.WriteString(tidyZeros(fmt.Sprintf("BenchmarkBuild/workload=%s 1 %d build-ns %d binary-B", SafeName(c.Workload), bd.BuildNs, bd.SizeB)) + "\n")
+			extra = append(extra, fmt.Sprintf("BenchmarkBuild/workload=%s 1 %d build-ns %d binary-B", SafeName(c.Workload), bd.BuildNs, bd.SizeB))
 		}
+		w.Block(c.Config, lines, extra...)
 	}
-	m.BenchSHA256 = SHA256(b.Bytes())
-	return d.WriteFile(BenchFile, b.Bytes())
+	data := w.Bytes()
+	m.BenchSHA256 = SHA256(data)
+	return d.WriteFile(BenchFile, data)
 }
 
-// writeResultLines copies benchmark result lines (zeros in their tidy
-// unit, see tidyZeros) and unit metadata lines, dropping configuration
-// lines, test chatter and anything malformed, and each unit line after its
-// first appearance.
-func writeResultLines(w *bytes.Buffer, data []byte, units map[string]bool) {
+// ReadRunBench reads the bench.txt of each valid run of c (see
+// Cell.ValidRuns), in run order.
+func (d *Dir) ReadRunBench(c *Cell) ([]BenchLine, error) {
+	var lines []BenchLine
+	for _, r := range c.ValidRuns() {
+		data, err := d.ReadFile(filepath.Join(r.Dir, BenchFile))
+		if err != nil {
+			return nil, fmt.Errorf("cell %s run %d: %w", c.ID, r.Index, err)
+		}
+		lines = append(lines, ParseBench(data)...)
+	}
+	return lines, nil
+}
+
+// A BenchLine is a line of a run's bench.txt worth keeping: a benchmark
+// result (Result set) or a unit metadata line ("Unit p99-ns better=lower").
+type BenchLine struct {
+	Text   string
+	Result *ResultLine
+}
+
+// A ResultLine is one benchmark result: a name, an iteration count and the
+// value of each unit.
+type ResultLine struct {
+	Name    string // with its "Benchmark" prefix
+	Iters   int64
+	Metrics []Metric
+}
+
+// A Metric is one value-unit pair of a result line.
+type Metric struct {
+	Value float64
+	Unit  string
+}
+
+// ParseBench reads the result and unit lines of a run's bench.txt (or a go
+// test binary's output), in order, dropping configuration lines, test
+// chatter and malformed result lines. It is the one reader of benchmark
+// lines: the combined bench.txt, confirmation reruns and exports all go
+// through it.
+func ParseBench(data []byte) []BenchLine {
+	var out []BenchLine
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(make([]byte, 64*1024), 1<<20)
 	for sc.Scan() {
 		line := strings.TrimRight(sc.Text(), "\r")
 		switch {
 		case strings.HasPrefix(line, "Benchmark"):
-			if validResultLine(line) {
-				w.WriteString(tidyZeros(line) + "\n")
+			if r, ok := ParseResultLine(line); ok {
+				out = append(out, BenchLine{Text: line, Result: &r})
 			}
 		case strings.HasPrefix(line, "Unit "):
-			if !units[line] {
-				units[line] = true
-				w.WriteString(line + "\n")
-			}
+			out = append(out, BenchLine{Text: line})
 		}
 	}
+	return out
 }
 
-// validResultLine checks the shape benchfmt requires: a name, an iteration
-// count, then value-unit pairs of finite numbers.
-func validResultLine(line string) bool {
+// ParseResultLine parses a result line of the shape benchfmt requires: a
+// name, an iteration count, then value-unit pairs of finite numbers.
+func ParseResultLine(line string) (ResultLine, bool) {
 	f := strings.Fields(line)
-	if len(f) < 4 || len(f)%2 != 0 {
-		return false
+	if len(f) < 4 || len(f)%2 != 0 || !strings.HasPrefix(f[0], "Benchmark") {
+		return ResultLine{}, false
 	}
-	if n, err := strconv.ParseInt(f[1], 10, 64); err != nil || n < 0 {
-		return false
+	n, err := strconv.ParseInt(f[1], 10, 64)
+	if err != nil || n < 0 {
+		return ResultLine{}, false
 	}
+	r := ResultLine{Name: f[0], Iters: n}
 	for i := 2; i < len(f); i += 2 {
 		v, err := strconv.ParseFloat(f[i], 64)
 		if err != nil || v != v || v > 1e300 || v < -1e300 {
-			return false
+			return ResultLine{}, false
 		}
+		r.Metrics = append(r.Metrics, Metric{Value: v, Unit: f[i+1]})
+	}
+	return r, true
+}
+
+// String formats the result line as the driver writes it: name, iterations
+// and each value with its unit, separated by tabs.
+func (r ResultLine) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s\t%d", r.Name, r.Iters)
+	for _, m := range r.Metrics {
+		fmt.Fprintf(&b, "\t%s %s", strconv.FormatFloat(m.Value, 'g', -1, 64), m.Unit)
+	}
+	return b.String()
+}
+
+// A BenchWriter writes a combined bench.txt in benchfmt: file-level header
+// lines, then one block per cell led by its configuration lines, so that
+// benchstat -col toolchain works on it unchanged. Configuration persists
+// until changed in benchfmt, so each block clears the keys of the block
+// before it that it does not set (rate, for a go test cell after a
+// fixed-rate one); each unit line is written once, where first seen.
+type BenchWriter struct {
+	b        bytes.Buffer
+	units    map[string]bool
+	prevKeys []string
+}
+
+// NewBenchWriter starts a bench.txt with the given header lines. Every key
+// and value may come from a manifest written elsewhere (a merged shard):
+// each stays on its line, a key a valid configuration key (see configKey),
+// so none can add a configuration or a result line.
+func NewBenchWriter(header []KV) *BenchWriter {
+	w := &BenchWriter{units: map[string]bool{}}
+	for _, kv := range header {
+		fmt.Fprintf(&w.b, "%s: %s\n", configKey(kv.Key), oneLine(kv.Value))
+	}
+	return w
+}
+
+// Block writes one cell's block: its configuration, its lines and extra
+// result lines, zeros in their tidy unit (see tidyZeros). A block with
+// nothing to write is left out; Block reports whether it wrote one.
+func (w *BenchWriter) Block(config []KV, lines []BenchLine, extra ...string) bool {
+	var body bytes.Buffer
+	for _, l := range lines {
+		if l.Result == nil {
+			if w.units[l.Text] {
+				continue
+			}
+			w.units[l.Text] = true
+		}
+		if l.Result != nil {
+			body.WriteString(tidyZeros(l.Text) + "\n")
+		} else {
+			body.WriteString(l.Text + "\n")
+		}
+	}
+	if body.Len() == 0 && len(extra) == 0 {
+		return false
+	}
+	w.b.WriteString("\n")
+	keys := make([]string, len(config))
+	for i, kv := range config {
+		keys[i] = configKey(kv.Key)
+	}
+	for _, k := range w.prevKeys {
+		if !slices.Contains(keys, k) {
+			fmt.Fprintf(&w.b, "%s:\n", k)
+		}
+	}
+	w.prevKeys = keys
+	for i, kv := range config {
+		fmt.Fprintf(&w.b, "%s: %s\n", keys[i], oneLine(kv.Value))
+	}
+	w.b.Write(body.Bytes())
+	for _, l := range extra {
+		w.b.WriteString(tidyZeros(l) + "\n")
 	}
 	return true
 }
+
+// Bytes returns the file written so far.
+func (w *BenchWriter) Bytes() []byte { return w.b.Bytes() }
 
 // tidyZeros writes a zero measured in a scaled unit in its tidy unit
 // ("0 gc-pause-p99-ns" becomes "0 gc-pause-p99-sec") and leaves every
@@ -198,7 +283,6 @@ func TidyUnit(unit string) (tidied string, factor float64) {
 	return b.String(), factor
 }
 
-// oneLine keeps a configuration value on one line.
 // configKey makes k a benchfmt configuration key: no space, no colon, no
 // upper case, starting with a lower-case letter. The harness's own keys
 // already are; one read from a manifest from elsewhere may not be.
@@ -215,6 +299,7 @@ func configKey(k string) string {
 	return "x-" + strings.ToLower(SafeName(k))
 }
 
+// oneLine keeps a configuration value on one line.
 func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
 }

@@ -40,7 +40,7 @@ func limitOf(name string) (kind string, max int64) {
 		return "benchmark results file", MaxBench
 	case base == SpecFile:
 		return "spec copy", MaxSpecCopy
-	case base == "result.json", base == "server.json":
+	case base == ResultFile, base == ServerFile:
 		return "result file", MaxResult
 	case base == "progress.json", base == "addr":
 		return "progress file", MaxSmall

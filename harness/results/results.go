@@ -4,9 +4,23 @@
 // processes write into. Everything needed to re-render, compare, gate or merge
 // a run later — on another machine, without rerunning — is in the folder.
 //
+// It owns every format of the folder, each read and written in one place:
+// the manifest and its one [Status] vocabulary (plan marks cells with it,
+// run records the rest), the driver's result.json and server.json
+// ([ReadDriverResult], [ReadServerResult], checking their format), bench
+// lines ([ParseBench] reads them, [BenchWriter] writes the combined
+// bench.txt, cell by cell under its configuration), the shard rule
+// ([ParseShard], [InShard]), the run store ([Find], [List]) and the merge
+// of a sharded run's folders ([Merge], [WriteMerged]).
+//
 // Writes are atomic (temp file, fsync, rename): a run that is interrupted or
 // killed leaves every file it finished readable, and the manifest says what is
-// missing. run writes results; report, compare, gate and merge read them.
+// missing. run writes results; report, compare, gate, verify and export
+// read them.
+//
+// results sits above host (the fingerprint every manifest records) and
+// spec (merging re-reads the spec copy for its cells), and below every
+// package that plans, runs or reads a run.
 package results
 
 import (
@@ -240,10 +254,8 @@ type Build struct {
 }
 
 // A KV is one configuration key and value; order matters in bench.txt.
-type KV struct {
-	Key   string `json:"key"`
-	Value string `json:"value"`
-}
+// It is spec's: a cell's configuration is recorded as planned.
+type KV = spec.KV
 
 // A Cell records one cell of the matrix and each of its runs.
 type Cell struct {
@@ -665,6 +677,38 @@ func jsonError(file string, data []byte, err error) error {
 	return fmt.Errorf("%s: %v", file, err)
 }
 
+// Outcome is the status a finished run takes from its cells: incomplete
+// when a cell failed or a planned run did not happen, else complete.
+func (m *Manifest) Outcome() (Status, string) {
+	pending := false
+	for _, c := range m.Cells {
+		if c.Status.Failed() {
+			return RunIncomplete, "some cells failed; see their reasons"
+		}
+		for _, r := range c.Runs {
+			pending = pending || !r.Finished() && c.Status != StatusBuildFailed
+		}
+	}
+	if pending {
+		return RunIncomplete, "some runs did not happen"
+	}
+	return RunComplete, ""
+}
+
+// Failed reports whether a finished run is not a complete success: it did
+// not complete, or a cell failed (harness run then exits 3).
+func (m *Manifest) Failed() bool {
+	if m.Status != RunComplete {
+		return true
+	}
+	for _, c := range m.Cells {
+		if c.Status.Failed() {
+			return true
+		}
+	}
+	return false
+}
+
 // Cell returns the cell with the given id, or nil.
 func (m *Manifest) Cell(id string) *Cell {
 	for _, c := range m.Cells {
@@ -711,32 +755,18 @@ func SetLatest(root, runID string) error {
 
 // QuestionsOf records a spec's questions.
 func QuestionsOf(qs []spec.Question) []Question {
-	kvs := func(in []spec.KV) []KV {
-		var out []KV
-		for _, kv := range in {
-			out = append(out, KV{Key: kv.Key, Value: kv.Value})
-		}
-		return out
-	}
 	var out []Question
 	for _, q := range qs {
-		out = append(out, Question{Title: q.Title, Workloads: q.Workloads, By: q.By, Base: kvs(q.Base),
-			Metrics: q.Metrics, Fixed: q.Fixed, Where: kvs(q.Where), Derived: q.Derived})
+		out = append(out, Question{Title: q.Title, Workloads: q.Workloads, By: q.By, Base: slices.Clone(q.Base),
+			Metrics: q.Metrics, Fixed: q.Fixed, Where: slices.Clone(q.Where), Derived: q.Derived})
 	}
 	return out
 }
 
 // Spec returns the recorded question in the spec package's terms.
 func (q Question) Spec() spec.Question {
-	kvs := func(in []KV) []spec.KV {
-		var out []spec.KV
-		for _, kv := range in {
-			out = append(out, spec.KV{Key: kv.Key, Value: kv.Value})
-		}
-		return out
-	}
-	return spec.Question{Title: q.Title, Workloads: q.Workloads, By: q.By, Base: kvs(q.Base),
-		Metrics: q.Metrics, Fixed: q.Fixed, Where: kvs(q.Where), Derived: q.Derived}
+	return spec.Question{Title: q.Title, Workloads: q.Workloads, By: q.By, Base: slices.Clone(q.Base),
+		Metrics: q.Metrics, Fixed: q.Fixed, Where: slices.Clone(q.Where), Derived: q.Derived}
 }
 
 // Points returns the manifest's cells as the question model sees them:

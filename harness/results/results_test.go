@@ -168,7 +168,7 @@ func TestAssembleBench(t *testing.T) {
 	write("cells/a/run-2/bench.txt", "goos: linux\nPASS\nBenchmarkA/op=x 100 6 ns/op 8 p99-ns 0 gc-pause-p99-ns 0 errors 0.0 peak-MB\nBenchmarkBogus 1 x ns/op\nUnit ops/s better=higher\n")
 	write("cells/a/run-3/bench.txt", "BenchmarkA/op=x 100 999 ns/op 999 p99-ns\n")
 	m := &Manifest{RunID: "r", Builds: []*Build{{Key: "a@local", Status: StatusOK, BuildNs: 1000, SizeB: 2000}},
-		Cells: []*Cell{{ID: "a/x/local", Workload: "a", Build: "a@local", Config: []KV{{"toolchain", "go1.26.8"}, {"gcflags", "-l; touch /tmp/x"}},
+		Cells: []*Cell{{ID: "a/x/local", Workload: "a", Build: "a@local", Config: []KV{{Key: "toolchain", Value: "go1.26.8"}, {Key: "gcflags", Value: "-l; touch /tmp/x"}},
 			Runs: []*Run{{Index: 1, Status: StatusOK, Dir: "cells/a/run-1"}, {Index: 2, Status: StatusOK, Dir: "cells/a/run-2"},
 				{Index: 3, Status: StatusRateNotAchieved, Dir: "cells/a/run-3"}}}}}
 	m.Host.OS, m.Host.Arch, m.Host.Brand, m.Host.ID = "linux", "amd64", "Test CPU", "abc"
@@ -203,7 +203,7 @@ func TestAssembleBenchHostileManifest(t *testing.T) {
 	const inject = "x\nBenchmarkFake 1 1 ns/op\nfake: key"
 	m := &Manifest{RunID: "r" + inject, Builds: []*Build{{Key: "a@local", Status: StatusOK, BuildNs: 1, SizeB: 2}},
 		Cells: []*Cell{{ID: "a/x/local", Workload: "a" + inject, Build: "a@local",
-			Config: []KV{{"toolchain", "go1" + inject}, {"Bad Key" + inject, "v"}},
+			Config: []KV{{Key: "toolchain", Value: "go1" + inject}, {Key: "Bad Key" + inject, Value: "v"}},
 			Runs:   []*Run{{Index: 1, Status: StatusOK, Dir: "cells/a/run-1"}}}}}
 	m.Host.OS, m.Host.Arch, m.Host.ID, m.Host.GOAMD64, m.Host.Brand = "linux"+inject, "amd64"+inject, "id"+inject, "v3"+inject, "cpu"+inject
 	if err := AssembleBench(d, m); err != nil {

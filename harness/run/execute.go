@@ -1,10 +1,9 @@
 package run
 
 import (
-	"bufio"
 	"bytes"
+	"cmp"
 	"context"
-	"encoding/json"
 	"fmt"
 	"net"
 	"net/url"
@@ -17,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/perfharness/harness/harness/host"
 	"github.com/perfharness/harness/harness/plan"
 	"github.com/perfharness/harness/harness/results"
 	"github.com/perfharness/harness/harness/spec"
@@ -25,7 +25,7 @@ import (
 func numCPU() int { return runtime.NumCPU() }
 
 // execute runs one repetition of a cell into run.Dir and fills in run.
-func (r *Runner) execute(ctx context.Context, c *plan.Cell, rc *results.Cell, run *results.Run, bt *Built, profiles []string) {
+func (r *Runner) execute(ctx context.Context, c *plan.Cell, rc *results.Cell, run *results.Run, bt *results.Build, profiles []string) {
 	dir, err := r.dir.MkdirAll(run.Dir)
 	if err != nil {
 		run.Status, run.Reason = results.StatusFailed, err.Error()
@@ -122,7 +122,7 @@ func driverArgs(c *plan.Cell, dir string, profiles []string, seed int64) []strin
 	return args
 }
 
-func (r *Runner) runFixedRate(ctx context.Context, c *plan.Cell, run *results.Run, bt *Built, dir string, profiles []string) {
+func (r *Runner) runFixedRate(ctx context.Context, c *plan.Cell, run *results.Run, bt *results.Build, dir string, profiles []string) {
 	p := Proc{
 		Path: bt.Binary, Args: driverArgs(c, dir, profiles, r.m.Seed+int64(run.Index)), Env: c.RunEnv,
 		Dir: dir, Stdout: filepath.Join(dir, "stdout.log"), Stderr: filepath.Join(dir, "stderr.log"),
@@ -130,32 +130,6 @@ func (r *Runner) runFixedRate(ctx context.Context, c *plan.Cell, run *results.Ru
 	}
 	exit := Run(ctx, p)
 	classify(run, exit, p, dir, true, float64(c.Workload.MaxErrors))
-}
-
-// driverResult is the part of a workload's result.json the harness reads.
-type driverResult struct {
-	Format       int      `json:"format"`
-	Status       string   `json:"status"`
-	Reason       string   `json:"reason"`
-	Interrupted  bool     `json:"interrupted"`
-	TargetRate   float64  `json:"target_rate"`
-	AchievedRate float64  `json:"achieved_rate"`
-	Completed    int64    `json:"completed"`
-	Errors       int64    `json:"errors"`
-	Warnings     []string `json:"warnings"`
-	OpReport     struct {
-		StatusCodes map[string]int64 `json:"status_codes"`
-		Errors      map[string]int64 `json:"errors"`
-	} `json:"op_report"`
-	Latency struct {
-		P50Ns int64 `json:"p50_ns"`
-		P99Ns int64 `json:"p99_ns"`
-		MaxNs int64 `json:"max_ns"`
-	} `json:"latency"`
-	Contention struct {
-		Measured bool `json:"measured"`
-		results.Contention
-	} `json:"contention"`
 }
 
 // withSummary appends a crash summary to a reason: its first line on the
@@ -174,33 +148,16 @@ func exitString(e Exit) string {
 	return fmt.Sprintf("exit status %d", e.Code)
 }
 
-// readDriverResult reads result.json; an unreadable one is an error that
-// names it (a truncated file never reads as valid).
-func readDriverResult(dir string) (*driverResult, error) {
-	data, err := results.ReadFileIn(dir, "result.json")
-	if err != nil {
-		return nil, err
-	}
-	var res driverResult
-	if err := json.Unmarshal(data, &res); err != nil {
-		return nil, fmt.Errorf("result.json: %v", err)
-	}
-	if res.Format != 1 {
-		return nil, fmt.Errorf("result.json: unsupported result format %d", res.Format)
-	}
-	return &res, nil
-}
-
 // classify turns a process exit (and, for driver workloads, its result.json)
 // into the run's status and reason.
 func classify(run *results.Run, exit Exit, p Proc, dir string, driver bool, maxErrors float64) {
 	run.ExitCode, run.Signal = exit.Code, exit.Signal
 	errTail := func() string { return withSummary(exit.Stderr.Summary()) }
 	run.Warnings = append(run.Warnings, exit.notes("")...)
-	var res *driverResult
+	var res *results.DriverResult
 	var resErr error
 	if driver {
-		res, resErr = readDriverResult(dir)
+		res, resErr = results.ReadDriverResult(dir)
 		if res != nil {
 			run.TargetRate, run.AchievedRate, run.Errors = res.TargetRate, res.AchievedRate, res.Errors
 			run.Warnings = append(run.Warnings, res.Warnings...)
@@ -229,7 +186,7 @@ func classify(run *results.Run, exit Exit, p Proc, dir string, driver bool, maxE
 		}
 		run.Status, run.Reason = results.StatusCrashed, what+errTail()
 	case exit.Code != 0:
-		if res != nil && res.Status == "failed" && res.Reason != "" {
+		if res != nil && res.Status == results.StatusFailed && res.Reason != "" {
 			run.Status, run.Reason = results.StatusFailed, res.Reason
 		} else {
 			run.Status, run.Reason = results.StatusCrashed, fmt.Sprintf("exit status %d%s", exit.Code, errTail())
@@ -240,15 +197,15 @@ func classify(run *results.Run, exit Exit, p Proc, dir string, driver bool, maxE
 		run.Status, run.Reason = results.StatusFailed, fmt.Sprintf("exited 0 without a valid result.json: %v", resErr)
 	default:
 		switch res.Status {
-		case "ok":
+		case results.StatusOK:
 			run.Status = results.StatusOK
-			if _, err := os.Stat(filepath.Join(dir, "bench.txt")); err != nil {
+			if _, err := os.Stat(filepath.Join(dir, results.BenchFile)); err != nil {
 				run.Status, run.Reason = results.StatusFailed, "result.json says ok but bench.txt is missing"
 			}
-		case string(results.StatusRateNotAchieved), string(results.StatusHostContended), string(results.StatusGeneratorLagged):
-			run.Status, run.Reason = results.Status(res.Status), res.Reason
+		case results.StatusRateNotAchieved, results.StatusHostContended, results.StatusGeneratorLagged:
+			run.Status, run.Reason = res.Status, res.Reason
 		default:
-			run.Status, run.Reason = results.StatusFailed, orString(res.Reason, "workload reported status "+strconv.Quote(res.Status))
+			run.Status, run.Reason = results.StatusFailed, cmp.Or(res.Reason, "workload reported status "+strconv.Quote(string(res.Status)))
 		}
 		if res.Interrupted && run.Status == results.StatusOK {
 			run.Status, run.Reason = results.StatusInterrupted, "the workload was interrupted"
@@ -261,10 +218,14 @@ func classify(run *results.Run, exit Exit, p Proc, dir string, driver bool, maxE
 
 // errorsReason says how many ops failed and, for HTTP, with which status
 // codes and errors.
-func errorsReason(res *driverResult) string {
+func errorsReason(res *results.DriverResult) string {
 	reason := fmt.Sprintf("%d of %d ops failed", res.Errors, res.Completed)
 	var parts []string
-	for _, m := range []map[string]int64{res.OpReport.StatusCodes, res.OpReport.Errors} {
+	var counts []map[string]int64
+	if op := res.OpReport; op != nil {
+		counts = []map[string]int64{op.StatusCodes, op.Errors}
+	}
+	for _, m := range counts {
 		keys := make([]string, 0, len(m))
 		for k := range m {
 			keys = append(keys, k)
@@ -283,16 +244,9 @@ func errorsReason(res *driverResult) string {
 	return reason + "; raise max_errors to accept some"
 }
 
-func orString(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
-}
-
 // runGoTest runs a test binary's benchmarks once (-test.count=1; the harness
 // repeats runs itself so they interleave with other cells).
-func (r *Runner) runGoTest(ctx context.Context, c *plan.Cell, run *results.Run, bt *Built, dir string, profiles []string) {
+func (r *Runner) runGoTest(ctx context.Context, c *plan.Cell, run *results.Run, bt *results.Build, dir string, profiles []string) {
 	w := c.Workload
 	args := []string{"-test.run=^$", "-test.bench=" + w.Bench, "-test.count=1", "-test.benchtime=" + w.Benchtime,
 		"-test.benchmem", "-test.outputdir=" + dir}
@@ -336,24 +290,20 @@ func (r *Runner) runGoTest(ctx context.Context, c *plan.Cell, run *results.Run, 
 		return
 	}
 	var lines bytes.Buffer
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
-		l := sc.Text()
-		f := strings.Fields(l)
-		if !strings.HasPrefix(l, "Benchmark") || len(f) < 4 {
+	for _, l := range results.ParseBench(data) {
+		if l.Result == nil {
 			continue
 		}
-		lines.WriteString(l + "\n")
-		if run.NsPerOp == 0 && f[3] == "ns/op" {
-			run.NsPerOp, _ = strconv.ParseFloat(f[2], 64)
+		lines.WriteString(l.Text + "\n")
+		if m := l.Result.Metrics[0]; run.NsPerOp == 0 && m.Unit == "ns/op" {
+			run.NsPerOp = m.Value
 		}
 	}
 	if lines.Len() == 0 {
 		run.Status, run.Reason = results.StatusFailed, fmt.Sprintf("no benchmark matched -test.bench=%s", w.Bench)
 		return
 	}
-	if err := results.WriteFileAtomic(filepath.Join(dir, "bench.txt"), lines.Bytes()); err != nil {
+	if err := results.WriteFileAtomic(filepath.Join(dir, results.BenchFile), lines.Bytes()); err != nil {
 		run.Status, run.Reason = results.StatusFailed, err.Error()
 		return
 	}
@@ -364,7 +314,7 @@ func (r *Runner) runGoTest(ctx context.Context, c *plan.Cell, run *results.Run, 
 
 // runHTTP starts the server workload, waits until it is ready, drives it
 // with the load client, and stops it.
-func (r *Runner) runHTTP(ctx context.Context, c *plan.Cell, run *results.Run, bt *Built, dir string, profiles []string) {
+func (r *Runner) runHTTP(ctx context.Context, c *plan.Cell, run *results.Run, bt *results.Build, dir string, profiles []string) {
 	if r.tool == nil {
 		run.Status, run.Reason = results.StatusFailed, "the HTTP load client is not built"
 		return
@@ -373,7 +323,7 @@ func (r *Runner) runHTTP(ctx context.Context, c *plan.Cell, run *results.Run, bt
 	if n := drainTimeWait(ctx, 2000, 60*time.Second); n > 2000 {
 		r.prog.Printf("warning: %d sockets still in TIME_WAIT after 60s", n)
 	}
-	serverDir := filepath.Join(dir, "server")
+	serverDir := filepath.Join(dir, results.ServerDir)
 	if err := os.MkdirAll(serverDir, 0o755); err != nil {
 		run.Status, run.Reason = results.StatusFailed, err.Error()
 		return
@@ -422,7 +372,7 @@ func (r *Runner) runHTTP(ctx context.Context, c *plan.Cell, run *results.Run, bt
 	if p, q, ok := strings.Cut(req.Path, "?"); ok {
 		u.Path, u.RawQuery = p, q
 	}
-	args = append(args, "-url", u.String(), "-method", orString(req.Method, "GET"),
+	args = append(args, "-url", u.String(), "-method", cmp.Or(req.Method, "GET"),
 		"-control", "http://"+addr)
 	for _, h := range req.Headers {
 		args = append(args, "-header", h.Key+": "+h.Value)
@@ -438,7 +388,7 @@ func (r *Runner) runHTTP(ctx context.Context, c *plan.Cell, run *results.Run, bt
 			args = append(args, "-timeout", cl.Timeout.D().String())
 		}
 	}
-	cp := Proc{Path: r.tool.Binary, Args: args, Env: minimalEnv(c.RunEnv), Dir: dir,
+	cp := Proc{Path: r.tool.Binary, Args: args, Env: baseEnv(c.RunEnv), Dir: dir,
 		Stdout: filepath.Join(dir, "stdout.log"), Stderr: filepath.Join(dir, "stderr.log"),
 		CPUs: clientCPUs, Timeout: timeout, Grace: r.opts.Grace}
 	exit := Run(ctx, cp)
@@ -456,80 +406,55 @@ func (r *Runner) runHTTP(ctx context.Context, c *plan.Cell, run *results.Run, bt
 	srv.terminate(r.opts.Grace)
 	run.Warnings = append(run.Warnings, srv.exit.notes("server")...)
 	if run.Status == results.StatusOK {
-		if err := useServerMetrics(dir, serverDir); err != nil {
+		if err := useServerMetrics(dir); err != nil {
 			run.Warnings = append(run.Warnings, err.Error())
 		}
 	}
 }
 
-// serverResult is the part of a server workload's server.json the harness
-// reads.
-type serverResult struct {
-	Status   string `json:"status"`
-	Reason   string `json:"reason"`
-	Requests int64  `json:"requests"`
-	Runtime  struct {
-		GCPauseP99Ns int64 `json:"gc_pause_p99_ns"`
-		PeakRSSB     int64 `json:"peak_rss_B"`
-		AllocB       int64 `json:"alloc_B"`
-		AllocObjects int64 `json:"alloc_objects"`
-	} `json:"runtime"`
-}
-
 // useServerMetrics puts the server's runtime figures for the measured window
 // into the run's bench.txt in place of the load client's: for an http cell,
 // GC pauses, peak RSS and allocations per request are the server's.
-func useServerMetrics(dir, serverDir string) error {
-	data, err := results.ReadFileIn(serverDir, "server.json")
+func useServerMetrics(dir string) error {
+	sr, err := results.ReadServerResult(dir)
 	if err != nil {
-		return fmt.Errorf("server figures unavailable: %v", err)
+		return fmt.Errorf("server figures unavailable: %w", err)
 	}
-	var sr serverResult
-	if err := json.Unmarshal(data, &sr); err != nil {
-		return fmt.Errorf("server.json: %v", err)
-	}
-	if sr.Status != "ok" || sr.Requests <= 0 {
+	if sr.Status != results.StatusOK || sr.Requests <= 0 {
 		return fmt.Errorf("server figures unavailable (server.json: %s %s); bench.txt keeps the load client's runtime figures", sr.Status, sr.Reason)
 	}
-	values := map[string]string{
-		"gc-pause-p99-ns": strconv.FormatInt(sr.Runtime.GCPauseP99Ns, 10),
-		"peak-rss-B":      strconv.FormatInt(sr.Runtime.PeakRSSB, 10),
-		"allocs/op":       strconv.FormatFloat(float64(sr.Runtime.AllocObjects)/float64(sr.Requests), 'f', -1, 64),
-		"B/op":            strconv.FormatFloat(float64(sr.Runtime.AllocB)/float64(sr.Requests), 'f', -1, 64),
+	values := map[string]float64{
+		"gc-pause-p99-ns": float64(sr.Runtime.GCPauseP99Ns),
+		"peak-rss-B":      float64(sr.Runtime.PeakRSSB),
+		"allocs/op":       float64(sr.Runtime.AllocObjects) / float64(sr.Requests),
+		"B/op":            float64(sr.Runtime.AllocB) / float64(sr.Requests),
 	}
-	path := filepath.Join(dir, "bench.txt")
-	bench, err := results.ReadFileIn(dir, "bench.txt")
+	path := filepath.Join(dir, results.BenchFile)
+	bench, err := results.ReadFileIn(dir, results.BenchFile)
 	if err != nil {
 		return err
 	}
 	lines := strings.Split(string(bench), "\n")
 	for i, l := range lines {
-		if !strings.HasPrefix(l, "Benchmark") {
+		r, ok := results.ParseResultLine(l)
+		if !ok {
 			continue
 		}
-		f := strings.Fields(l)
-		for j := 3; j < len(f); j += 2 {
-			if v, ok := values[f[j]]; ok {
-				f[j-1] = v
+		for j, m := range r.Metrics {
+			if v, ok := values[m.Unit]; ok {
+				r.Metrics[j].Value = v
 			}
 		}
-		lines[i] = strings.Join(f, "\t")
+		lines[i] = r.String()
 	}
 	return results.WriteFileAtomic(path, []byte(strings.Join(lines, "\n")))
 }
 
-// minimalEnv keeps only the base variables: the load client must not get the
+// baseEnv keeps only the base variables: the load client must not get the
 // server cell's allocator or GODEBUG.
-func minimalEnv(env []string) []string {
-	var out []string
-	for _, kv := range env {
-		k, _, _ := strings.Cut(kv, "=")
-		switch k {
-		case "PATH", "HOME", "TMPDIR", "LANG", "USER":
-			out = append(out, kv)
-		}
-	}
-	return out
+func baseEnv(env []string) []string {
+	base, _ := plan.SplitEnv(env)
+	return base
 }
 
 // waitReady waits until the server has written its address and accepts a
@@ -539,11 +464,11 @@ func waitReady(ctx context.Context, srv *running, addrFile string, max time.Dura
 	for {
 		if data, err := results.ReadFileIn(filepath.Dir(addrFile), filepath.Base(addrFile)); err == nil && len(bytes.TrimSpace(data)) > 0 {
 			addr := strings.TrimSpace(string(data))
-			host, _, err := net.SplitHostPort(addr)
+			h, _, err := net.SplitHostPort(addr)
 			if err != nil {
 				return "", fmt.Errorf("address file holds %q, not host:port", addr)
 			}
-			if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+			if !host.IsLoopback(h) {
 				return "", fmt.Errorf("server listens on %s, not loopback; refusing to send load there", addr)
 			}
 			if conn, err := net.DialTimeout("tcp", addr, time.Second); err == nil {

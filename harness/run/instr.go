@@ -96,7 +96,7 @@ func (r *Runner) instrTimeout(c *plan.Cell) time.Duration {
 // benchmark (go test) or for the op (fixed-rate), a sample of two counted
 // runs, Base and N iterations, under valgrind. The first repetition also
 // lists the benchmarks and picks each one's N.
-func (r *Runner) runInstructions(ctx context.Context, c *plan.Cell, run *results.Run, bt *Built, dir string) {
+func (r *Runner) runInstructions(ctx context.Context, c *plan.Cell, run *results.Run, bt *results.Build, dir string) {
 	v := r.plan.Valgrind
 	if v == nil || c.VirtualCPU == nil {
 		run.Status, run.Reason = results.StatusFailed, "instructions tier: valgrind was not found at plan time"
@@ -186,7 +186,7 @@ func fmtFloat(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 // instrCell returns the cell's benchmarks and iteration counts, deciding
 // them on the cell's first repetition: the benchmarks a go test pattern
 // matches, each one's N from pilot runs (or the spec's iterations).
-func (r *Runner) instrCell(ctx context.Context, c *plan.Cell, run *results.Run, bt *Built, dir string) (*instrCell, error) {
+func (r *Runner) instrCell(ctx context.Context, c *plan.Cell, run *results.Run, bt *results.Build, dir string) (*instrCell, error) {
 	r.instr.mu.Lock()
 	defer r.instr.mu.Unlock()
 	if r.instr.cells == nil {
@@ -246,7 +246,7 @@ type counted struct {
 // run's status and reason and returns errRunFailed. last, when set,
 // receives what the latest run left; a fixed-rate benchmark learns its
 // name from it.
-func (r *Runner) counter(c *plan.Cell, bt *Built, dir, prefix string, b *instrBench, run *results.Run, last **counted) instr.Counter {
+func (r *Runner) counter(c *plan.Cell, bt *results.Build, dir, prefix string, b *instrBench, run *results.Run, last **counted) instr.Counter {
 	v := r.plan.Valgrind
 	return func(ctx context.Context, n uint64) (*instr.Profile, error) {
 		stem := fmt.Sprintf("%s.%dx", prefix, n)
@@ -326,7 +326,7 @@ func (r *Runner) counter(c *plan.Cell, bt *Built, dir, prefix string, b *instrBe
 // benchLines is a Proc.StdoutLines that keeps go test's result lines.
 func benchLines(into *[]string) func([]byte) {
 	return func(l []byte) {
-		if bytes.HasPrefix(l, []byte("Benchmark")) && len(*into) < 10000 {
+		if _, ok := results.ParseResultLine(string(l)); ok && len(*into) < 10000 {
 			*into = append(*into, string(l))
 		}
 	}
@@ -357,20 +357,15 @@ func resultLine(path, want string) (map[string]float64, string, error) {
 // name.
 func parseResultLine(lines []string, want string) (map[string]float64, string, error) {
 	for _, l := range lines {
-		f := strings.Fields(l)
-		if len(f) < 4 || !strings.HasPrefix(f[0], "Benchmark") || len(f)%2 != 0 || want != "" && f[0] != want {
-			continue
-		}
-		if _, err := strconv.ParseUint(f[1], 10, 64); err != nil {
+		r, ok := results.ParseResultLine(l)
+		if !ok || want != "" && r.Name != want {
 			continue
 		}
 		m := map[string]float64{}
-		for i := 2; i+1 < len(f); i += 2 {
-			if x, err := strconv.ParseFloat(f[i], 64); err == nil {
-				m[f[i+1]] = x
-			}
+		for _, x := range r.Metrics {
+			m[x.Unit] = x.Value
 		}
-		return m, f[0], nil
+		return m, r.Name, nil
 	}
 	if want == "" {
 		want = "a benchmark"
@@ -382,7 +377,7 @@ func parseResultLine(lines []string, want string) (map[string]float64, string, e
 // (-test.benchtime=1x), to learn the names the cell's pattern selects:
 // each is counted on its own, since a process's count cannot be split
 // between benchmarks.
-func (r *Runner) listBenchmarks(ctx context.Context, c *plan.Cell, run *results.Run, bt *Built, dir string) ([]string, error) {
+func (r *Runner) listBenchmarks(ctx context.Context, c *plan.Cell, run *results.Run, bt *results.Build, dir string) ([]string, error) {
 	var lines []string
 	p := Proc{Path: bt.Binary, Args: []string{"-test.run=^$", "-test.bench=" + c.Workload.Bench, "-test.count=1", "-test.benchtime=1x"},
 		Env: c.RunEnv, Dir: c.Build.Package, Stdout: filepath.Join(dir, "list.stdout.log"), Stderr: filepath.Join(dir, "list.stderr.log"),
@@ -396,10 +391,9 @@ func (r *Runner) listBenchmarks(ctx context.Context, c *plan.Cell, run *results.
 	var names []string
 	seen := map[string]bool{}
 	for _, l := range lines {
-		f := strings.Fields(l)
-		if len(f) >= 4 && strings.HasPrefix(f[0], "Benchmark") && !seen[f[0]] {
-			seen[f[0]] = true
-			names = append(names, f[0])
+		if r, ok := results.ParseResultLine(l); ok && !seen[r.Name] {
+			seen[r.Name] = true
+			names = append(names, r.Name)
 		}
 	}
 	if len(names) == 0 {

@@ -78,7 +78,7 @@ func listOps(ctx context.Context, binary string, env []string) (*opList, error) 
 // within the driver's limit. It runs right after the build, before anything
 // of it runs, and records what it finds in r.specErrs; a binary that
 // cannot answer is a warning, and its cells run unchecked.
-func (r *Runner) checkOps(ctx context.Context, b *plan.Build, bt *Built) {
+func (r *Runner) checkOps(ctx context.Context, b *plan.Build, bt *results.Build) {
 	var cells []*plan.Cell
 	for i, c := range r.cells {
 		if c.Build != nil && c.Build.Key == b.Key && r.m.Cells[i].Status == results.StatusPlanned {

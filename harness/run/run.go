@@ -5,7 +5,13 @@
 // rewritten after every run, so an interrupt or a crash loses at most the run
 // in progress, and `harness run --resume` completes the rest.
 //
-// run sits above plan, build and results, and below cli.
+// run sits above plan (the cells and builds), results (the folder it
+// records into), spec, toolchain and host, compare (count: auto reads the
+// run's own results) and instr (it counts instructions cells under
+// valgrind as instr describes), and below verify and cli. It does not build: a
+// Builder does (build.PlanBuilder, handed in by the command line; tests
+// fake it). Replan re-plans a run from the spec copy its folder kept, for
+// --resume and for the gate's confirmation reruns.
 package run
 
 import (
@@ -17,7 +23,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -31,13 +36,15 @@ import (
 	"github.com/perfharness/harness/harness/toolchain"
 )
 
-// A Builder produces the binary of a build configuration. The build package
-// provides the real one; tests may fake it.
+// A Builder produces the binary of a build configuration, described as
+// the manifest records it (status ok, cache key, build time, size, binary,
+// build info; Log is the builder's own build log, which run copies into the
+// results folder). build.PlanBuilder is the real one; tests fake it.
 type Builder interface {
 	// Build builds b; pgoProfile, when set, is passed as -pgo. For a
 	// pgo=auto build without a profile it builds the profiling-pass binary
 	// (the same configuration with -pgo=off).
-	Build(ctx context.Context, b *plan.Build, pgoProfile string) (*Built, error)
+	Build(ctx context.Context, b *plan.Build, pgoProfile string) (*results.Build, error)
 	// KeptProfile returns the PGO profile kept from an earlier profiling
 	// pass of b's profiling binary, if that binary is unchanged; KeepProfile
 	// keeps one. Reusing it keeps an unchanged matrix from rebuilding.
@@ -45,22 +52,7 @@ type Builder interface {
 	KeepProfile(b *plan.Build, file string) (string, error)
 	// BuildTool builds a helper program that is not a cell (the HTTP load
 	// client) from the module containing moduleDir, with default settings.
-	BuildTool(ctx context.Context, tc *toolchain.Toolchain, moduleDir, pkg string) (*Built, error)
-}
-
-// A Built is a binary ready to run.
-type Built struct {
-	Binary   string
-	CacheKey string
-	// ModuleRoot is the main module's folder (recorded for the source
-	// view of harness pprof).
-	ModuleRoot string
-	Cached     bool
-	BuildTime  time.Duration // of the original build, when cached
-	Size       int64
-	Log        string // path of the build log
-	GoVersion  string
-	Settings   map[string]string
+	BuildTool(ctx context.Context, tc *toolchain.Toolchain, moduleDir, pkg string) (*results.Build, error)
 }
 
 // Options configures a run.
@@ -106,10 +98,10 @@ type Runner struct {
 	dir      *results.Dir
 	m        *results.Manifest
 	prog     *progress
-	built    map[string]*Built // by build key
-	tool     *Built            // HTTP load client
-	mu       sync.Mutex        // guards m while builds run in parallel
-	cells    []*plan.Cell      // plan cells in manifest order
+	built    map[string]*results.Build // by build key
+	tool     *results.Build            // HTTP load client
+	mu       sync.Mutex                // guards m while builds run in parallel
+	cells    []*plan.Cell              // plan cells in manifest order
 	stopping bool
 	order    int // runs started so far, in schedule order (Run.Order)
 	// storageErr is the first failure to write the results folder.
@@ -137,7 +129,7 @@ func Execute(ctx context.Context, p *plan.Plan, opts Options) (*results.Dir, *re
 	if opts.Progress == nil {
 		opts.Progress = io.Discard
 	}
-	r := &Runner{plan: p, opts: opts, built: map[string]*Built{}, prog: newProgress(opts.Progress, opts.TTY)}
+	r := &Runner{plan: p, opts: opts, built: map[string]*results.Build{}, prog: newProgress(opts.Progress, opts.TTY)}
 	defer r.prog.close()
 
 	holder := fmt.Sprintf("pid %d, spec %s, started %s", os.Getpid(), p.Spec.File, time.Now().Format(time.RFC3339))
@@ -277,7 +269,7 @@ func (r *Runner) open() error {
 	if r.opts.Count > 0 {
 		count, auto = r.opts.Count, false
 	}
-	shardI, shardN, err := ParseShard(r.opts.Shard)
+	shardI, shardN, err := results.ParseShard(r.opts.Shard)
 	if err != nil {
 		return err
 	}
@@ -337,14 +329,12 @@ func (r *Runner) open() error {
 		m.Builds = append(m.Builds, &results.Build{Key: b.Key, Status: results.StatusPlanned, Env: b.Env, Flags: b.Flags})
 	}
 	for i, c := range p.Cells {
-		if shardN > 0 && i%shardN != shardI-1 {
+		if !results.InShard(i, shardI, shardN) {
 			continue
 		}
 		rc := &results.Cell{ID: c.ID, Dir: filepath.Join("cells", results.CellDir(c.ID)), Workload: c.Workload.Name,
 			Op: c.Op, Kind: c.Workload.Kind, Status: c.Status, Reason: c.Reason, RunEnv: c.RunEnv, Runs: []*results.Run{}}
-		for _, kv := range c.Config {
-			rc.Config = append(rc.Config, results.KV{Key: kv.Key, Value: kv.Value})
-		}
+		rc.Config = slices.Clone(c.Config)
 		if c.Build != nil {
 			rc.Build = c.Build.Key
 		}
@@ -386,9 +376,7 @@ func (r *Runner) reopen(shardI, shardN int) error {
 	if err != nil {
 		return err
 	}
-	switch m.Status {
-	case results.RunInterrupted, results.RunAbandoned, results.RunRunning, results.RunIncomplete:
-	default:
+	if !m.Status.Resumable() {
 		return fmt.Errorf("%s is %s: nothing to resume", d.Path, m.Status)
 	}
 	byID := map[string]*plan.Cell{}
@@ -426,20 +414,6 @@ func (r *Runner) reopen(shardI, shardN int) error {
 	return r.save()
 }
 
-// ParseShard reads a shard "I/N" (1 <= I <= N); "" is the whole spec.
-func ParseShard(s string) (int, int, error) {
-	if s == "" {
-		return 0, 0, nil
-	}
-	a, b, ok := strings.Cut(s, "/")
-	i, err1 := strconv.Atoi(a)
-	n, err2 := strconv.Atoi(b)
-	if !ok || err1 != nil || err2 != nil || n < 1 || i < 1 || i > n {
-		return 0, 0, fmt.Errorf("invalid shard %q: want I/N with 1 <= I <= N", s)
-	}
-	return i, n, nil
-}
-
 // save writes the manifest; a failure is reported once but does not stop the
 // run (the run folders still hold the results).
 func (r *Runner) save() error {
@@ -455,7 +429,7 @@ func (r *Runner) save() error {
 func (r *Runner) saveOrStop() {
 	if err := r.save(); err != nil && r.storageErr == nil {
 		r.storageErr = err
-		r.prog.Printf("harness: cannot record results: %v; stopping", err)
+		r.prog.Printf("cannot record results: %v; stopping", err)
 	}
 }
 
@@ -513,7 +487,7 @@ func (r *Runner) buildAll(ctx context.Context) {
 
 // build builds one configuration and records the outcome on the build and
 // its cells.
-func (r *Runner) build(ctx context.Context, b *plan.Build, profile string) *Built {
+func (r *Runner) build(ctx context.Context, b *plan.Build, profile string) *results.Build {
 	start := time.Now()
 	bt, err := r.opts.Builder.Build(ctx, b, profile)
 	check := time.Since(start)
@@ -528,7 +502,7 @@ func (r *Runner) build(ctx context.Context, b *plan.Build, profile string) *Buil
 	}
 	r.built[b.Key] = bt
 	rb.Status, rb.Reason, rb.CacheKey, rb.Cached = results.StatusOK, "", bt.CacheKey, bt.Cached
-	rb.BuildNs, rb.SizeB, rb.Binary, rb.GoVersion, rb.Settings = bt.BuildTime.Nanoseconds(), bt.Size, bt.Binary, bt.GoVersion, bt.Settings
+	rb.BuildNs, rb.SizeB, rb.Binary, rb.GoVersion, rb.Settings = bt.BuildNs, bt.SizeB, bt.Binary, bt.GoVersion, bt.Settings
 	rb.ModuleRoot = bt.ModuleRoot
 	r.mu.Unlock()
 	if bt.Log != "" {
@@ -544,9 +518,9 @@ func (r *Runner) build(ctx context.Context, b *plan.Build, profile string) *Buil
 	r.checkOps(ctx, b, bt)
 	if bt.Cached {
 		r.prog.Printf("build %s: cache hit (checked in %s; originally built in %s, %s)", b.Key,
-			check.Round(time.Millisecond), bt.BuildTime.Round(time.Millisecond), sizeString(bt.Size))
+			check.Round(time.Millisecond), time.Duration(bt.BuildNs).Round(time.Millisecond), sizeString(bt.SizeB))
 	} else {
-		r.prog.Printf("build %s: built in %s (%s)", b.Key, bt.BuildTime.Round(time.Millisecond), sizeString(bt.Size))
+		r.prog.Printf("build %s: built in %s (%s)", b.Key, time.Duration(bt.BuildNs).Round(time.Millisecond), sizeString(bt.SizeB))
 	}
 	return bt
 }
@@ -831,32 +805,17 @@ func (r *Runner) finish(ctx context.Context) {
 	m.Finished = time.Now()
 	after := host.Detect()
 	m.HostAfter = &after
-	interrupted := r.stopping || ctx.Err() != nil
-	failed := false
-	pending := false
 	for _, rc := range m.Cells {
 		r.updateCellStatus(rc)
-		if rc.Status.Failed() {
-			failed = true
-		}
-		for _, run := range rc.Runs {
-			if !run.Finished() && rc.Status != results.StatusBuildFailed {
-				pending = true
-			}
-		}
 	}
 	switch {
 	case len(r.specErrs) > 0:
 		m.Status, m.Reason = results.RunIncomplete, "stopped after building, before running: the spec does not match the built workloads ("+r.specErrs[0].Msg+")"
-	case interrupted:
+	case r.stopping || ctx.Err() != nil:
 		m.Status = results.RunInterrupted
 		m.Reason = "stopped by an interrupt; harness run --resume " + r.dir.Path + " completes it"
-	case failed:
-		m.Status, m.Reason = results.RunIncomplete, "some cells failed; see their reasons"
-	case pending:
-		m.Status, m.Reason = results.RunIncomplete, "some runs did not happen"
 	default:
-		m.Status, m.Reason = results.RunComplete, ""
+		m.Status, m.Reason = m.Outcome()
 	}
 	if err := results.AssembleBench(r.dir, m); err != nil && r.storageErr == nil {
 		r.storageErr = err
@@ -941,12 +900,12 @@ func Summary(w io.Writer, d *results.Dir, m *results.Manifest) {
 		}
 		rw := row{status: escape.Line(string(c.Status)), id: escape.Line(c.ID), runs: fmt.Sprintf("%d/%d", ok, len(c.Runs)), reason: escape.Line(reason)}
 		if len(nsPerOp) > 0 {
-			rw.rate = sig4(time.Duration(median(nsPerOp))) + "/op"
+			rw.rate = sig4(time.Duration(results.Median(nsPerOp))) + "/op"
 		}
 		if len(rates) > 0 {
-			rw.rate = fmt.Sprintf("%.4g", median(rates))
-			rw.p50 = sig4(time.Duration(median(p50s)))
-			rw.p99 = sig4(time.Duration(median(p99s)))
+			rw.rate = fmt.Sprintf("%.4g", results.Median(rates))
+			rw.p50 = sig4(time.Duration(results.Median(p50s)))
+			rw.p99 = sig4(time.Duration(results.Median(p99s)))
 		}
 		rows = append(rows, rw)
 	}
@@ -1052,27 +1011,4 @@ func sig4(d time.Duration) string {
 		unit *= 10
 	}
 	return d.Round(unit).String()
-}
-
-func median(xs []float64) float64 {
-	s := append([]float64(nil), xs...)
-	sort.Float64s(s)
-	n := len(s)
-	if n%2 == 1 {
-		return s[n/2]
-	}
-	return (s[n/2-1] + s[n/2]) / 2
-}
-
-// Failed reports whether a finished run should make `harness run` exit 3.
-func Failed(m *results.Manifest) bool {
-	if m.Status != results.RunComplete {
-		return true
-	}
-	for _, c := range m.Cells {
-		if c.Status.Failed() {
-			return true
-		}
-	}
-	return false
 }

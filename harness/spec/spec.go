@@ -144,9 +144,13 @@ var Dimensions = []Dimension{
 // goexperiment: arenas}. Keys are dimension names; all must match.
 type Selector []KV
 
-// A KV is one key and value of an ordered YAML mapping.
+// A KV is one key and value of an ordered mapping: a YAML mapping of the
+// spec, a cell's configuration (the bench.txt lines leading its results;
+// the manifest records it), a table key. It is the harness's one key-value
+// pair: results and compare name it too.
 type KV struct {
-	Key, Value string
+	Key   string `json:"key"`
+	Value string `json:"value"`
 }
 
 // An Env is a named run-time environment: variables set when the workload

@@ -1,0 +1,403 @@
+package verify
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/perfharness/harness/harness/build"
+	"github.com/perfharness/harness/harness/compare"
+	"github.com/perfharness/harness/harness/gate"
+	"github.com/perfharness/harness/harness/host"
+	"github.com/perfharness/harness/harness/plan"
+	"github.com/perfharness/harness/harness/results"
+	"github.com/perfharness/harness/harness/run"
+	"github.com/perfharness/harness/harness/spec"
+	"github.com/perfharness/harness/harness/toolchain"
+)
+
+// RunOptions say how verify runs the harness itself, for confirmation and
+// calibration runs (see run.Options).
+type RunOptions struct {
+	Cache    string // build cache folder ("" = the user cache folder)
+	Wait     bool   // wait for the host lock
+	Soft     <-chan struct{}
+	Progress io.Writer
+	TTY      bool
+	Harness  string // harness version, recorded
+	// Log receives one line per step verify takes.
+	Log func(string)
+}
+
+// sideKey is the configuration key that tells a confirmation run's
+// candidate cells from the baseline's, so its own bench.txt reads with
+// benchstat -col gate-side.
+const sideKey = "gate-side"
+
+// baselinePrefix marks the ids and build keys of the baseline's cells in a
+// confirmation run.
+const baselinePrefix = "baseline:"
+
+// Confirm reruns the cells of the first verdict's regressions n more times
+// — interleaved with the same cells of the baseline, run from the
+// baseline's binaries when they are still in the build cache — into
+// outDir/confirm, and decides again on all samples: the first run's and
+// the reruns', on both sides. A regression that was a noisy moment of the
+// host does not survive twice the evidence; a real one does. When
+// confirmation cannot run, the first verdict stands, with a note saying
+// why.
+func Confirm(ctx context.Context, in gate.Input, first *gate.Report, n int, outDir string, o RunOptions) *gate.Report {
+	c := &confirmation{in: in, first: first, o: o,
+		conf: &gate.Confirmation{Runs: n, Before: first.Regressions(), Cells: []string{}}}
+	for _, r := range c.conf.Before {
+		if r.Cell == "" {
+			c.note("%s %s (%s) is not traceable to one cell and is not rerun", r.Benchmark, r.Unit, r.Config)
+		} else if !slices.Contains(c.conf.Cells, r.Cell) {
+			c.conf.Cells = append(c.conf.Cells, r.Cell)
+		}
+	}
+	slices.Sort(c.conf.Cells)
+	if len(c.conf.Cells) == 0 {
+		return c.unconfirmed("no regression belongs to a single cell")
+	}
+	h := host.Detect()
+	if h.ID != in.Candidate.Host.ID {
+		return c.unconfirmed("this host (%s) is not the one the candidate ran on (%s); confirm on the same kind of host", h.ID, in.Candidate.Host.ID)
+	}
+	p, rb, origConfig, err := c.plan(ctx, h)
+	if err != nil {
+		return c.unconfirmed("%v", err)
+	}
+	rb.cacheDir = o.Cache
+	logf(o.Log, "confirming %s: %d more runs each%s", plural(len(c.conf.Cells), "cell"), n,
+		map[bool]string{true: ", interleaved with the baseline's binaries", false: " (candidate only)"}[c.conf.Baseline])
+	d, m, err := run.Execute(ctx, p, run.Options{
+		ResultsRoot: filepath.Join(outDir, "confirm"), Count: n, Builder: rb, Wait: o.Wait,
+		Soft: o.Soft, Progress: o.Progress, TTY: o.TTY, Harness: o.Harness,
+	})
+	if err != nil {
+		return c.unconfirmed("%v", err)
+	}
+	c.conf.Folder = d.Path
+	return c.decide(d, m, origConfig)
+}
+
+// A confirmation is one Confirm in progress.
+type confirmation struct {
+	in    gate.Input
+	first *gate.Report
+	conf  *gate.Confirmation
+	o     RunOptions
+}
+
+func (c *confirmation) note(format string, args ...any) {
+	c.conf.Notes = append(c.conf.Notes, fmt.Sprintf(format, args...))
+}
+
+// unconfirmed returns the first verdict with a note saying why it was not
+// confirmed.
+func (c *confirmation) unconfirmed(format string, args ...any) *gate.Report {
+	rep := *c.first
+	msg := "not confirmed: " + fmt.Sprintf(format, args...)
+	c.conf.Notes = append(c.conf.Notes, msg)
+	rep.Warnings = append(slices.Clone(rep.Warnings), msg)
+	rep.Confirm = c.conf
+	logf(c.o.Log, "%s; the first verdict stands", msg)
+	return &rep
+}
+
+// plan re-plans both runs' specs on this host and builds the confirmation
+// run's plan from them.
+func (c *confirmation) plan(ctx context.Context, h host.Fingerprint) (*plan.Plan, *recordedBuilder, map[string][]results.KV, error) {
+	candPlan, _, err := run.Replan(ctx, c.in.CandidatePath, h, c.o.Log)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("re-planning the candidate's spec: %w", err)
+	}
+	basePlan, _, err := run.Replan(ctx, c.in.BaselinePath, h, c.o.Log)
+	if err != nil {
+		c.note("the baseline is not rerun: re-planning its spec: %v", err)
+		basePlan = nil
+	}
+	p, rb, origConfig := confirmPlan(candPlan, basePlan, c.in, c.conf)
+	if len(p.Cells) == 0 {
+		return nil, nil, nil, fmt.Errorf("none of the cells %s is in the candidate's plan on this host", strings.Join(c.conf.Cells, ", "))
+	}
+	return p, rb, origConfig, nil
+}
+
+// decide pools the confirmation run's results with the first run's, side
+// by side, and decides again.
+func (c *confirmation) decide(d *results.Dir, m *results.Manifest, origConfig map[string][]results.KV) *gate.Report {
+	in := c.in
+	var problems []string
+	for _, cell := range m.Cells {
+		if !cell.Status.Failed() {
+			continue
+		}
+		if id, ok := strings.CutPrefix(cell.ID, baselinePrefix); ok {
+			c.note("the baseline's rerun of %s %s: %s", id, cell.Status, firstLine(cell.Reason))
+		} else {
+			problems = append(problems, fmt.Sprintf("confirmation run of candidate cell %s: %s: %s", cell.ID, cell.Status, firstLine(cell.Reason)))
+		}
+	}
+	if m.Status == results.RunInterrupted {
+		return c.unconfirmed("the confirmation run was interrupted")
+	}
+	var sets [2]*compare.Set
+	for i, side := range []struct{ name, path string }{{"baseline", in.BaselinePath}, {"candidate", in.CandidatePath}} {
+		files := []string{filepath.Join(side.path, results.BenchFile)}
+		file := "bench-" + side.name + ".txt"
+		wrote, err := writeSideBench(d, m, side.name, origConfig, file)
+		if err != nil {
+			return c.unconfirmed("collecting the reruns: %v", err)
+		}
+		if wrote {
+			files = append(files, filepath.Join(d.Path, file))
+		}
+		if sets[i], err = compare.LoadFiles(files...); err != nil {
+			return c.unconfirmed("reading the reruns: %v", err)
+		}
+	}
+	cmps, err := compare.Pair(sets[0], sets[1], compare.Options{Alpha: in.Policy.Alpha})
+	if err != nil {
+		return c.unconfirmed("comparing: %v", err)
+	}
+	in.Comparisons = cmps
+	rep := gate.Decide(in)
+	for _, pr := range problems {
+		rep.AddProblem(pr)
+	}
+	for _, before := range c.conf.Before {
+		still := false
+		for _, r := range rep.Rows {
+			if r.Config == before.Config && r.Benchmark == before.Benchmark && r.Unit == before.Unit {
+				still = r.Fails()
+			}
+		}
+		if still {
+			c.conf.Confirmed++
+		} else {
+			c.conf.Cleared++
+		}
+	}
+	rep.Confirm = c.conf
+	return rep
+}
+
+// confirmPlan builds the confirmation run's plan: the candidate's cells to
+// rerun and, where the baseline's plan has the same cell and its binary is
+// still on disk, a twin of each under "baseline:" running the baseline's
+// binary with the baseline's settings. origConfig maps each cell id of the
+// new plan to the configuration its results must carry to pool with the
+// first run's.
+func confirmPlan(candPlan, basePlan *plan.Plan, in gate.Input, conf *gate.Confirmation) (*plan.Plan, *recordedBuilder, map[string][]results.KV) {
+	s := *candPlan.Spec
+	interleave := true
+	s.Runs.Interleave = &interleave
+	p := &plan.Plan{Spec: &s, Host: candPlan.Host, Toolchains: candPlan.Toolchains, Dimensions: candPlan.Dimensions}
+	rb := &recordedBuilder{recorded: map[string]*results.Build{}, pinned: map[string]bool{}}
+	for _, b := range in.Candidate.Builds {
+		rb.recorded[b.Key] = b
+	}
+	for _, b := range in.Baseline.Builds {
+		rb.recorded[baselinePrefix+b.Key] = b
+		rb.pinned[baselinePrefix+b.Key] = true
+	}
+	origConfig := map[string][]results.KV{}
+	builds := map[string]*plan.Build{}
+	addBuild := func(b *plan.Build) {
+		if builds[b.Key] == nil {
+			builds[b.Key] = b
+			p.Builds = append(p.Builds, b)
+		}
+	}
+	for _, id := range conf.Cells {
+		cc, rc := plannedCell(candPlan, id), in.Candidate.Cell(id)
+		if cc == nil || rc == nil {
+			conf.Notes = append(conf.Notes, fmt.Sprintf("cell %s is not planned on this host now; not rerun", id))
+			continue
+		}
+		c := *cc
+		c.Config = withSide(cc.Config, "candidate")
+		p.Cells = append(p.Cells, &c)
+		addBuild(c.Build)
+		origConfig[c.ID] = rc.Config
+		bc, brc := plannedCell(basePlan, id), in.Baseline.Cell(id)
+		if bc == nil || brc == nil {
+			conf.Notes = append(conf.Notes, fmt.Sprintf("the baseline has no cell %s to rerun", id))
+			continue
+		}
+		if rec := rb.recorded[baselinePrefix+brc.Build]; rec == nil || rec.Binary == "" || !isFile(rec.Binary) {
+			conf.Notes = append(conf.Notes, fmt.Sprintf("the baseline's binary for %s is no longer in the build cache; only the candidate is rerun", id))
+			continue
+		}
+		twin := *bc
+		twin.ID = baselinePrefix + bc.ID
+		twin.Config = withSide(bc.Config, "baseline")
+		b := builds[baselinePrefix+bc.Build.Key]
+		if b == nil {
+			bb := *bc.Build
+			bb.Key = baselinePrefix + bc.Build.Key
+			b = &bb
+			addBuild(b)
+		}
+		twin.Build = b
+		p.Cells = append(p.Cells, &twin)
+		origConfig[twin.ID] = brc.Config
+		conf.Baseline = true
+	}
+	return p, rb, origConfig
+}
+
+// plannedCell returns the planned cell id of pl, or nil.
+func plannedCell(pl *plan.Plan, id string) *plan.Cell {
+	if pl == nil {
+		return nil
+	}
+	for _, c := range pl.Cells {
+		if c.ID == id && c.Status == plan.Planned && c.Build != nil {
+			return c
+		}
+	}
+	return nil
+}
+
+func withSide(cfg []spec.KV, side string) []spec.KV {
+	return append(slices.Clone(cfg), spec.KV{Key: sideKey, Value: side})
+}
+
+func isFile(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.Mode().IsRegular()
+}
+
+// A recordedBuilder runs the binaries a run recorded instead of building
+// anew: a confirmation must run the very code that was measured. A
+// candidate binary gone from the cache is rebuilt, and refused if the
+// rebuild differs (the source changed since); a baseline binary (pinned)
+// is never rebuilt.
+type recordedBuilder struct {
+	recorded map[string]*results.Build // by plan build key
+	pinned   map[string]bool
+	cacheDir string
+	real     *build.PlanBuilder
+}
+
+var _ run.Builder = (*recordedBuilder)(nil)
+
+func (b *recordedBuilder) usable(key string) *results.Build {
+	rec := b.recorded[key]
+	if rec == nil || rec.Status != results.StatusOK || rec.Binary == "" || !isFile(rec.Binary) {
+		return nil
+	}
+	return rec
+}
+
+func (b *recordedBuilder) builder() (*build.PlanBuilder, error) {
+	if b.real == nil {
+		r, err := build.NewPlanBuilder(b.cacheDir)
+		if err != nil {
+			return nil, err
+		}
+		b.real = r
+	}
+	return b.real, nil
+}
+
+func (b *recordedBuilder) Build(ctx context.Context, pb *plan.Build, profile string) (*results.Build, error) {
+	if rec := b.usable(pb.Key); rec != nil {
+		bt := *rec
+		bt.Key, bt.Cached, bt.Log = pb.Key, true, ""
+		return &bt, nil
+	}
+	if b.pinned[pb.Key] {
+		return nil, fmt.Errorf("the baseline's binary for %s is no longer in the build cache", strings.TrimPrefix(pb.Key, baselinePrefix))
+	}
+	real, err := b.builder()
+	if err != nil {
+		return nil, err
+	}
+	bt, err := real.Build(ctx, pb, profile)
+	if err != nil {
+		return nil, err
+	}
+	if rec := b.recorded[pb.Key]; rec != nil && rec.CacheKey != "" && bt.CacheKey != rec.CacheKey {
+		return nil, fmt.Errorf("the candidate's binary for %s is gone from the build cache and a rebuild differs (cache key %s, was %s): the source changed since the candidate ran",
+			pb.Key, bt.CacheKey, rec.CacheKey)
+	}
+	return bt, nil
+}
+
+func (b *recordedBuilder) KeptProfile(pb *plan.Build) (string, bool) {
+	if b.usable(pb.Key) != nil {
+		return "", true // the recorded binary was built with its profile already
+	}
+	if b.pinned[pb.Key] || b.real == nil {
+		return "", false
+	}
+	return b.real.KeptProfile(pb)
+}
+
+func (b *recordedBuilder) KeepProfile(pb *plan.Build, file string) (string, error) {
+	if b.pinned[pb.Key] || b.real == nil {
+		return "", fmt.Errorf("no profiling build of %s", pb.Key)
+	}
+	return b.real.KeepProfile(pb, file)
+}
+
+func (b *recordedBuilder) BuildTool(ctx context.Context, tc *toolchain.Toolchain, moduleDir, pkg string) (*results.Build, error) {
+	real, err := b.builder()
+	if err != nil {
+		return nil, err
+	}
+	return real.BuildTool(ctx, tc, moduleDir, pkg)
+}
+
+// writeSideBench writes the results of one side's cells of a confirmation
+// run as a bench.txt under the configuration the first run's cells had,
+// so that compare pools them with the first run's samples. It reports
+// whether any result was written.
+func writeSideBench(d *results.Dir, m *results.Manifest, side string, origConfig map[string][]results.KV, file string) (bool, error) {
+	w := results.NewBenchWriter([]results.KV{{Key: "goos", Value: m.Host.OS}, {Key: "goarch", Value: m.Host.Arch},
+		{Key: "host-id", Value: m.Host.ID}, {Key: "harness-run", Value: m.RunID}})
+	wrote := false
+	for _, c := range m.Cells {
+		if configValue(c.Config, sideKey) != side {
+			continue
+		}
+		lines, err := d.ReadRunBench(c)
+		if err != nil {
+			return false, err
+		}
+		wrote = w.Block(origConfig[c.ID], lines) || wrote
+	}
+	if !wrote {
+		return false, nil
+	}
+	return true, d.WriteFile(file, w.Bytes())
+}
+
+func configValue(cfg []results.KV, key string) string {
+	for _, kv := range cfg {
+		if kv.Key == key {
+			return kv.Value
+		}
+	}
+	return ""
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return fmt.Sprintf("1 %s", word)
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
