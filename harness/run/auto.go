@@ -90,7 +90,7 @@ func DecideAuto(targets []AutoTarget, ciTarget float64, count, maxCount int, ela
 // for more, one more repetition of the cells it names, interleaved (and
 // shuffled with the run's seed, round by round), retries included. Why
 // it stopped is recorded in the manifest and printed.
-func (r *Runner) autoRounds(ctx context.Context, runnable []int, start time.Time) {
+func (r *Runner) autoRounds(ctx context.Context, runnable []*cell, start time.Time) {
 	a := r.m.Auto
 	lastRound := time.Since(start) / time.Duration(max(1, r.m.Count))
 	for {
@@ -109,7 +109,7 @@ func (r *Runner) autoRounds(ctx context.Context, runnable []int, start time.Time
 		var slots []Slot
 		for _, k := range Order(len(d.More), 1, true, r.m.Shuffle, r.m.Seed+int64(r.m.Count)) {
 			cell := d.More[k.Cell]
-			rc := r.m.Cells[runnable[cell]]
+			rc := runnable[cell].rec
 			rep := len(rc.Runs) + 1
 			rc.Runs = append(rc.Runs, &results.Run{Index: rep, Status: results.StatusPlanned,
 				Dir: filepath.Join(rc.Dir, fmt.Sprintf("run-%d", rep))})
@@ -134,15 +134,15 @@ func (r *Runner) autoRounds(ctx context.Context, runnable []int, start time.Time
 // of the run, each candidate configuration against the base, on each of
 // its headline metrics, per benchmark, with the valid runs' values from
 // bench.txt. Cells index runnable.
-func (r *Runner) autoTargets(runnable []int) []AutoTarget {
+func (r *Runner) autoTargets(runnable []*cell) []AutoTarget {
 	set, err := compare.LoadResults(r.dir.Path)
 	if err != nil {
 		return nil
 	}
 	points := r.m.Points()
-	where := map[int]int{} // manifest cell → index in runnable
-	for k, i := range runnable {
-		where[i] = k
+	where := map[*results.Cell]int{} // manifest cell → index in runnable
+	for k, c := range runnable {
+		where[c.rec] = k
 	}
 	var out []AutoTarget
 	for _, q := range r.m.SpecQuestions(points) {
@@ -159,14 +159,10 @@ func (r *Runner) autoTargets(runnable []int) []AutoTarget {
 					var cells []int
 					for _, i := range c.Points {
 						mc := r.m.Cells[i]
-						if k, ok := where[i]; ok {
+						if k, ok := where[mc]; ok {
 							cells = append(cells, k)
 						}
-						var config []compare.KV
-						for _, kv := range mc.Config {
-							config = append(config, compare.KV{Key: kv.Key, Value: kv.Value})
-						}
-						for _, s := range set.CellValues(config, mc.Op, unit) {
+						for _, s := range set.CellValues(mc.Config, mc.Op, unit) {
 							vals[s.Name] = append(vals[s.Name], s.Values...)
 						}
 					}

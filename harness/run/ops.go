@@ -80,9 +80,9 @@ func listOps(ctx context.Context, binary string, env []string) (*opList, error) 
 // cannot answer is a warning, and its cells run unchecked.
 func (r *Runner) checkOps(ctx context.Context, b *plan.Build, bt *results.Build) {
 	var cells []*plan.Cell
-	for i, c := range r.cells {
-		if c.Build != nil && c.Build.Key == b.Key && r.m.Cells[i].Status == results.StatusPlanned {
-			cells = append(cells, c)
+	for _, c := range r.cells {
+		if c.of(b.Key) && c.planned() {
+			cells = append(cells, c.Cell)
 		}
 	}
 	if len(cells) == 0 || b.Kind != spec.KindFixedRate {
