@@ -33,6 +33,8 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	fs.DurationVar(&o.Grace, "grace", 0, "time a workload gets between SIGTERM and SIGKILL (default 5s)")
 	metricsAddr := fs.String("metrics-addr", "", "serve live progress and per-cell figures for Prometheus at `HOST:PORT`/metrics (loopback only unless --metrics-allow-remote)")
 	metricsRemote := fs.Bool("metrics-allow-remote", false, "let --metrics-addr bind a non-loopback address and answer other hosts")
+	var metricsOpts export.Options
+	fs.Var((*labelsFlag)(&metricsOpts.Labels), "metrics-label", "put the run's `LABEL` (run_id, spec or host_id) on every live series, not only on harness_run_info (repeatable)")
 	reportsDir := fs.String("reports", "reports", "folder for the rendered report, reports/<run-id>/")
 	noReport := fs.Bool("no-report", false, "do not render the report at the end (harness report renders it later)")
 	fs.StringVar(&o.LockPath, "lock", "", "host lock file shared by every harness run on this machine (default "+run.DefaultLockPath()+")")
@@ -49,6 +51,9 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	if _, _, err := results.ParseShard(o.Shard); err != nil {
 		return e.usage("--shard: %v", err)
 	}
+	if err := metricsOpts.Validate(); err != nil {
+		return e.usage("--metrics-label: %v", err)
+	}
 	p, err := e.runPlan(ctx, pos, &o)
 	if err != nil {
 		return err
@@ -56,7 +61,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	if o.Builder, err = build.NewPlanBuilder(*cache); err != nil {
 		return usageErr(err)
 	}
-	stop, err := e.liveMetrics(*metricsAddr, *metricsRemote, p, &o)
+	stop, err := e.liveMetrics(*metricsAddr, *metricsRemote, metricsOpts, p, &o)
 	if err != nil {
 		return usageErr(err)
 	}
@@ -136,7 +141,7 @@ func (e *env) loadPlan(ctx context.Context, path string, h host.Fingerprint, pro
 
 // liveMetrics starts the --metrics-addr server for the run (nothing when
 // addr is empty), fed by o.AfterRun, and returns its stop function.
-func (e *env) liveMetrics(addr string, allowRemote bool, p *plan.Plan, o *run.Options) (stop func(), err error) {
+func (e *env) liveMetrics(addr string, allowRemote bool, mo export.Options, p *plan.Plan, o *run.Options) (stop func(), err error) {
 	if addr == "" {
 		return func() {}, nil
 	}
@@ -148,7 +153,7 @@ func (e *env) liveMetrics(addr string, allowRemote bool, p *plan.Plan, o *run.Op
 		e.logf("warning: serving metrics on %s to any host that can reach it (--metrics-allow-remote)", ln.Addr())
 	}
 	e.logf("live metrics at http://%s/metrics", ln.Addr())
-	live, stop := export.Serve(ln, allowRemote, p.Spec.Name, p.Host.ID, func(err error) { e.logf("warning: %v", err) })
+	live, stop := export.Serve(ln, allowRemote, p.Spec.Name, p.Host.ID, mo, func(err error) { e.logf("warning: %v", err) })
 	o.AfterRun = live.AfterRun
 	return stop, nil
 }

@@ -11,10 +11,8 @@
 package export
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"math"
 	"path/filepath"
@@ -193,102 +191,6 @@ func (ce *Cell) fill(figs []runFigures) {
 }
 
 var quantiles = []string{"0.5", "0.9", "0.99", "0.999", "1"}
-
-// progress is the progress of a run in flight, for the live endpoint.
-type progress struct {
-	Done, Total int
-	Elapsed     float64 // seconds
-}
-
-// WriteOpenMetrics writes r as OpenMetrics text: every family a gauge,
-// with HELP, TYPE and (for base units) UNIT lines, samples labelled with
-// the run and the cell's id, workload, op and configuration, and the
-// closing "# EOF". The same text is valid Prometheus text format 0.0.4
-// (UNIT and EOF read as comments there), which is what a Pushgateway
-// accepts. Families with no sample are left out.
-func (r *Run) WriteOpenMetrics(w io.Writer) error {
-	return writeOpenMetrics(w, r, nil)
-}
-
-func writeOpenMetrics(w io.Writer, ex *Run, live *progress) error {
-	type sample struct {
-		labels string
-		value  float64
-	}
-	type family struct {
-		name, help, unit string
-		samples          []sample
-	}
-	var fams []*family
-	fam := func(name, unit, help string) *family {
-		f := &family{name: name, unit: unit, help: help}
-		fams = append(fams, f)
-		return f
-	}
-	runLabels := [][2]string{{"run_id", ex.RunID}, {"spec", ex.Spec}}
-	// Not "_info" nor "_total": OpenMetrics reserves those suffixes for
-	// other metric types.
-	started := fam("harness_run_start_time_seconds", "seconds", "When the run started (Unix time), labelled with its host and status.")
-	started.samples = append(started.samples, sample{labelString(append(slices.Clone(runLabels), [2]string{"host_id", ex.HostID}, [2]string{"status", string(ex.Status)})), ex.startUnix})
-	if live != nil {
-		fam("harness_progress_runs_done", "", "Runs finished so far.").samples = []sample{{labelString(runLabels), float64(live.Done)}}
-		fam("harness_progress_runs_scheduled", "", "Runs the schedule holds.").samples = []sample{{labelString(runLabels), float64(live.Total)}}
-		fam("harness_progress_elapsed_seconds", "seconds", "Time since the run started.").samples = []sample{{labelString(runLabels), live.Elapsed}}
-	}
-	runs := fam("harness_cell_runs", "", "Runs of a cell by status.")
-	lat := fam("harness_latency_seconds", "seconds", "Latency from intended start, by quantile (1 is the maximum): the median over the cell's ok runs, or the latest run's when live.")
-	thr := fam("harness_throughput_ops_per_second", "", "Achieved operation rate.")
-	tgt := fam("harness_target_rate_ops_per_second", "", "Target operation rate.")
-	gcp := fam("harness_gc_pause_p99_seconds", "seconds", "GC pause P99 in the measured window.")
-	rss := fam("harness_peak_rss_bytes", "bytes", "Peak resident set size in the measured window.")
-	bench := fam("harness_benchmark_value", "", "Every metric of the cell's benchmark result lines, in the unit its label names.")
-	for _, c := range ex.Cells {
-		cl := append(slices.Clone(runLabels), cellLabels(c)...)
-		statuses := make([]results.Status, 0, len(c.Runs))
-		for s := range c.Runs {
-			statuses = append(statuses, s)
-		}
-		slices.Sort(statuses)
-		for _, s := range statuses {
-			runs.samples = append(runs.samples, sample{labelString(append(slices.Clone(cl), [2]string{"status", string(s)})), float64(c.Runs[s])})
-		}
-		for _, q := range quantiles {
-			if v, ok := c.Latency[q]; ok {
-				lat.samples = append(lat.samples, sample{labelString(append(slices.Clone(cl), [2]string{"quantile", q})), v / 1e9})
-			}
-		}
-		if c.Throughput > 0 {
-			thr.samples = append(thr.samples, sample{labelString(cl), c.Throughput})
-		}
-		if c.Target > 0 {
-			tgt.samples = append(tgt.samples, sample{labelString(cl), c.Target})
-		}
-		if c.Latency != nil {
-			gcp.samples = append(gcp.samples, sample{labelString(cl), c.GCPauseP99 / 1e9})
-		}
-		if c.PeakRSS > 0 {
-			rss.samples = append(rss.samples, sample{labelString(cl), c.PeakRSS})
-		}
-		for _, b := range c.Bench {
-			bench.samples = append(bench.samples, sample{labelString(append(slices.Clone(cl), [2]string{"benchmark", b.Benchmark}, [2]string{"unit", b.Unit})), b.Value})
-		}
-	}
-	bw := bufio.NewWriter(w)
-	for _, f := range fams {
-		if len(f.samples) == 0 {
-			continue
-		}
-		fmt.Fprintf(bw, "# HELP %s %s\n# TYPE %s gauge\n", f.name, escapeHelp(f.help), f.name)
-		if f.unit != "" {
-			fmt.Fprintf(bw, "# UNIT %s %s\n", f.name, f.unit)
-		}
-		for _, s := range f.samples {
-			fmt.Fprintf(bw, "%s%s %s\n", f.name, s.labels, formatMetricValue(s.value))
-		}
-	}
-	bw.WriteString("# EOF\n")
-	return bw.Flush()
-}
 
 // cellLabels are a cell's labels: id, workload, op, kind, then its
 // configuration keys made into label names.

@@ -22,6 +22,7 @@ import (
 // allowRemote, as pprof's web UI does.
 type Live struct {
 	allowRemote bool
+	opts        Options
 	start       time.Time
 
 	mu          sync.Mutex
@@ -47,24 +48,30 @@ func Listen(addr string, allowRemote bool) (net.Listener, error) {
 }
 
 // Serve starts serving the figures of the run of spec on host hostID on
-// ln; warn receives a failure of the server; stop shuts it down.
-func Serve(ln net.Listener, allowRemote bool, spec, hostID string, warn func(error)) (l *Live, stop func()) {
-	l = &Live{allowRemote: allowRemote, start: time.Now(), cells: map[string]int{}}
+// ln, shaped by o; warn receives a failure of the server; stop shuts it
+// down.
+func Serve(ln net.Listener, allowRemote bool, spec, hostID string, o Options, warn func(error)) (l *Live, stop func()) {
+	l = &Live{allowRemote: allowRemote, opts: o, start: time.Now(), cells: map[string]int{}}
 	l.ex.startUnix = float64(l.start.UnixNano()) / 1e9
 	l.ex.Spec, l.ex.HostID = spec, hostID
-	mux := http.NewServeMux()
-	mux.HandleFunc("/metrics", l.serveMetrics)
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+	// Only GET (and HEAD) /metrics: any other path is 404, another
+	// method 405, as a scrape target answers.
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !l.allowed(w, r) {
 			return
 		}
-		if r.URL.Path != "/" {
+		if r.URL.Path != "/metrics" {
 			http.NotFound(w, r)
 			return
 		}
-		fmt.Fprintf(w, "harness run: live metrics at /metrics (OpenMetrics)\n")
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			http.Error(w, "method not allowed: the metrics endpoint answers GET", http.StatusMethodNotAllowed)
+			return
+		}
+		l.serveMetrics(w, r)
 	})
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			warn(fmt.Errorf("metrics server: %w", err))
@@ -90,19 +97,26 @@ func (l *Live) allowed(w http.ResponseWriter, r *http.Request) bool {
 	return true
 }
 
+// serveMetrics writes the figures: OpenMetrics (its info type included)
+// to a scraper that asks for it, else the Prometheus text format.
 func (l *Live) serveMetrics(w http.ResponseWriter, r *http.Request) {
 	if !l.allowed(w, r) {
 		return
 	}
-	var b bytes.Buffer
-	l.mu.Lock()
-	writeOpenMetrics(&b, &l.ex, &progress{Done: l.done, Total: l.total, Elapsed: time.Since(l.start).Seconds()})
-	l.mu.Unlock()
+	o := l.opts
 	ct := "text/plain; version=0.0.4; charset=utf-8"
 	if strings.Contains(r.Header.Get("Accept"), "application/openmetrics-text") {
 		ct = "application/openmetrics-text; version=1.0.0; charset=utf-8"
+		o.InfoType = true
 	}
+	var b bytes.Buffer
+	l.mu.Lock()
+	writeOpenMetrics(&b, &l.ex, &progress{Done: l.done, Total: l.total, Elapsed: time.Since(l.start).Seconds()}, o)
+	l.mu.Unlock()
 	w.Header().Set("Content-Type", ct)
+	if r.Method == http.MethodHead {
+		return
+	}
 	w.Write(b.Bytes())
 }
 
