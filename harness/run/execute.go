@@ -248,32 +248,21 @@ func errorsReason(res *results.DriverResult) string {
 // repeats runs itself so they interleave with other cells).
 func (r *Runner) runGoTest(ctx context.Context, c *plan.Cell, run *results.Run, bt *results.Build, dir string, profiles []string) {
 	w := c.Workload
-	args := []string{"-test.run=^$", "-test.bench=" + w.Bench, "-test.count=1", "-test.benchtime=" + w.Benchtime,
-		"-test.benchmem", "-test.outputdir=" + dir}
-	for _, p := range profiles {
-		switch p {
-		case "cpu":
-			args = append(args, "-test.cpuprofile=cpu.pprof")
-		case "heap", "allocs":
-			if !slices.Contains(args, "-test.memprofile="+allocsProfile) {
-				args = append(args, "-test.memprofile="+allocsProfile)
-			}
-		case "mutex":
-			args = append(args, "-test.mutexprofile=mutex.pprof")
-		case "block":
-			args = append(args, "-test.blockprofile=block.pprof")
-		case "trace":
-			args = append(args, "-test.trace=trace.out")
+	if !framedGoVersion(bt.GoVersion) {
+		run.Status, run.Reason = results.StatusFailed, fmt.Sprintf("go test benchmarks need a test binary built by go1.%d or later (its results are read from the testing package's framed output, -test.v=test2json); this one was built by %s", minFramedGo, bt.GoVersion)
+		return
+	}
+	base := Proc{Path: bt.Binary, Env: c.RunEnv, Dir: c.Build.Package, CPUs: r.cpus(c), Grace: r.opts.Grace, Timeout: r.timeout(c)}
+	exit, p, parser, err := runBenchmarks(ctx, base, goTestArgs(w.Bench, w.Benchtime, dir, profiles), dir)
+	if err != nil {
+		run.Status, run.Reason = results.StatusFailed, err.Error()
+		if ctx.Err() != nil {
+			run.Status = results.StatusInterrupted
 		}
+		return
 	}
-	stdout := filepath.Join(dir, "stdout.log")
-	p := Proc{
-		Path: bt.Binary, Args: args, Env: c.RunEnv, Dir: c.Build.Package,
-		Stdout: stdout, Stderr: filepath.Join(dir, "stderr.log"),
-		CPUs: r.cpus(c), Timeout: r.timeout(c), Grace: r.opts.Grace,
-	}
-	exit := Run(ctx, p)
 	classify(run, exit, p, dir, false, 0)
+	run.Warnings = append(run.Warnings, parser.warnings()...)
 	if run.Status != results.StatusOK {
 		if run.Status == results.StatusCrashed {
 			if t := exit.Stdout.Tail(15); t != "" {
@@ -282,15 +271,16 @@ func (r *Runner) runGoTest(ctx context.Context, c *plan.Cell, run *results.Run, 
 		}
 		return
 	}
-	// go test prints benchmark results on stdout; keep its result lines as
-	// this run's bench.txt.
-	data, err := os.ReadFile(stdout)
-	if err != nil {
-		run.Status, run.Reason = results.StatusFailed, err.Error()
+	if len(parser.results) == 0 {
+		run.Status, run.Reason = results.StatusFailed, fmt.Sprintf("no benchmark matched -test.bench=%s", w.Bench)
 		return
 	}
 	var lines bytes.Buffer
-	for _, l := range results.ParseBench(data) {
+	var framed []byte
+	for _, l := range parser.results {
+		framed = append(framed, l+"\n"...)
+	}
+	for _, l := range results.ParseBench(framed) {
 		if l.Result == nil {
 			continue
 		}
@@ -298,10 +288,6 @@ func (r *Runner) runGoTest(ctx context.Context, c *plan.Cell, run *results.Run, 
 		if m := l.Result.Metrics[0]; run.NsPerOp == 0 && m.Unit == "ns/op" {
 			run.NsPerOp = m.Value
 		}
-	}
-	if lines.Len() == 0 {
-		run.Status, run.Reason = results.StatusFailed, fmt.Sprintf("no benchmark matched -test.bench=%s", w.Bench)
-		return
 	}
 	if err := results.WriteFileAtomic(filepath.Join(dir, results.BenchFile), lines.Bytes()); err != nil {
 		run.Status, run.Reason = results.StatusFailed, err.Error()
