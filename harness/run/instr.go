@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -254,12 +255,16 @@ func (r *Runner) counter(c *plan.Cell, bt *results.Build, dir, prefix string, b 
 		p := Proc{Env: c.RunEnv, Stdout: filepath.Join(dir, stem+".stdout.log"), Stderr: filepath.Join(dir, stem+".stderr.log"),
 			CPUs: r.cpus(c), Timeout: r.instrTimeout(c), Grace: r.opts.Grace}
 		var args []string
-		var lines []string
+		var parser *benchParser
 		driverDir := ""
 		if c.Workload.Kind == spec.KindGoTest {
-			p.StdoutLines = benchLines(&lines)
+			// The result line comes from the testing package's framing
+			// (see benchParser), for the one benchmark the listing found.
+			top, _, _ := strings.Cut(benchBase(b.Name), "/")
+			parser = newBenchParser(map[string]bool{top: true})
+			p.StdoutLines = parser.line
 			args = []string{"-test.run=^$", "-test.bench=" + b.Pattern, "-test.count=1",
-				"-test.benchtime=" + strconv.FormatUint(n, 10) + "x", "-test.benchmem"}
+				"-test.benchtime=" + strconv.FormatUint(n, 10) + "x", "-test.benchmem", "-test.v=test2json"}
 			p.Dir = c.Build.Package
 		} else {
 			driverDir = filepath.Join(dir, stem)
@@ -303,7 +308,8 @@ func (r *Runner) counter(c *plan.Cell, bt *results.Build, dir, prefix string, b 
 		if driverDir != "" {
 			k.metrics, b.Name, err = resultLine(filepath.Join(driverDir, "bench.txt"), "")
 		} else {
-			k.metrics, _, err = parseResultLine(lines, b.Name)
+			addWarnings(run, parser.warnings())
+			k.metrics, _, err = parseResultLine(parser.results, b.Name)
 			if err != nil {
 				err = fmt.Errorf("go test printed no result line for %s", b.Name)
 			}
@@ -323,11 +329,12 @@ func (r *Runner) counter(c *plan.Cell, bt *results.Build, dir, prefix string, b 
 	}
 }
 
-// benchLines is a Proc.StdoutLines that keeps go test's result lines.
-func benchLines(into *[]string) func([]byte) {
-	return func(l []byte) {
-		if _, ok := results.ParseResultLine(string(l)); ok && len(*into) < 10000 {
-			*into = append(*into, string(l))
+// addWarnings adds warnings a run does not have yet (each counted process
+// of a cell may find the same).
+func addWarnings(run *results.Run, ws []string) {
+	for _, w := range ws {
+		if !slices.Contains(run.Warnings, w) {
+			run.Warnings = append(run.Warnings, w)
 		}
 	}
 }
@@ -378,11 +385,21 @@ func parseResultLine(lines []string, want string) (map[string]float64, string, e
 // each is counted on its own, since a process's count cannot be split
 // between benchmarks.
 func (r *Runner) listBenchmarks(ctx context.Context, c *plan.Cell, run *results.Run, bt *results.Build, dir string) ([]string, error) {
-	var lines []string
-	p := Proc{Path: bt.Binary, Args: []string{"-test.run=^$", "-test.bench=" + c.Workload.Bench, "-test.count=1", "-test.benchtime=1x"},
-		Env: c.RunEnv, Dir: c.Build.Package, Stdout: filepath.Join(dir, "list.stdout.log"), Stderr: filepath.Join(dir, "list.stderr.log"),
-		StdoutLines: benchLines(&lines), CPUs: r.cpus(c), Timeout: r.timeout(c), Grace: r.opts.Grace}
+	if !framedGoVersion(bt.GoVersion) {
+		return nil, fmt.Errorf("go test benchmarks need a test binary built by go1.%d or later (results are read from the testing package's framed output); this one was built by %s", minFramedGo, bt.GoVersion)
+	}
+	base := Proc{Path: bt.Binary, Env: c.RunEnv, Dir: c.Build.Package, CPUs: r.cpus(c), Timeout: r.timeout(c), Grace: r.opts.Grace}
+	listed, err := listBenchmarks(ctx, base)
+	if err != nil {
+		return nil, err
+	}
+	parser := newBenchParser(listed)
+	p := base
+	p.Args = []string{"-test.run=^$", "-test.bench=" + c.Workload.Bench, "-test.count=1", "-test.benchtime=1x", "-test.v=test2json"}
+	p.Stdout, p.Stderr, p.StdoutLines = filepath.Join(dir, "list.stdout.log"), filepath.Join(dir, "list.stderr.log"), parser.line
 	exit := Run(ctx, p)
+	addWarnings(run, parser.warnings())
+	lines := parser.results
 	classify(run, exit, p, dir, false, 0)
 	if run.Status != results.StatusOK {
 		run.Reason = "listing the benchmarks: " + run.Reason
