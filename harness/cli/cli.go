@@ -34,18 +34,40 @@ const (
 	ExitIncomplete = 3 // run invalid or incomplete: a cell failed, crashed, timed out, missed its rate, or the run was interrupted
 )
 
-const exitCodeHelp = `Exit codes:
+// Exit code legends: every code for the command list, and for the help
+// of each command the codes it ends with.
+const (
+	exitCodeHelp = `Exit codes:
   0  ok (gate: no significant regression)
   1  significant regression found (gate)
   2  usage or configuration error
   3  run invalid or incomplete (a cell failed, crashed, timed out, missed its
      rate, or the run was interrupted)`
+	exitHelpGate = `Exit codes:
+  0  no significant regression
+  1  significant regression found
+  2  usage or configuration error
+  3  comparison invalid (a candidate cell failed, hosts differ, too few
+     samples) or a results folder could not be read`
+	exitHelpRun = `Exit codes:
+  0  every cell ok or skipped
+  2  usage or configuration error
+  3  run invalid or incomplete (a cell failed, crashed, timed out, missed its
+     rate, or the run was interrupted)`
+	exitHelpOther = `Exit codes:
+  0  ok
+  2  usage or configuration error
+  3  failed (a file could not be read or written)`
+)
 
 // A command is one subcommand.
 type command struct {
 	name    string
 	args    string // positional arguments, for usage
 	summary string
+	// exits is the exit code legend of the command's help (exitHelpOther
+	// when empty; "-" for none).
+	exits string
 	// run parses flags from args itself (through env.parse) and does the
 	// work; its error's class is the exit code (see exitCode).
 	run func(ctx context.Context, env *env, args []string) error
@@ -59,19 +81,19 @@ type env struct {
 
 func commands() []*command {
 	return []*command{
-		{name: "run", args: "bench.yaml", summary: "build the matrix, run every cell, write results/<run>/ and its report", run: cmdRun},
+		{name: "run", args: "bench.yaml", summary: "build the matrix, run every cell, write results/<run>/ and its report", exits: exitHelpRun, run: cmdRun},
 		{name: "plan", args: "bench.yaml", summary: "validate a spec and show its cells, builds and environments without building", run: cmdPlan},
 		{name: "cpu", summary: "show this host's CPU features, ISA level and noise sources", run: cmdCPU},
 		{name: "report", args: "results/<run>", summary: "render the report of a results folder (text, Markdown, HTML)", run: cmdReport},
 		{name: "compare", args: "results/A results/B", summary: "compare two results folders with benchstat statistics", run: cmdCompare},
-		{name: "gate", summary: "fail (exit 1) when a candidate run regressed significantly against a baseline", run: cmdGate},
+		{name: "gate", summary: "fail (exit 1) when a candidate run regressed significantly against a baseline", exits: exitHelpGate, run: cmdGate},
 		{name: "pprof", args: "results/<run> <cell>", summary: "open pprof's web UI (flame graph) on a cell's profile, bound to 127.0.0.1", run: cmdPprof},
 		{name: "merge", args: "-o results/M results/s1 results/s2 ...", summary: "combine sharded results folders into one", run: cmdMerge},
-		{name: "calibrate", args: "bench.yaml", summary: "measure each benchmark's run-to-run noise on this host (A/A runs) and write gate thresholds", run: cmdCalibrate},
+		{name: "calibrate", args: "bench.yaml", summary: "measure each benchmark's run-to-run noise on this host (A/A runs) and write gate thresholds", exits: exitHelpRun, run: cmdCalibrate},
 		{name: "results", args: "list", summary: "list the runs stored in a results folder (date, spec, host, status)", run: cmdResults},
 		{name: "trend", args: "results/ | results/<run>...", summary: "render each benchmark's history across stored runs: medians, bands, change points, gaps", run: cmdTrend},
 		{name: "export", args: "results/<run>", summary: "export a run's per-cell figures as OpenMetrics (for a Pushgateway) or JSON", run: cmdExport},
-		{name: "version", summary: "print the harness version", run: cmdVersion},
+		{name: "version", summary: "print the harness version", exits: "-", run: cmdVersion},
 	}
 }
 
@@ -257,12 +279,19 @@ func (e *env) help(w io.Writer, fs *flag.FlagSet) {
 	var lines []string
 	fs.VisitAll(func(f *flag.Flag) {
 		name, u := flag.UnquoteUsage(f)
+		// One dash for a one-letter flag (-o, -v), two for a word, as the
+		// README spells them; the parser takes either.
 		l := "  --" + f.Name
+		if len(f.Name) == 1 {
+			l = "  -" + f.Name
+		}
 		if name != "" {
 			l += " " + name
 		}
 		l += "\n      " + u
-		if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" {
+		// A zero default means "not set" (the spec's value or a built-in
+		// one, which the usage text states itself).
+		if !isZeroDefault(f.DefValue) && !strings.Contains(u, "(default") {
 			l += fmt.Sprintf(" (default %s)", f.DefValue)
 		}
 		lines = append(lines, l)
@@ -271,7 +300,22 @@ func (e *env) help(w io.Writer, fs *flag.FlagSet) {
 		sort.Strings(lines)
 		fmt.Fprintf(w, "\nFlags:\n%s\n", strings.Join(lines, "\n"))
 	}
-	fmt.Fprintf(w, "\n%s\n", exitCodeHelp)
+	switch e.cmd.exits {
+	case "-":
+	case "":
+		fmt.Fprintf(w, "\n%s\n", exitHelpOther)
+	default:
+		fmt.Fprintf(w, "\n%s\n", e.cmd.exits)
+	}
+}
+
+// isZeroDefault reports whether a flag's default is its type's zero value.
+func isZeroDefault(v string) bool {
+	switch v {
+	case "", "false", "0", "0s", "[]":
+		return true
+	}
+	return false
 }
 
 // usage is a usage error of the command: printed with its name and a

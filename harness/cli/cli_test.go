@@ -48,14 +48,52 @@ func TestUsage(t *testing.T) {
 	}
 }
 
-func TestHelpListsExitCodes(t *testing.T) {
+// Each command's help lists the exit codes it ends with: the gate all
+// four, version none, the others no regression code. Flags are spelled as
+// the README spells them, each default said once.
+func TestHelpText(t *testing.T) {
 	for _, c := range commands() {
 		_, stdout, _ := harness(t, c.name, "--help")
-		for _, want := range []string{"0  ok", "1  significant regression", "2  usage", "3  run invalid"} {
-			if !strings.Contains(stdout, want) {
-				t.Errorf("harness %s --help lacks %q", c.name, want)
+		var want, not []string
+		switch c.name {
+		case "gate":
+			want = []string{"0  no significant regression", "1  significant regression found", "2  usage", "3  comparison invalid"}
+		case "version":
+			not = []string{"Exit codes"}
+		case "run", "calibrate":
+			want, not = []string{"0  every cell ok", "2  usage", "3  run invalid"}, []string{"1  "}
+		default:
+			want, not = []string{"0  ok", "2  usage", "3  failed"}, []string{"1  ", "regression"}
+		}
+		for _, w := range want {
+			if !strings.Contains(stdout, w) {
+				t.Errorf("harness %s --help lacks %q", c.name, w)
 			}
 		}
+		for _, n := range not {
+			if strings.Contains(stdout, n) {
+				t.Errorf("harness %s --help has %q:\n%s", c.name, n, stdout)
+			}
+		}
+		for _, l := range strings.Split(stdout, "\n") {
+			if strings.Count(l, "(default") > 1 {
+				t.Errorf("harness %s --help: %s", c.name, l)
+			}
+			if f := strings.Fields(l); len(f) > 0 && strings.HasPrefix(f[0], "-") {
+				name := strings.TrimLeft(f[0], "-")
+				if dashes := len(f[0]) - len(name); (len(name) == 1) != (dashes == 1) {
+					t.Errorf("harness %s --help spells %s (one dash for a letter, two for a word)", c.name, f[0])
+				}
+			}
+		}
+	}
+	_, stdout, _ := harness(t, "plan", "--help")
+	if !strings.Contains(stdout, "\n  -v\n") {
+		t.Errorf("plan --help should list -v as the README spells it:\n%s", stdout)
+	}
+	_, stdout, _ = harness(t, "run", "--help")
+	if !strings.Contains(stdout, "SIGKILL (default 5s)\n") {
+		t.Errorf("run --help: --grace's default once:\n%s", stdout)
 	}
 }
 
