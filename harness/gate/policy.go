@@ -21,11 +21,7 @@ const (
 	// counts repeat to about 0.1% on a noisy host, so a change of half a
 	// percent is real, where wall time needs several.
 	DefaultInstructionsThreshold = 0.005
-	// DefaultTailSamples is how many ops beyond a latency quantile each
-	// run needs for the quantile to be judged: 50 beyond P99 is 5,000 ops
-	// a run. With 500 ops a run, P99 rests on 5 samples and moves by
-	// tens of percent between identical runs.
-	DefaultTailSamples = 50
+	DefaultTailSamples           = compare.DefaultTailSamples
 )
 
 // A Policy says what the gate counts as a regression.
@@ -224,44 +220,8 @@ func SignedPercent(f float64) string {
 	return Percent(f)
 }
 
-// quantileUnit returns the quantile a tidied latency unit names ("p99-sec"
-// → 0.99, "p99.9-sec" → 0.999), and false for other units (the generator
-// lag's and GC pauses' quantiles count other things than ops).
-func quantileUnit(unit string) (float64, bool) {
-	num, ok := strings.CutSuffix(strings.TrimPrefix(unit, "p"), "-sec")
-	if !ok || len(num) == len(unit)-len("-sec") || num == "" || num[0] < '0' || num[0] > '9' {
-		return 0, false
-	}
-	v, err := strconv.ParseFloat(num, 64)
-	if err != nil || !(v > 0 && v < 100) {
-		return 0, false
-	}
-	return v / 100, true
-}
-
-// opsFor returns the ops a run needs for tail samples beyond quantile q.
-func opsFor(tail int, q float64) int {
-	return int(math.Ceil(float64(tail)/(1-q) - 1e-6))
-}
-
 // imprecise says why a comparison's figure is too imprecise to judge, or
-// "": a latency quantile needs TailSamples ops beyond it in every run, and
-// the mean latency of a fixed-rate or http run (sec/op), which its tail
-// drives, as many as P99 needs.
+// "" (compare.TailImprecise, with the fewer ops a run of the two sides).
 func (p Policy) imprecise(c compare.Comparison, kind string) string {
-	ops := min(c.Base.MinIters, c.Cand.MinIters)
-	unit := TidyUnit(c.Unit)
-	if q, ok := quantileUnit(unit); ok {
-		if need := opsFor(p.TailSamples, q); ops < need {
-			return fmt.Sprintf("P%s rests on %s beyond it in the shortest run (%d ops): judged from %d ops a run (%d beyond)",
-				strconv.FormatFloat(q*100, 'g', -1, 64), plural(int((1-q)*float64(ops)+1e-9), "sample"), ops, need, p.TailSamples)
-		}
-		return ""
-	}
-	if unit == "sec/op" && (kind == "fixed-rate" || kind == "http") {
-		if need := opsFor(p.TailSamples, 0.99); ops < need {
-			return fmt.Sprintf("the mean latency of an open-loop run is driven by its tail: judged from %d ops a run, as P99 (the shortest run has %d); P50 is judged instead", need, ops)
-		}
-	}
-	return ""
+	return compare.TailImprecise(TidyUnit(c.Unit), min(c.Base.MinIters, c.Cand.MinIters), kind == "fixed-rate" || kind == "http", p.TailSamples)
 }
