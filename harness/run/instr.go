@@ -70,10 +70,13 @@ type instrResult struct {
 
 type instrSample struct {
 	instrBench
-	Sample       *instr.Sample `json:"sample"`
-	AllocsPerOp  float64       `json:"allocs_per_op"`
-	BytesPerOp   float64       `json:"bytes_per_op"`
-	CountedRunNs int64         `json:"counted_run_ns"` // wall time of the N-iteration run under valgrind
+	Sample      *instr.Sample `json:"sample"`
+	AllocsPerOp float64       `json:"allocs_per_op"`
+	BytesPerOp  float64       `json:"bytes_per_op"`
+	// Wall times of the two counted runs under valgrind (2 and N
+	// iterations): what the tier costs, against a native run.
+	BaseRunNs    int64 `json:"base_run_ns"`
+	CountedRunNs int64 `json:"counted_run_ns"`
 }
 
 // errRunFailed says a counted process ended badly; the run's status and
@@ -134,7 +137,7 @@ func (r *Runner) runInstructions(ctx context.Context, c *plan.Cell, run *results
 		}
 		allocs, bytesPerOp := last.metrics["allocs/op"], last.metrics["B/op"]
 		res.Benchmarks = append(res.Benchmarks, instrSample{instrBench: *b, Sample: s,
-			AllocsPerOp: allocs, BytesPerOp: bytesPerOp, CountedRunNs: last.wall.Nanoseconds()})
+			AllocsPerOp: allocs, BytesPerOp: bytesPerOp, BaseRunNs: last.prevWall.Nanoseconds(), CountedRunNs: last.wall.Nanoseconds()})
 		fmt.Fprintf(&bench, "%s\t%d\t%s instructions/op\t%s allocs/op\t%s B/op\n",
 			b.Name, b.N, strconv.FormatFloat(s.PerOp, 'f', 1, 64), fmtFloat(allocs), fmtFloat(bytesPerOp))
 		if err := gzipFile(last.profile); err != nil {
@@ -236,9 +239,10 @@ func orName(name, op string) string {
 // A counted is what one counted process left: its profile, and the result
 // line's metrics (go test's -benchmem figures, or the driver's bench.txt).
 type counted struct {
-	profile string
-	metrics map[string]float64
-	wall    time.Duration
+	profile  string
+	metrics  map[string]float64
+	wall     time.Duration
+	prevWall time.Duration // the previous run's (the base run's, for the N run)
 }
 
 // counter returns the instr.Counter of one benchmark of a cell: each call
@@ -319,6 +323,7 @@ func (r *Runner) counter(c *plan.Cell, bt *results.Build, dir, prefix string, b 
 		}
 		if last != nil {
 			if *last != nil {
+				k.prevWall = (*last).wall
 				os.Remove((*last).profile) // only the N run's profile is kept
 			}
 			*last = k
