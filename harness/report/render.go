@@ -44,7 +44,6 @@ const (
 	PlotsDir     = "plots"
 )
 
-
 // A Model is everything a report shows, computed once and rendered as
 // text, Markdown and HTML.
 type Model struct {
