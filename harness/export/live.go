@@ -53,7 +53,7 @@ func Listen(addr string, allowRemote bool) (net.Listener, error) {
 func Serve(ln net.Listener, allowRemote bool, spec, hostID string, o Options, warn func(error)) (l *Live, stop func()) {
 	l = &Live{allowRemote: allowRemote, opts: o, start: time.Now(), cells: map[string]int{}}
 	l.ex.startUnix = float64(l.start.UnixNano()) / 1e9
-	l.ex.Spec, l.ex.HostID = spec, hostID
+	l.ex.Spec, l.ex.HostID, l.ex.Status = spec, hostID, results.RunRunning
 	// Only GET (and HEAD) /metrics: any other path is 404, another
 	// method 405, as a scrape target answers.
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
