@@ -146,12 +146,5 @@ func printThresholds(e *env, th *gate.Thresholds, runs, pairs int, file string) 
 		tw.Flush()
 	}
 	fmt.Fprintf(e.stdout, "\n%s from %d A/A runs (%d pairs) on host %s (%s)\nwrote %s; use it with: harness gate --thresholds %s ...\n",
-		plural(len(th.Entries), "threshold"), runs, pairs, th.HostID, th.Host, file, file)
-}
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return fmt.Sprintf("1 %s", word)
-	}
-	return fmt.Sprintf("%d %ss", n, word)
+		gate.Plural(len(th.Entries), "threshold"), runs, pairs, th.HostID, th.Host, file, file)
 }

@@ -42,14 +42,8 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if (o.Resume == "") == (len(pos) == 0) {
-		return e.usage("want a spec (harness run bench.yaml) or --resume results/<run>, not both")
-	}
-	if o.Count < 0 {
-		return e.usage("--count must be > 0")
-	}
-	if _, _, err := results.ParseShard(o.Shard); err != nil {
-		return e.usage("--shard: %v", err)
+	if err := e.checkRun(pos, &o); err != nil {
+		return err
 	}
 	if err := metricsOpts.Validate(); err != nil {
 		return e.usage("--metrics-label: %v", err)
@@ -80,6 +74,21 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	}
 	if m.Failed() {
 		return exitSilently(ExitIncomplete)
+	}
+	return nil
+}
+
+// checkRun checks harness run's arguments: a spec or a run to resume, a
+// count, a shard.
+func (e *env) checkRun(pos []string, o *run.Options) error {
+	if (o.Resume == "") == (len(pos) == 0) {
+		return e.usage("want a spec (harness run bench.yaml) or --resume results/<run>, not both")
+	}
+	if o.Count < 0 {
+		return e.usage("--count must be > 0")
+	}
+	if _, _, err := results.ParseShard(o.Shard); err != nil {
+		return e.usage("--shard: %v", err)
 	}
 	return nil
 }

@@ -346,7 +346,7 @@ func contentionNotes(rep *Report) {
 	case rep.Family == 0:
 		rep.Problems = append(rep.Problems, fmt.Sprintf("nothing left to judge: all %d gated comparisons were refused for contention (%s)", refused, first))
 	case would == 0:
-		rep.Warnings = append(rep.Warnings, fmt.Sprintf("%s not judged for contention, none a regression; the first: %s", plural(refused, "gated comparison"), first))
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf("%s not judged for contention, none a regression; the first: %s", Plural(refused, "gated comparison"), first))
 	}
 }
 
@@ -634,13 +634,13 @@ func stateOf(c *results.Cell) cellState {
 	case c.Status.Failed() && (!c.Status.Invalid() || invalid == 0):
 		// A hard failure; or an invalid status whose runs do not say
 		// which (a manifest that records only the cell's verdict).
-		return cellState{excluded: string(c.Status) + suffix(firstLine(c.Reason))}
+		return cellState{excluded: string(c.Status) + suffix(results.FirstLine(c.Reason))}
 	case hard != nil:
-		return cellState{excluded: fmt.Sprintf("run %d: %s%s", hard.Index, hard.Status, suffix(firstLine(hard.Reason)))}
+		return cellState{excluded: fmt.Sprintf("run %d: %s%s", hard.Index, hard.Status, suffix(results.FirstLine(hard.Reason)))}
 	case valid == 0:
-		return cellState{excluded: "has no valid run: " + string(c.Status) + suffix(firstLine(c.Reason))}
+		return cellState{excluded: "has no valid run: " + string(c.Status) + suffix(results.FirstLine(c.Reason))}
 	case invalid > 0:
-		return cellState{partial: fmt.Sprintf("%d valid runs of %d", valid, finished), reason: firstLine(c.Reason)}
+		return cellState{partial: fmt.Sprintf("%d valid runs of %d", valid, finished), reason: results.FirstLine(c.Reason)}
 	}
 	return cellState{}
 }
@@ -712,11 +712,6 @@ func suffix(s string) string {
 		return ""
 	}
 	return ": " + s
-}
-
-func firstLine(s string) string {
-	line, _, _ := strings.Cut(s, "\n")
-	return line
 }
 
 // ConfigValue returns the value of key in a compare table key ("workload:

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/perfharness/harness/harness/results"
 )
 
 // JUnit XML in the shape CI systems read (Jenkins, GitLab, GitHub test
@@ -124,8 +126,8 @@ func WriteJUnit(w io.Writer, r *Report) error {
 		}
 	}
 	for _, p := range r.Problems {
-		s.Cases = append(s.Cases, junitCase{Name: firstLine(p), Classname: "harness.gate.validity", Time: "0",
-			Error: &junitProblem{Message: firstLine(p), Type: "invalid", Body: xmlSafe(p)}})
+		s.Cases = append(s.Cases, junitCase{Name: results.FirstLine(p), Classname: "harness.gate.validity", Time: "0",
+			Error: &junitProblem{Message: results.FirstLine(p), Type: "invalid", Body: xmlSafe(p)}})
 		s.Errors++
 	}
 	for _, row := range r.Rows {
@@ -140,7 +142,7 @@ func WriteJUnit(w io.Writer, r *Report) error {
 			c.Error = &junitProblem{Message: "too few samples to test", Type: "too-few-samples", Body: text}
 			s.Errors++
 		case row.Verdict == Imprecise || row.Verdict == NotCompared || row.Verdict == Contended:
-			c.Skipped = &junitProblem{Message: verdictLabel[row.Verdict] + ": " + firstLine(row.Why), Body: text}
+			c.Skipped = &junitProblem{Message: verdictLabel[row.Verdict] + ": " + results.FirstLine(row.Why), Body: text}
 			s.Skipped++
 		case !row.Gated:
 			c.Skipped = &junitProblem{Message: "not gated: " + rowVerdict(row), Type: "not-gated", Body: text}

@@ -52,12 +52,12 @@ func WriteMarkdown(w io.Writer, r *Report, limit int) error {
 	case Pass:
 		fmt.Fprintf(&b, "No significant regression beyond its threshold in %d comparisons (%d gated and judged).\n\n", len(r.Rows), r.Family)
 	case Regressed:
-		fmt.Fprintf(&b, "**%s** beyond %s threshold in %d comparisons (%d gated and judged).\n\n", plural(fails, "significant regression"),
+		fmt.Fprintf(&b, "**%s** beyond %s threshold in %d comparisons (%d gated and judged).\n\n", Plural(fails, "significant regression"),
 			map[bool]string{true: "its", false: "their"}[fails == 1], len(r.Rows), r.Family)
 	case Invalid:
-		fmt.Fprintf(&b, "The comparison is **invalid**: %s. ", plural(len(r.Problems), "problem"))
+		fmt.Fprintf(&b, "The comparison is **invalid**: %s. ", Plural(len(r.Problems), "problem"))
 		if fails > 0 {
-			fmt.Fprintf(&b, "It also found %s.", plural(fails, "significant regression"))
+			fmt.Fprintf(&b, "It also found %s.", Plural(fails, "significant regression"))
 		}
 		b.WriteString("\n\n")
 	}
@@ -76,7 +76,7 @@ func WriteMarkdown(w io.Writer, r *Report, limit int) error {
 	fmt.Fprintf(&b, "\nHost state — baseline: %s. Candidate: %s.\n", line(r.BaselineHost.String()), line(r.CandidateHost.String()))
 	fmt.Fprintf(&b, "\nMann-Whitney U test at α = %g", r.Alpha)
 	if r.FDR > 0 {
-		fmt.Fprintf(&b, ", p-values of the %s adjusted with Benjamini–Hochberg (FDR %s): a regression needs q ≤ %s", plural(r.Family, "gated comparison"), Percent(r.FDR), Percent(r.FDR))
+		fmt.Fprintf(&b, ", p-values of the %s adjusted with Benjamini–Hochberg (FDR %s): a regression needs q ≤ %s", Plural(r.Family, "gated comparison"), Percent(r.FDR), Percent(r.FDR))
 	} else {
 		b.WriteString(", no adjustment for multiple comparisons (FDR off): a regression needs p ≤ α")
 	}
@@ -141,7 +141,7 @@ func WriteMarkdown(w io.Writer, r *Report, limit int) error {
 				fmt.Fprintf(&b, "- … and %d more kinds (gate.json has every row's why)\n", len(groups)-i)
 				break
 			}
-			fmt.Fprintf(&b, "- %s, %s: %s\n", verdictLabel[g.verdict], plural(g.n, cell(g.unit)+" row"), line(g.why))
+			fmt.Fprintf(&b, "- %s, %s: %s\n", verdictLabel[g.verdict], Plural(g.n, cell(g.unit)+" row"), line(g.why))
 		}
 		b.WriteString("\n")
 	}
@@ -152,7 +152,7 @@ func WriteMarkdown(w io.Writer, r *Report, limit int) error {
 			how = "interleaved with the baseline's binaries"
 		}
 		fmt.Fprintf(&b, "%s with a first-pass regression ran %s more each, %s; the verdict is on all samples: %d confirmed, %d cleared.\n\n",
-			plural(len(c.Cells), "cell"), plural(c.Runs, "time"), how, c.Confirmed, c.Cleared)
+			Plural(len(c.Cells), "cell"), Plural(c.Runs, "time"), how, c.Confirmed, c.Cleared)
 		for _, n := range c.Notes {
 			fmt.Fprintf(&b, "- %s\n", line(n))
 		}
@@ -267,7 +267,8 @@ func line(s string) string {
 	return strings.ReplaceAll(s, ">", "&gt;")
 }
 
-func plural(n int, what string) string {
+// Plural says how many of what: "1 run", "3 runs".
+func Plural(n int, what string) string {
 	if n == 1 {
 		return fmt.Sprintf("1 %s", what)
 	}

@@ -183,7 +183,7 @@ func ParseThresholds(file string, data []byte) (*Thresholds, error) {
 	dec.DisallowUnknownFields()
 	var t Thresholds
 	if err := dec.Decode(&t); err != nil {
-		return nil, fmt.Errorf("%s: %v", file, err)
+		return nil, fmt.Errorf("%s: %w", file, err)
 	}
 	switch {
 	case t.Format > ThresholdsFormat:

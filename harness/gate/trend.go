@@ -364,11 +364,11 @@ func gapReason(m *results.Manifest, table, benchmark string) string {
 		if c.Status == results.StatusOK {
 			return "the cell ran ok but reported no such metric"
 		}
-		return string(c.Status) + suffix(firstLine(c.Reason))
+		return string(c.Status) + suffix(results.FirstLine(c.Reason))
 	}
 	for _, c := range m.Cells {
 		if configMatches(c.Config, table) && c.Status.Failed() {
-			return string(c.Status) + suffix(firstLine(c.Reason))
+			return string(c.Status) + suffix(results.FirstLine(c.Reason))
 		}
 	}
 	return "not in this run (spec changed?)"
@@ -510,15 +510,15 @@ func (t *TrendReport) WriteMarkdown(w io.Writer, units []string, limit int) erro
 	}
 	fdr := "FDR off"
 	if t.FDR > 0 {
-		fdr = "Benjamini–Hochberg over the " + plural(t.Tests, "boundary") + " tested, FDR " + Percent(t.FDR)
+		fdr = "Benjamini–Hochberg over the " + Plural(t.Tests, "boundary") + " tested, FDR " + Percent(t.FDR)
 	}
 	fmt.Fprintf(&b, "%s from %s to %s, oldest first. A change point (◆) is a step the gate would call a change between the runs before and after it, "+
 		"at least %d with data on each side, their samples pooled (Mann-Whitney U, α = %g, %s; the step's interval wholly beyond the gate's threshold); "+
 		"Δ is the step between the adjacent segments. A gap (·) is a run where the benchmark produced no data after it had begun. "+
 		"Each sparkline spans the medians' range, widened to at least ± the threshold around their median, so changes below it stay flat.\n\n",
-		plural(len(t.Runs), "run"), t.Runs[0].Started.UTC().Format(time.DateTime), t.Runs[len(t.Runs)-1].Started.UTC().Format(time.DateTime), t.Segment, t.Alpha, fdr)
+		Plural(len(t.Runs), "run"), t.Runs[0].Started.UTC().Format(time.DateTime), t.Runs[len(t.Runs)-1].Started.UTC().Format(time.DateTime), t.Segment, t.Alpha, fdr)
 	if len(t.Skipped) > 0 {
-		fmt.Fprintf(&b, "<details><summary>%s left out</summary>\n\n", plural(len(t.Skipped), "stored run"))
+		fmt.Fprintf(&b, "<details><summary>%s left out</summary>\n\n", Plural(len(t.Skipped), "stored run"))
 		for _, s := range t.Skipped {
 			fmt.Fprintf(&b, "- `%s`: %s\n", cell(s.RunID), line(s.Reason))
 		}

@@ -215,7 +215,7 @@ func (p *Prober) build(ctx context.Context, tc *toolchain.Toolchain, key, level 
 	if root == "" {
 		base, err := os.UserCacheDir()
 		if err != nil {
-			return "", fmt.Errorf("no cache folder for the probe: %v", err)
+			return "", fmt.Errorf("no cache folder for the probe: %w", err)
 		}
 		root = filepath.Join(base, "perfharness")
 	}
@@ -250,7 +250,7 @@ func (p *Prober) build(ctx context.Context, tc *toolchain.Toolchain, key, level 
 	cmd.Env = tc.BuildEnv(p.Env, set...)
 	cmd.Dir = src
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("%v: %s", err, strings.TrimSpace(string(out)))
+		return "", fmt.Errorf("%w: %s", err, strings.TrimSpace(string(out)))
 	}
 	// Move the binary into place atomically: another harness may be
 	// building the same probe.

@@ -38,7 +38,7 @@ func Find(ctx context.Context, env []string) (*Valgrind, error) {
 	var out, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &stderr
 	if err := cmd.Run(); err != nil {
-		return nil, fmt.Errorf("%s --version: %v: %s", path, err, strings.TrimSpace(stderr.String()))
+		return nil, fmt.Errorf("%s --version: %w: %s", path, err, strings.TrimSpace(stderr.String()))
 	}
 	v, err := ParseVersion(out.String())
 	if err != nil {

@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strconv"
@@ -40,7 +41,7 @@ func (p *Plan) checkCPUOptions(c *Cell, warned map[string]bool) error {
 	}
 	level := 0
 	if c.TC.GOARCH == "amd64" {
-		level, _ = strconv.Atoi(strings.TrimPrefix(or(c.GOAMD64, "v1"), "v"))
+		level, _ = strconv.Atoi(strings.TrimPrefix(cmp.Or(c.GOAMD64, "v1"), "v"))
 	}
 	here := toolchain.CPUOptionNames(opts, level)
 	for _, kv := range strings.Split(c.GODEBUG, ",") {

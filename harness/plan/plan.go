@@ -11,6 +11,7 @@
 package plan
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -551,7 +552,7 @@ func newBuild(s *spec.Spec, c *Cell, base []string) *Build {
 		set = append(set, "CGO_ENABLED=0")
 	}
 	if c.TC.GOARCH == "amd64" {
-		set = append(set, "GOAMD64="+or(c.GOAMD64, "v1"))
+		set = append(set, "GOAMD64="+cmp.Or(c.GOAMD64, "v1"))
 	}
 	if c.TC.GOARCH == "arm64" && c.GOARM64 != "" {
 		set = append(set, "GOARM64="+c.GOARM64)
@@ -658,11 +659,4 @@ func installHint(lib string) string {
 		}
 	}
 	return ""
-}
-
-func or(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/google/pprof/driver"
 	"github.com/google/pprof/profile"
 
+	"github.com/perfharness/harness/harness/host"
 	"github.com/perfharness/harness/harness/results"
 )
 
@@ -54,11 +55,11 @@ func ServePprof(ctx context.Context, resultsDir, cellID string, o PprofOptions) 
 	if o.Log == nil {
 		o.Log = io.Discard
 	}
-	host, _, err := net.SplitHostPort(o.Addr)
+	bindHost, _, err := net.SplitHostPort(o.Addr)
 	if err != nil {
 		return fmt.Errorf("address %q: %w", o.Addr, err)
 	}
-	if !isLoopback(host) && !o.AllowRemote {
+	if !host.IsLoopback(bindHost) && !o.AllowRemote {
 		return fmt.Errorf("refusing to serve on %s: not a loopback address (pass the allow-remote option to expose profiles on the network)", o.Addr)
 	}
 	d, err := results.Open(resultsDir)
@@ -125,7 +126,7 @@ func ServePprof(ctx context.Context, resultsDir, cellID string, o PprofOptions) 
 		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if local {
 				h, _, err := net.SplitHostPort(r.RemoteAddr)
-				if err != nil || !isLoopback(h) {
+				if err != nil || !host.IsLoopback(h) {
 					http.Error(w, "permission denied", http.StatusForbidden)
 					return
 				}
@@ -217,14 +218,6 @@ func cellProfile(d *results.Dir, m *results.Manifest, id, kind string) (*results
 		return nil, nil, fmt.Errorf("cell %s has no %s profile (add %q to the spec's profiles)", c.ID, kind, kind)
 	}
 	return c, p, nil
-}
-
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // fetcher hands pprof the profiles already loaded: nothing is fetched.

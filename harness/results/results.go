@@ -672,9 +672,9 @@ func jsonError(file string, data []byte, err error) error {
 	}
 	if off >= 0 && off <= int64(len(data)) {
 		line := 1 + bytes.Count(data[:off], []byte("\n"))
-		return fmt.Errorf("%s:%d: %v", file, line, err)
+		return fmt.Errorf("%s:%d: %w", file, line, err)
 	}
-	return fmt.Errorf("%s: %v", file, err)
+	return fmt.Errorf("%s: %w", file, err)
 }
 
 // Outcome is the status a finished run takes from its cells: incomplete
@@ -707,6 +707,13 @@ func (m *Manifest) Failed() bool {
 		}
 	}
 	return false
+}
+
+// FirstLine is the first line of a reason, what one-line views show (a
+// crash's reason goes on with its stderr's tail).
+func FirstLine(reason string) string {
+	line, _, _ := strings.Cut(reason, "\n")
+	return line
 }
 
 // Cell returns the cell with the given id, or nil.

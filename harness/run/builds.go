@@ -149,7 +149,7 @@ func (r *Runner) buildTool(ctx context.Context) {
 			}
 		}
 		r.mu.Unlock()
-		r.prog.Printf("build %s: FAILED: %s", httploadPackage, firstLine(err.Error()))
+		r.prog.Printf("build %s: FAILED: %s", httploadPackage, results.FirstLine(err.Error()))
 		return
 	}
 	r.tool = bt
@@ -170,7 +170,7 @@ func (r *Runner) buildPGO(ctx context.Context, b *plan.Build) {
 		rb.Status, rb.Reason = results.StatusBuildFailed, reason
 		r.failCellsOfBuild(b.Key, results.StatusBuildFailed, reason)
 		r.mu.Unlock()
-		r.prog.Printf("build %s: FAILED: %s", b.Key, firstLine(reason))
+		r.prog.Printf("build %s: FAILED: %s", b.Key, results.FirstLine(reason))
 	}
 	pass := *b
 	pass.Key = b.Key + "+profiling-pass"

@@ -220,7 +220,7 @@ func (r *Runner) instrCell(ctx context.Context, c *plan.Cell, run *results.Run, 
 				if errors.Is(err, errRunFailed) {
 					return nil, err
 				}
-				return nil, fmt.Errorf("choosing the iterations of %s: %v", orName(b.Name, c.Op), err)
+				return nil, fmt.Errorf("choosing the iterations of %s: %w", orName(b.Name, c.Op), err)
 			}
 			b.N, b.Calib = cal.N, cal
 		}
@@ -305,12 +305,12 @@ func (r *Runner) counter(c *plan.Cell, bt *results.Build, dir, prefix string, b 
 		run.Contention = nil
 		f, err := os.Open(out)
 		if err != nil {
-			return nil, fmt.Errorf("counted run with %d iterations left no cachegrind output: %v", n, err)
+			return nil, fmt.Errorf("counted run with %d iterations left no cachegrind output: %w", n, err)
 		}
 		prof, err := instr.ParseProfile(f)
 		f.Close()
 		if err != nil {
-			return nil, fmt.Errorf("%s: %v", filepath.Base(out), err)
+			return nil, fmt.Errorf("%s: %w", filepath.Base(out), err)
 		}
 		k := &counted{profile: out, wall: wall}
 		if driverDir != "" {
@@ -323,7 +323,7 @@ func (r *Runner) counter(c *plan.Cell, bt *results.Build, dir, prefix string, b 
 			}
 		}
 		if err != nil {
-			return nil, fmt.Errorf("counted run with %d iterations: %v", n, err)
+			return nil, fmt.Errorf("counted run with %d iterations: %w", n, err)
 		}
 		if last != nil {
 			if *last != nil {
@@ -363,7 +363,7 @@ func resultLine(path, want string) (map[string]float64, string, error) {
 	}
 	m, name, err := parseResultLine(lines, want)
 	if err != nil {
-		return nil, "", fmt.Errorf("%s: %v", filepath.Base(path), err)
+		return nil, "", fmt.Errorf("%s: %w", filepath.Base(path), err)
 	}
 	return m, name, nil
 }

@@ -23,7 +23,7 @@ func runLine(n, total int, id string, run *results.Run, count int) string {
 	}
 	s += fmt.Sprintf(" (%s)", time.Duration(run.Duration).Round(time.Millisecond))
 	if run.Reason != "" {
-		s += ": " + firstLine(run.Reason)
+		s += ": " + results.FirstLine(run.Reason)
 	}
 	return s
 }
@@ -56,7 +56,7 @@ func Summary(w io.Writer, d *results.Dir, m *results.Manifest) {
 				}
 			}
 		}
-		reason := firstLine(c.Reason)
+		reason := results.FirstLine(c.Reason)
 		if c.Status == results.StatusBuildFailed {
 			reason = buildErrorLine(c.Reason)
 		}
@@ -104,7 +104,7 @@ func Summary(w io.Writer, d *results.Dir, m *results.Manifest) {
 		seen := map[string]bool{}
 		for _, run := range c.Runs {
 			for _, s := range run.Warnings {
-				if k := firstLine(s); !seen[k] {
+				if k := results.FirstLine(s); !seen[k] {
 					seen[k] = true
 					notes = append(notes, fmt.Sprintf("%s: %s", c.ID, k))
 				}
@@ -129,7 +129,7 @@ func retriedNote(c *results.Cell) string {
 		if len(run.Attempts) > 0 {
 			runs = append(runs, strconv.Itoa(run.Index))
 			if first == "" {
-				first = firstLine(run.Attempts[0].Reason)
+				first = results.FirstLine(run.Attempts[0].Reason)
 			}
 		}
 	}
@@ -186,12 +186,7 @@ func buildErrorLine(s string) string {
 	if m := compileErrorRE.FindString(s); m != "" {
 		return strings.TrimSpace(m)
 	}
-	return firstLine(s)
-}
-
-func firstLine(s string) string {
-	line, _, _ := strings.Cut(s, "\n")
-	return line
+	return results.FirstLine(s)
 }
 
 func sizeString(b int64) string {

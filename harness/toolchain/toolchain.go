@@ -126,7 +126,7 @@ func (r *Resolver) localGo() (string, error) {
 	}
 	p, err := exec.LookPath(g)
 	if err != nil {
-		return "", fmt.Errorf("no go command found (%v); install Go or name a GOROOT path", err)
+		return "", fmt.Errorf("no go command found (%w); install Go or name a GOROOT path", err)
 	}
 	return filepath.Abs(p)
 }

@@ -73,7 +73,7 @@ func Confirm(ctx context.Context, in gate.Input, first *gate.Report, n int, outD
 		return c.unconfirmed("%v", err)
 	}
 	rb.cacheDir = o.Cache
-	logf(o.Log, "confirming %s: %d more runs each%s", plural(len(c.conf.Cells), "cell"), n,
+	logf(o.Log, "confirming %s: %d more runs each%s", gate.Plural(len(c.conf.Cells), "cell"), n,
 		map[bool]string{true: ", interleaved with the baseline's binaries", false: " (candidate only)"}[c.conf.Baseline])
 	d, m, err := run.Execute(ctx, p, run.Options{
 		ResultsRoot: filepath.Join(outDir, "confirm"), Count: n, Builder: rb, Wait: o.Wait,
@@ -139,9 +139,9 @@ func (c *confirmation) decide(d *results.Dir, m *results.Manifest, origConfig ma
 			continue
 		}
 		if id, ok := strings.CutPrefix(cell.ID, baselinePrefix); ok {
-			c.note("the baseline's rerun of %s %s: %s", id, cell.Status, firstLine(cell.Reason))
+			c.note("the baseline's rerun of %s %s: %s", id, cell.Status, results.FirstLine(cell.Reason))
 		} else {
-			problems = append(problems, fmt.Sprintf("confirmation run of candidate cell %s: %s: %s", cell.ID, cell.Status, firstLine(cell.Reason)))
+			problems = append(problems, fmt.Sprintf("confirmation run of candidate cell %s: %s: %s", cell.ID, cell.Status, results.FirstLine(cell.Reason)))
 		}
 	}
 	if m.Status == results.RunInterrupted {
@@ -388,16 +388,4 @@ func configValue(cfg []results.KV, key string) string {
 		}
 	}
 	return ""
-}
-
-func firstLine(s string) string {
-	line, _, _ := strings.Cut(s, "\n")
-	return line
-}
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return fmt.Sprintf("1 %s", word)
-	}
-	return fmt.Sprintf("%d %ss", n, word)
 }

@@ -180,7 +180,7 @@ func baseline(o GateOptions, cand results.Stored, pol gate.Policy) (*results.Sto
 	if choice == nil {
 		switch {
 		case earlier > 0:
-			msg := fmt.Sprintf("no usable baseline: %s of %s, none usable (see above)", plural(earlier, "earlier run"), where(o, cand))
+			msg := fmt.Sprintf("no usable baseline: %s of %s, none usable (see above)", gate.Plural(earlier, "earlier run"), where(o, cand))
 			if o.AllowNoBaseline {
 				msg += "; --allow-no-baseline passes only a first run, with no earlier run at all"
 			}

@@ -23,7 +23,7 @@ func BenchmarkDispatch(b *testing.B) {
 			}
 			rec := newRecorder(plan, 0, plan.Len(), io.Discard, time.Now())
 			r := &runner{clk: newRealClock(DefaultSpin), sched: plan, do: func(context.Context) error { return nil },
-				conc: conc, ws: 0, we: plan.Len(), maxBacklog: math.MaxUint32, rec: rec}
+				conc: conc, ws: 0, we: plan.Len(), backlogLimit: math.MaxUint32, rec: rec}
 			b.ResetTimer()
 			st := r.run(context.Background())
 			b.StopTimer()
@@ -45,7 +45,7 @@ func BenchmarkLatencyFloor(b *testing.B) {
 	}
 	rec := newRecorder(plan, 0, plan.Len(), io.Discard, time.Now())
 	r := &runner{clk: newRealClock(DefaultSpin), sched: plan, do: func(context.Context) error { return nil },
-		conc: 1, ws: 0, we: plan.Len(), maxBacklog: math.MaxUint32, rec: rec}
+		conc: 1, ws: 0, we: plan.Len(), backlogLimit: math.MaxUint32, rec: rec}
 	b.ResetTimer()
 	r.run(context.Background())
 	b.StopTimer()

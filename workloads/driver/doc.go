@@ -25,7 +25,7 @@
 // # How a run works
 //
 //  1. Flags are parsed and checked; every problem is reported at once
-//     (exit 2). The -schedule (or -rate) becomes a [Plan]; warm-up is
+//     (exit 2). The -schedule (or -rate) becomes a [RatePlan]; warm-up is
 //     prepended at the plan's first rate.
 //  2. The op's Setup runs. If it fails, result.json says status "failed"
 //     with the reason, and the process exits 1.

@@ -13,7 +13,7 @@ import (
 )
 
 // A schedule is pure: it says when each op is due.
-func ExamplePlan_Due() {
+func ExampleRatePlan_Due() {
 	p, _ := driver.ParseSchedule("steps:1000,2000", 0, 2*time.Second)
 	for _, n := range []uint64{0, 1, 1000, 1001, 2999, 3000} {
 		d, ok := p.Due(n)

@@ -203,7 +203,7 @@ func mergeResults(dirs []string, parts []*Result, order []int) *Result {
 	m.Status, m.Reason = StatusOK, ""
 	m.Warnings = []string{}
 	m.TargetRate, m.AchievedRate = 0, 0
-	m.Scheduled, m.Issued, m.Completed, m.Errors, m.BacklogMax, m.MaxBacklog = 0, 0, 0, 0, 0, 0
+	m.Scheduled, m.Issued, m.Completed, m.Errors, m.BacklogPeak, m.BacklogLimit = 0, 0, 0, 0, 0, 0
 	m.Concurrency, m.ElapsedNs = 0, 0
 	m.Runtime = RuntimeStats{PeakRSSReset: true}
 	m.Contention = Contention{}
@@ -217,8 +217,8 @@ func mergeResults(dirs []string, parts []*Result, order []int) *Result {
 		m.Issued += p.Issued
 		m.Completed += p.Completed
 		m.Errors += p.Errors
-		m.BacklogMax = max(m.BacklogMax, p.BacklogMax)
-		m.MaxBacklog += p.MaxBacklog
+		m.BacklogPeak = max(m.BacklogPeak, p.BacklogPeak)
+		m.BacklogLimit += p.BacklogLimit
 		m.Concurrency += p.Concurrency
 		m.ElapsedNs = max(m.ElapsedNs, p.ElapsedNs)
 		m.Interrupted = m.Interrupted || p.Interrupted

@@ -20,7 +20,7 @@ func TestStrideCoversSchedule(t *testing.T) {
 	constant, _ := Constant(1000, time.Second)
 	steps, _ := Steps([]float64{300, 1000, 2500}, 3*time.Second)
 	ramp, _ := Ramp(100, 5000, 2*time.Second)
-	for _, p := range []*Plan{constant, steps.Prefix(500 * time.Millisecond), ramp} {
+	for _, p := range []*RatePlan{constant, steps.Prefix(500 * time.Millisecond), ramp} {
 		var want []time.Duration
 		for n := uint64(0); ; n++ {
 			d, ok := p.Due(n)

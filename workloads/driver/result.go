@@ -74,12 +74,14 @@ type Result struct {
 	Seed         int64             `json:"seed"`
 	Params       map[string]string `json:"params"`
 
-	Scheduled  uint64 `json:"scheduled"`
-	Issued     uint64 `json:"issued"`
-	Completed  uint64 `json:"completed"`
-	Errors     uint64 `json:"errors"`
-	BacklogMax uint64 `json:"backlog_max"`
-	MaxBacklog uint64 `json:"max_backlog"`
+	Scheduled uint64 `json:"scheduled"`
+	Issued    uint64 `json:"issued"`
+	Completed uint64 `json:"completed"`
+	Errors    uint64 `json:"errors"`
+	// BacklogPeak is the most ops due but not started at once;
+	// BacklogLimit the bound that stops the run (-max-backlog).
+	BacklogPeak  uint64 `json:"backlog_max"`
+	BacklogLimit uint64 `json:"max_backlog"`
 
 	Latency       Summary      `json:"latency"`
 	LatencyActual Summary      `json:"latency_actual"`
@@ -130,7 +132,7 @@ func newResult(cfg *Config) *Result {
 		Concurrency:   cfg.Concurrency,
 		Seed:          cfg.Seed,
 		Params:        cfg.Params,
-		MaxBacklog:    cfg.MaxBacklog,
+		BacklogLimit:  cfg.BacklogLimit,
 		Histogram: HistInfo{
 			Unit: "ns", LowestNs: histLowest, HighestNs: histHighest, SigFigs: histSigFigs,
 			IntervalNs: int64(intervalFor(cfg.Duration)), Tags: seriesTags[:],

@@ -27,7 +27,7 @@ type Config struct {
 	Out           string        // output folder
 	Profiles      []string      // of cpu, heap, allocs, mutex, block, trace
 	Seed          int64         // for ops, via Params.Seed
-	MaxBacklog    uint64        // 0: 10 s of the peak rate, at least 1000
+	BacklogLimit  uint64        // 0: 10 s of the peak rate, at least 1000
 	RateTolerance float64       // fraction of the target rate that may be missed
 	// MaxLagShare is how large a share of the latency P99 (and P50) the
 	// generator lag's may be before the run is generator-lagged: lag that
@@ -133,7 +133,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 		return err
 	})
 	fs.Int64Var(&c.Seed, "seed", c.Seed, "seed for the op's randomness")
-	fs.Uint64Var(&c.MaxBacklog, "max-backlog", c.MaxBacklog, "most due-but-unstarted `ops` before the run stops as rate-not-achieved (0: 10 s of the peak rate, at least 1000)")
+	fs.Uint64Var(&c.BacklogLimit, "max-backlog", c.BacklogLimit, "most due-but-unstarted `ops` before the run stops as rate-not-achieved (0: 10 s of the peak rate, at least 1000)")
 	fs.Float64Var(&c.RateTolerance, "rate-tolerance", c.RateTolerance, "`fraction` of the target rate the achieved rate may miss")
 	fs.Float64Var(&c.MaxLagShare, "max-lag-share", c.MaxLagShare, "`fraction` of latency P50 or P99 the generator lag's may be (above "+LagFloor.String()+") before the run is generator-lagged")
 	fs.DurationVar(&c.MaxLagP99, "max-lag-p99", c.MaxLagP99, "absolute limit on generator lag P99, replacing -max-lag-share (0: use the share)")
@@ -194,7 +194,7 @@ type flagsSet struct {
 
 // check validates c and builds its schedule (warm-up included); it reports
 // every problem at once. In iterations mode the plan is nil.
-func (c *Config) check(set flagsSet) (*Plan, error) {
+func (c *Config) check(set flagsSet) (*RatePlan, error) {
 	if c.Iterations > 0 {
 		return nil, c.checkIterations(set)
 	}
@@ -243,15 +243,15 @@ func (c *Config) check(set flagsSet) (*Plan, error) {
 	if c.Schedule == "" && !(c.Rate > 0) {
 		bad("-rate: must be > 0 ops/s (got %g)", c.Rate)
 	}
-	var plan *Plan
+	var plan *RatePlan
 	if len(errs) == 0 {
 		var err error
 		if plan, err = ParseSchedule(c.Schedule, c.Rate, c.Duration); err != nil {
 			bad("-schedule: %v", err)
 		}
 	}
-	if plan != nil && c.MaxBacklog == 0 {
-		c.MaxBacklog = uint64(max(1000, math.Ceil(10*plan.Peak())))
+	if plan != nil && c.BacklogLimit == 0 {
+		c.BacklogLimit = uint64(max(1000, math.Ceil(10*plan.Peak())))
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
@@ -364,7 +364,7 @@ func run(ctx context.Context, cfg Config, set flagsSet, op Op) (*Result, error) 
 	)
 	r := &runner{
 		clk: clk, sched: sched, do: op.Do, conc: cfg.Concurrency,
-		ws: ws, we: we, maxBacklog: cfg.MaxBacklog, pacer: cfg.Pacer, rec: rec,
+		ws: ws, we: we, backlogLimit: cfg.BacklogLimit, pacer: cfg.Pacer, rec: rec,
 		onWindow: func() {
 			if win != nil {
 				if err := win.StartWindow(ctx); err != nil {
@@ -448,7 +448,7 @@ func run(ctx context.Context, cfg Config, set flagsSet, op Op) (*Result, error) 
 // fill sets the measured figures and the status.
 func fill(res *Result, cfg *Config, rec *recorder, st runStats) {
 	res.Issued, res.Completed, res.Errors = st.issued, rec.done, rec.errors
-	res.BacklogMax = st.backlogMax
+	res.BacklogPeak = st.backlogPeak
 	res.Latency = summarize(rec.totals[seriesIntend], rec.overflow[seriesIntend])
 	res.LatencyActual = summarize(rec.totals[seriesActual], rec.overflow[seriesActual])
 	res.Lag = summarize(rec.totals[seriesLag], rec.overflow[seriesLag])

@@ -29,16 +29,16 @@ const (
 // dispatcher goroutine and no per-op channel send; with one worker the pace
 // lock is never contended.
 type runner struct {
-	clk        clock
-	sched      Schedule // includes warm-up
-	do         func(context.Context) error
-	conc       int
-	ws, we     time.Duration // measured window, as schedule offsets
-	maxBacklog uint64
-	pacer      string     // PacerFine, PacerCoarse or PacerAuto
-	auto       *autoPacer // for PacerAuto; guarded by pace
-	rec        *recorder
-	onWindow   func() // called once, just before ws, from its own goroutine
+	clk          clock
+	sched        Schedule // includes warm-up
+	do           func(context.Context) error
+	conc         int
+	ws, we       time.Duration // measured window, as schedule offsets
+	backlogLimit uint64
+	pacer        string     // PacerFine, PacerCoarse or PacerAuto
+	auto         *autoPacer // for PacerAuto; guarded by pace
+	rec          *recorder
+	onWindow     func() // called once, just before ws, from its own goroutine
 
 	windowOpen atomic.Bool   // onWindow has returned
 	windowCh   chan struct{} // closed when onWindow has returned
@@ -58,19 +58,19 @@ const windowLead = 5 * time.Millisecond
 
 // runStats are the runner's own figures for the measured window.
 type runStats struct {
-	issued     uint64        // ops started
-	backlogMax uint64        // most due-but-unstarted ops seen at once
-	lastDue    time.Duration // due time of the last op started, or -1
-	lastEnd    time.Duration // completion time of the last op
-	stopKind   int
-	stopWhy    string
-	stopAt     time.Duration
+	issued      uint64        // ops started
+	backlogPeak uint64        // most due-but-unstarted ops seen at once
+	lastDue     time.Duration // due time of the last op started, or -1
+	lastEnd     time.Duration // completion time of the last op
+	stopKind    int
+	stopWhy     string
+	stopAt      time.Duration
 }
 
 type workerStats struct {
-	issued, backlogMax uint64
-	lastDue, lastEnd   time.Duration
-	_                  [64]byte // keep workers' stats on separate cache lines
+	issued, backlogPeak uint64
+	lastDue, lastEnd    time.Duration
+	_                   [64]byte // keep workers' stats on separate cache lines
 }
 
 func (r *runner) halt(kind int, why string) {
@@ -140,7 +140,7 @@ func (r *runner) run(ctx context.Context) runStats {
 	s := runStats{lastDue: -1}
 	for _, st := range stats {
 		s.issued += st.issued
-		s.backlogMax = max(s.backlogMax, st.backlogMax)
+		s.backlogPeak = max(s.backlogPeak, st.backlogPeak)
 		s.lastDue = max(s.lastDue, st.lastDue)
 		s.lastEnd = max(s.lastEnd, st.lastEnd)
 	}
@@ -213,7 +213,7 @@ func (r *runner) pace1(st *workerStats) (due, start time.Duration, ok bool) {
 		return due, start, ok
 	}
 	if start > due && r.overBacklog(n, start, st) {
-		r.halt(stopBacklog, fmt.Sprintf("backlog reached max_backlog %d ops due but not started: the op cannot keep up with the rate", r.maxBacklog))
+		r.halt(stopBacklog, fmt.Sprintf("backlog reached max_backlog %d ops due but not started: the op cannot keep up with the rate", r.backlogLimit))
 		return 0, 0, false
 	}
 	return due, start, true
@@ -229,7 +229,7 @@ func (r *runner) call(ctx context.Context) (err error) {
 	return r.do(ctx)
 }
 
-// overBacklog reports whether more than maxBacklog ops are due but not
+// overBacklog reports whether more than backlogLimit ops are due but not
 // started at now, given that ticket n is the oldest of them; it also keeps
 // the worker's largest backlog seen. It searches only when that could grow.
 func (r *runner) overBacklog(n uint64, now time.Duration, st *workerStats) bool {
@@ -237,15 +237,15 @@ func (r *runner) overBacklog(n uint64, now time.Duration, st *workerStats) bool 
 		d, ok := r.sched.Due(i)
 		return ok && d <= now
 	}
-	if due(n + r.maxBacklog) {
-		st.backlogMax = max(st.backlogMax, r.maxBacklog+1)
+	if due(n + r.backlogLimit) {
+		st.backlogPeak = max(st.backlogPeak, r.backlogLimit+1)
 		return true
 	}
-	if !due(n + st.backlogMax) {
+	if !due(n + st.backlogPeak) {
 		return false
 	}
-	// Tickets n..m-1 are due; find m in (n+backlogMax, n+maxBacklog].
-	lo, hi := n+st.backlogMax+1, n+r.maxBacklog
+	// Tickets n..m-1 are due; find m in (n+backlogPeak, n+backlogLimit].
+	lo, hi := n+st.backlogPeak+1, n+r.backlogLimit
 	for lo < hi {
 		m := lo + (hi-lo)/2
 		if due(m) {
@@ -254,6 +254,6 @@ func (r *runner) overBacklog(n uint64, now time.Duration, st *workerStats) bool 
 			hi = m
 		}
 	}
-	st.backlogMax = lo - n
+	st.backlogPeak = lo - n
 	return false
 }

@@ -22,11 +22,11 @@ type simRun struct {
 }
 
 // simulate runs op against plan on a fake clock with no warm-up.
-func simulate(t *testing.T, plan *Plan, conc int, maxBacklog uint64, clk *fakeClock, op func(context.Context) error) simRun {
+func simulate(t *testing.T, plan *RatePlan, conc int, backlogLimit uint64, clk *fakeClock, op func(context.Context) error) simRun {
 	t.Helper()
 	var buf bytes.Buffer
 	rec := newRecorder(plan, 0, plan.Len(), &buf, testEpoch)
-	r := &runner{clk: clk, sched: plan, do: op, conc: conc, ws: 0, we: plan.Len(), maxBacklog: maxBacklog, rec: rec}
+	r := &runner{clk: clk, sched: plan, do: op, conc: conc, ws: 0, we: plan.Len(), backlogLimit: backlogLimit, rec: rec}
 	st := r.run(context.Background())
 	upto := int((plan.Len() + rec.interval - 1) / rec.interval)
 	if st.stopKind != stopNone {
@@ -132,8 +132,8 @@ func TestQueueingIsLatencyNotLag(t *testing.T) {
 	if lag.MaxNs != 0 {
 		t.Errorf("lag max = %v; want 0: queued ops were not issued late by the generator", time.Duration(lag.MaxNs))
 	}
-	if res.stats.backlogMax < 999 || res.stats.backlogMax > 1001 {
-		t.Errorf("backlog max = %d; want ≈ 1000 ops queued behind the stall", res.stats.backlogMax)
+	if res.stats.backlogPeak < 999 || res.stats.backlogPeak > 1001 {
+		t.Errorf("backlog max = %d; want ≈ 1000 ops queued behind the stall", res.stats.backlogPeak)
 	}
 }
 
@@ -160,7 +160,7 @@ func TestGeneratorStallIsLag(t *testing.T) {
 	var buf bytes.Buffer
 	rec := newRecorder(plan, 0, plan.Len(), &buf, testEpoch)
 	r := &runner{clk: clk, sched: plan, do: func(context.Context) error { clk.Sleep(10 * time.Microsecond); return nil },
-		conc: 1, ws: 0, we: plan.Len(), maxBacklog: 1e6, rec: rec}
+		conc: 1, ws: 0, we: plan.Len(), backlogLimit: 1e6, rec: rec}
 	r.run(context.Background())
 	if err := rec.close(10); err != nil {
 		t.Fatal(err)
@@ -332,7 +332,7 @@ func TestWarmupExcluded(t *testing.T) {
 	var ran atomic.Int64
 	var buf bytes.Buffer
 	rec := newRecorder(plan, time.Second, 3*time.Second, &buf, testEpoch)
-	r := &runner{clk: clk, sched: plan, conc: 1, ws: time.Second, we: 3 * time.Second, maxBacklog: 1e6, rec: rec,
+	r := &runner{clk: clk, sched: plan, conc: 1, ws: time.Second, we: 3 * time.Second, backlogLimit: 1e6, rec: rec,
 		do: func(context.Context) error {
 			ran.Add(1)
 			if clk.Now() == 0 {
@@ -394,7 +394,7 @@ func TestPacerChoosesSleep(t *testing.T) {
 		var buf bytes.Buffer
 		rec := newRecorder(plan, 0, plan.Len(), &buf, testEpoch)
 		r := &runner{clk: clk, sched: plan, do: func(context.Context) error { return nil }, conc: 1, we: plan.Len(),
-			maxBacklog: 1e6, pacer: tt.pacer, rec: rec}
+			backlogLimit: 1e6, pacer: tt.pacer, rec: rec}
 		if st := r.run(context.Background()); st.issued != 10000 {
 			t.Fatalf("%s: issued %d ops; want 10000", tt.pacer, st.issued)
 		}

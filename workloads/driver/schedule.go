@@ -17,17 +17,17 @@ type Schedule interface {
 	Due(n uint64) (offset time.Duration, ok bool)
 }
 
-// A Segment is one stretch of a Plan: over Len the rate moves linearly from
+// A Segment is one stretch of a RatePlan: over Len the rate moves linearly from
 // From to To operations per second (From == To for a constant rate).
 type Segment struct {
 	From, To float64
 	Len      time.Duration
 }
 
-// A Plan is a Schedule made of segments played in order. Each segment starts
+// A RatePlan is a Schedule made of segments played in order. Each segment starts
 // with an operation due exactly at its start, so a segment of Len at rate r
 // holds ceil(Len·r) operations (for a ramp, ceil of the area under the rate).
-type Plan struct {
+type RatePlan struct {
 	segs  []Segment
 	first []uint64        // index of each segment's first op; first[len(segs)] = total ops
 	at    []time.Duration // start offset of each segment
@@ -39,12 +39,12 @@ type Plan struct {
 // harness checks a spec against the binary it built.
 const MaxRate = 1e9
 
-// NewPlan checks the segments and precomputes where each one starts.
-func NewPlan(segs ...Segment) (*Plan, error) {
+// NewRatePlan checks the segments and precomputes where each one starts.
+func NewRatePlan(segs ...Segment) (*RatePlan, error) {
 	if len(segs) == 0 {
 		return nil, fmt.Errorf("schedule has no segments")
 	}
-	p := &Plan{segs: segs, first: make([]uint64, len(segs)+1), at: make([]time.Duration, len(segs)+1)}
+	p := &RatePlan{segs: segs, first: make([]uint64, len(segs)+1), at: make([]time.Duration, len(segs)+1)}
 	for i, s := range segs {
 		if !validRate(s.From) || !validRate(s.To) || s.From+s.To == 0 {
 			return nil, fmt.Errorf("segment %d: rates must be finite, in [0, %g] and not both 0 (got %g..%g)", i, float64(MaxRate), s.From, s.To)
@@ -60,17 +60,17 @@ func NewPlan(segs ...Segment) (*Plan, error) {
 
 func validRate(r float64) bool { return r >= 0 && r <= MaxRate && !math.IsNaN(r) }
 
-// Constant is a Plan at rateHz operations per second for d.
-func Constant(rateHz float64, d time.Duration) (*Plan, error) {
-	p, err := NewPlan(Segment{rateHz, rateHz, d})
+// Constant is a RatePlan at rateHz operations per second for d.
+func Constant(rateHz float64, d time.Duration) (*RatePlan, error) {
+	p, err := NewRatePlan(Segment{rateHz, rateHz, d})
 	if err == nil {
 		p.desc = "constant:" + fmtRate(rateHz)
 	}
 	return p, err
 }
 
-// Steps is a Plan that holds each rate in turn for d/len(rates).
-func Steps(rates []float64, d time.Duration) (*Plan, error) {
+// Steps is a RatePlan that holds each rate in turn for d/len(rates).
+func Steps(rates []float64, d time.Duration) (*RatePlan, error) {
 	if len(rates) == 0 {
 		return nil, fmt.Errorf("steps: no rates")
 	}
@@ -81,16 +81,16 @@ func Steps(rates []float64, d time.Duration) (*Plan, error) {
 		segs[i] = Segment{r, r, each}
 		s[i] = fmtRate(r)
 	}
-	p, err := NewPlan(segs...)
+	p, err := NewRatePlan(segs...)
 	if err == nil {
 		p.desc = "steps:" + strings.Join(s, ",")
 	}
 	return p, err
 }
 
-// Ramp is a Plan whose rate moves linearly from one rate to another over d.
-func Ramp(from, to float64, d time.Duration) (*Plan, error) {
-	p, err := NewPlan(Segment{from, to, d})
+// Ramp is a RatePlan whose rate moves linearly from one rate to another over d.
+func Ramp(from, to float64, d time.Duration) (*RatePlan, error) {
+	p, err := NewRatePlan(Segment{from, to, d})
 	if err == nil {
 		p.desc = "ramp:" + fmtRate(from) + "-" + fmtRate(to)
 	}
@@ -101,7 +101,7 @@ func Ramp(from, to float64, d time.Duration) (*Plan, error) {
 // "constant:R", "steps:R1,R2,...", each step lasting d divided by the number
 // of steps, or "ramp:R1-R2", linear from R1 to R2 over d. Rates are
 // operations per second.
-func ParseSchedule(spec string, rateHz float64, d time.Duration) (*Plan, error) {
+func ParseSchedule(spec string, rateHz float64, d time.Duration) (*RatePlan, error) {
 	kind, arg, hasArg := strings.Cut(spec, ":")
 	switch {
 	case kind == "" && !hasArg, kind == "constant" && !hasArg:
@@ -158,7 +158,7 @@ func parseRate(s string) (float64, error) {
 func fmtRate(r float64) string { return strconv.FormatFloat(r, 'g', -1, 64) }
 
 // String returns the plan in -schedule syntax where it came from one.
-func (p *Plan) String() string {
+func (p *RatePlan) String() string {
 	if p.desc != "" {
 		return p.desc
 	}
@@ -166,10 +166,10 @@ func (p *Plan) String() string {
 }
 
 // Ops is the number of operations in the plan.
-func (p *Plan) Ops() uint64 { return p.first[len(p.segs)] }
+func (p *RatePlan) Ops() uint64 { return p.first[len(p.segs)] }
 
 // Peak is the plan's highest rate, in ops/s.
-func (p *Plan) Peak() float64 {
+func (p *RatePlan) Peak() float64 {
 	var r float64
 	for _, s := range p.segs {
 		r = max(r, s.From, s.To)
@@ -178,10 +178,10 @@ func (p *Plan) Peak() float64 {
 }
 
 // Len is the plan's duration.
-func (p *Plan) Len() time.Duration { return p.at[len(p.segs)] }
+func (p *RatePlan) Len() time.Duration { return p.at[len(p.segs)] }
 
 // Due implements Schedule.
-func (p *Plan) Due(n uint64) (time.Duration, bool) {
+func (p *RatePlan) Due(n uint64) (time.Duration, bool) {
 	if n >= p.Ops() {
 		return 0, false
 	}
@@ -194,7 +194,7 @@ func (p *Plan) Due(n uint64) (time.Duration, bool) {
 
 // Prefix returns a plan that runs warm at s's first rate for d and then
 // plays s, so that warm-up has the load of the start of the measured window.
-func (p *Plan) Prefix(d time.Duration) *Plan {
+func (p *RatePlan) Prefix(d time.Duration) *RatePlan {
 	if d <= 0 {
 		return p
 	}
@@ -202,7 +202,7 @@ func (p *Plan) Prefix(d time.Duration) *Plan {
 	if r == 0 {
 		r = p.segs[0].To // a ramp from 0 warms at its end rate rather than idling
 	}
-	q, err := NewPlan(append([]Segment{{r, r, d}}, p.segs...)...)
+	q, err := NewRatePlan(append([]Segment{{r, r, d}}, p.segs...)...)
 	if err != nil {
 		panic(err) // unreachable: p's segments are valid and so is r
 	}

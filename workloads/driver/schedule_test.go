@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-func mustParse(t *testing.T, spec string, rate float64, d time.Duration) *Plan {
+func mustParse(t *testing.T, spec string, rate float64, d time.Duration) *RatePlan {
 	t.Helper()
 	p, err := ParseSchedule(spec, rate, d)
 	if err != nil {
@@ -95,7 +95,7 @@ func TestPlanCounts(t *testing.T) {
 	}
 }
 
-func checkMonotone(t *testing.T, p *Plan) {
+func checkMonotone(t *testing.T, p *RatePlan) {
 	t.Helper()
 	var prev time.Duration
 	n := p.Ops()
