@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/perfharness/harness/harness/results"
 )
 
 // harnessBinary builds the harness once per test binary.
@@ -25,27 +27,9 @@ func harnessBinary(t *testing.T) string {
 	return bin
 }
 
-type manifest struct {
-	Status string `json:"status"`
-	Cells  []struct {
-		ID     string `json:"id"`
-		Status string `json:"status"`
-		Reason string `json:"reason"`
-		Runs   []struct {
-			Index    int      `json:"index"`
-			Status   string   `json:"status"`
-			Reason   string   `json:"reason"`
-			Signal   string   `json:"signal"`
-			Dir      string   `json:"dir"`
-			Warnings []string `json:"warnings"`
-			Attempts []struct {
-				Status string `json:"status"`
-				Reason string `json:"reason"`
-				Dir    string `json:"dir"`
-			} `json:"attempts"`
-		} `json:"runs"`
-	} `json:"cells"`
-}
+// manifest is what every e2e test reads of a run: the results package's
+// own type, decoded as harness report and gate decode it.
+type manifest = results.Manifest
 
 // TestFaultMatrix runs cells that crash, hang, fail to build, miss a CPU
 // feature and misbehave as HTTP servers, beside healthy ones, through the
@@ -113,7 +97,7 @@ func TestFaultMatrix(t *testing.T) {
 			continue
 		}
 		seen[c.ID] = true
-		if c.Status != w.status || !strings.Contains(c.Reason, w.reason) {
+		if string(c.Status) != w.status || !strings.Contains(c.Reason, w.reason) {
 			t.Errorf("%s: %s %q\nwant %s containing %q", c.ID, c.Status, c.Reason, w.status, w.reason)
 		}
 		if w.status == "ok" {
@@ -144,7 +128,7 @@ func TestFaultMatrix(t *testing.T) {
 			}
 			var got []string
 			for _, a := range r.Attempts {
-				got = append(got, a.Status)
+				got = append(got, string(a.Status))
 				if !strings.Contains(a.Reason, "backlog") {
 					t.Errorf("%s run %d: attempt reason %q", c.ID, r.Index, a.Reason)
 				}
@@ -344,7 +328,7 @@ func countRuns(m *manifest, status string) int {
 	}
 	for _, c := range m.Cells {
 		for _, r := range c.Runs {
-			if r.Status == status {
+			if string(r.Status) == status {
 				n++
 			}
 		}
