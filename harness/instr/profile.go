@@ -51,7 +51,7 @@ func ParseProfile(r io.Reader) (*Profile, error) {
 			return nil, bad("text after the summary line")
 		}
 		switch {
-		case line == "":
+		case strings.TrimSpace(line) == "":
 			continue
 		case strings.HasPrefix(line, "desc:"):
 			continue
