@@ -52,16 +52,18 @@ func (c *CPU) Hidden() []string {
 	return out
 }
 
-// Masks lists the features the virtual CPU advertises that the host does
-// not have. Valgrind translates their instructions with the host's, so a
-// program that trusts the advertisement dies of SIGILL (Go's runtime.cputicks
-// uses RDTSCP when it is advertised): counted processes get GODEBUG
-// cpu.X=off for each (see Env). Masking them changes nothing the host could
-// run natively.
+// Masks lists the features the host lacks, which counted processes get
+// GODEBUG cpu.X=off for (see Env), as the probe's own run under valgrind
+// does. Valgrind's virtual CPU may advertise a feature the host cannot
+// execute — valgrind 3.19 advertises RDTSCP whatever the host — and
+// translates its instructions with the host's, so a program that trusts
+// the advertisement dies of SIGILL, at random: Go's runtime.cputicks uses
+// RDTSCP when it is advertised, under lock contention. Masking a feature
+// the host lacks changes nothing a native run could do.
 func (c *CPU) Masks() []string {
 	var out []string
-	for f, on := range c.Virtual {
-		if on && !c.Native[f] {
+	for f, on := range c.Native {
+		if !on {
 			out = append(out, f)
 		}
 	}
@@ -156,12 +158,16 @@ func (p *Prober) probe(ctx context.Context, tc *toolchain.Toolchain, key, level 
 	if err != nil {
 		return nil, fmt.Errorf("building the CPU probe with %s: %w", tc.Name, err)
 	}
-	native, err := runProbe(ctx, bin, nil)
+	native, err := runProbe(ctx, bin, nil, "")
 	if err != nil {
 		return nil, fmt.Errorf("CPU probe (%s, native): %w", tc.Name, err)
 	}
 	c := &CPU{Go: tc.Version, Level: level, Valgrind: p.Valgrind.Version, Native: native.Features}
-	virtual, err := runProbe(ctx, p.Valgrind.Path, []string{"--tool=none", "-q", bin})
+	var masks []string
+	for _, f := range c.Masks() {
+		masks = append(masks, "cpu."+f+"=off")
+	}
+	virtual, err := runProbe(ctx, p.Valgrind.Path, []string{"--tool=none", "-q", bin}, strings.Join(masks, ","))
 	var exit *exec.ExitError
 	switch {
 	case errors.As(err, &exit) && level != "":
@@ -181,12 +187,16 @@ type probeOutput struct {
 	Features map[string]bool `json:"features"`
 }
 
-// runProbe runs prog with args and an environment without GODEBUG (the
-// probe must see what the runtime detects, unmasked), and decodes its
-// output.
-func runProbe(ctx context.Context, prog string, args []string) (*probeOutput, error) {
+// runProbe runs prog with args and an environment whose GODEBUG is only
+// godebug (natively none: the probe must see what the runtime detects,
+// unmasked; under valgrind the masks of features the host lacks), and
+// decodes its output.
+func runProbe(ctx context.Context, prog string, args []string, godebug string) (*probeOutput, error) {
 	cmd := exec.CommandContext(ctx, prog, args...)
 	cmd.Env = []string{"PATH=/usr/bin:/bin"}
+	if godebug != "" {
+		cmd.Env = append(cmd.Env, "GODEBUG="+godebug)
+	}
 	var out, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &stderr
 	if err := cmd.Run(); err != nil {

@@ -283,8 +283,9 @@ type VirtualCPU struct {
 	Level    string `json:"level,omitempty"` // e.g. GOAMD64=v3; empty for the toolchain's default
 	// Hidden are the features Go sees natively but not under valgrind.
 	Hidden []string `json:"hidden"`
-	// Masked are features valgrind advertises that the host lacks, turned
-	// off with GODEBUG cpu.X=off (executing them would be SIGILL).
+	// Masked are the features the host lacks, turned off with GODEBUG
+	// cpu.X=off in counted processes: valgrind may advertise one (RDTSCP)
+	// and executing it would be SIGILL.
 	Masked []string `json:"masked"`
 	// Features are the features Go sees under valgrind, sorted.
 	Features []string `json:"features"`
