@@ -48,10 +48,16 @@ func cmdCalibrate(ctx context.Context, e *env, args []string) error {
 		return e.usage("want one bench.yaml (or --from results/A results/B ...)")
 	case *from && len(pos) < 2:
 		return e.usage("--from needs at least two results folders")
-	case !*from && *runs < 2:
-		return e.usage("--runs must be at least 2")
-	case o.Margin < 1:
-		return e.usage("--margin must be at least 1")
+	}
+	if err := e.refuseZero(fs, "count"); err != nil {
+		return err
+	}
+	err = o.Validate()
+	if !*from {
+		err = errors.Join(err, verify.CheckAA(*runs, *count))
+	}
+	if err != nil {
+		return e.usage("%v", err)
 	}
 	dirs := pos
 	if !*from {

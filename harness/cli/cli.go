@@ -19,7 +19,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/perfharness/harness/harness/escape"
@@ -322,6 +325,35 @@ func isZeroDefault(v string) bool {
 // pointer to its help.
 func (e *env) usage(format string, args ...any) error {
 	return &exitError{code: ExitUsage, err: fmt.Errorf(format, args...), cmd: e.cmd.name}
+}
+
+// refuseZero refuses the named flags when given as zero: their zero value
+// means "not set" (the spec's or the built-in default), so --count 0 or
+// --grace 0s would silently run with something else than asked.
+func (e *env) refuseZero(fs *flag.FlagSet, names ...string) error {
+	var err error
+	fs.Visit(func(f *flag.Flag) {
+		if v := f.Value.String(); err == nil && slices.Contains(names, f.Name) && (v == "0" || v == "0s") {
+			err = e.usage("--%s %s: zero is not a setting of its own (leave the flag out for the default)", f.Name, v)
+		}
+	})
+	return err
+}
+
+// checkAddr checks a HOST:PORT listen address before anything is done:
+// listening on it comes after planning.
+func checkAddr(addr string) error {
+	if addr == "" {
+		return nil
+	}
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return err
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("port %q: want a number from 0 to 65535", port)
+	}
+	return nil
 }
 
 // logf prints a progress or warning line.

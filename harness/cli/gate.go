@@ -33,10 +33,13 @@ func cmdGate(ctx context.Context, e *env, args []string) error {
 	if o.Candidate == "" || o.Baseline == "" {
 		return e.usage("want --baseline and --candidate")
 	}
-	if o.Confirm < 0 || o.Confirm > 1000 {
-		return e.usage("--confirm must be between 0 and 1000")
+	if err := e.refuseZero(fs, "alpha"); err != nil {
+		return err
 	}
 	o.Overrides = gf.overrides()
+	if err := o.Validate(); err != nil {
+		return e.usage("%v", err)
+	}
 	o.Run.Wait, o.Run.Soft, o.Run.Progress, o.Run.TTY, o.Run.Harness, o.Run.Log = !*noWait, SoftStop(ctx), e.stderr, isTerminal(e.stderr), Version(), e.log
 	rep, outDir, err := verify.Gate(ctx, o)
 	if err != nil {

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -42,7 +43,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := e.checkRun(pos, &o); err != nil {
+	if err := e.checkRun(fs, pos, &o, *metricsAddr); err != nil {
 		return err
 	}
 	if err := metricsOpts.Validate(); err != nil {
@@ -78,17 +79,20 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-// checkRun checks harness run's arguments: a spec or a run to resume, a
-// count, a shard.
-func (e *env) checkRun(pos []string, o *run.Options) error {
+// checkRun checks harness run's arguments before anything is read: a spec or
+// a run to resume, and the ranges of the flags (run.Options.Validate).
+func (e *env) checkRun(fs *flag.FlagSet, pos []string, o *run.Options, metricsAddr string) error {
 	if (o.Resume == "") == (len(pos) == 0) {
 		return e.usage("want a spec (harness run bench.yaml) or --resume results/<run>, not both")
 	}
-	if o.Count < 0 {
-		return e.usage("--count must be > 0")
+	if err := e.refuseZero(fs, "count", "grace"); err != nil {
+		return err
 	}
-	if _, _, err := results.ParseShard(o.Shard); err != nil {
-		return e.usage("--shard: %v", err)
+	if err := o.Validate(); err != nil {
+		return e.usage("%v", err)
+	}
+	if err := checkAddr(metricsAddr); err != nil {
+		return e.usage("--metrics-addr: %v", err)
 	}
 	return nil
 }

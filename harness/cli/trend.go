@@ -28,8 +28,8 @@ func cmdTrend(ctx context.Context, e *env, args []string) error {
 	if o.Sources, err = e.parse(fs, args, 1, -1); err != nil {
 		return err
 	}
-	if o.Segment < 1 {
-		return e.usage("--segment must be at least 1")
+	if err := e.refuseZero(fs, "alpha", "segment"); err != nil {
+		return err
 	}
 	for _, u := range strings.Split(*metrics, ",") {
 		if u = strings.TrimSpace(u); u != "" {
@@ -37,6 +37,9 @@ func cmdTrend(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	o.Overrides = gf.overrides()
+	if err := o.Validate(); err != nil {
+		return e.usage("%v", err)
+	}
 	tr, err := verify.Trend(o)
 	if err != nil {
 		return e.verifyErr(err)

@@ -21,10 +21,13 @@ const (
 	// p = 0.004).
 	DefaultCount = 6
 	// DefaultCITarget and DefaultMaxCount bound count: auto.
-	DefaultCITarget    = 0.05
-	DefaultMaxCount    = 20
-	DefaultRetries     = 1
-	MaxRetries         = 10
+	DefaultCITarget = 0.05
+	DefaultMaxCount = 20
+	DefaultRetries  = 1
+	MaxRetries      = 10
+	// MaxCount bounds the repetitions of a cell, written in the spec or
+	// given as --count: past it, a typo runs for days.
+	MaxCount           = 1000
 	DefaultDuration    = 10 * time.Second
 	DefaultWarmup      = 1 * time.Second
 	DefaultConcurrency = 4
@@ -607,8 +610,8 @@ func (v *validator) runs() {
 			r.Count = DefaultCount
 		}
 	}
-	if !r.Auto && (r.Count < 1 || r.Count > 1000) {
-		v.errorf("runs.count", "must be between 1 and 1000 (got %d)", r.Count)
+	if !r.Auto && (r.Count < 1 || r.Count > MaxCount) {
+		v.errorf("runs.count", "must be between 1 and %d (got %d)", MaxCount, r.Count)
 	}
 	for _, k := range []string{"ci_target", "max_count", "max_time"} {
 		if !r.Auto && v.given("runs."+k) {
@@ -625,8 +628,8 @@ func (v *validator) runs() {
 		if r.MaxCount == 0 && !v.given("runs.max_count") {
 			r.MaxCount = DefaultMaxCount
 		}
-		if r.MaxCount < 2 || r.MaxCount > 1000 {
-			v.errorf("runs.max_count", "must be between 2 and 1000 (got %d)", r.MaxCount)
+		if r.MaxCount < 2 || r.MaxCount > MaxCount {
+			v.errorf("runs.max_count", "must be between 2 and %d (got %d)", MaxCount, r.MaxCount)
 		}
 		if r.MaxTime < 0 || (r.MaxTime == 0 && v.given("runs.max_time")) {
 			v.errorf("runs.max_time", "must be > 0 (got %s)", r.MaxTime)

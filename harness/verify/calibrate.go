@@ -22,6 +22,9 @@ var ErrMixedHosts = errors.New("A/A runs must come from one host")
 // root, and returns the runs' folders. A run with a failing cell stops it:
 // noise cannot be measured on failing cells.
 func RunAA(ctx context.Context, p *plan.Plan, n, count int, root string, b run.Builder, o RunOptions) ([]string, error) {
+	if err := CheckAA(n, count); err != nil {
+		return nil, &InputError{Err: err, Usage: true}
+	}
 	var dirs []string
 	for i := 1; i <= n; i++ {
 		logf(o.Log, "calibration run %d of %d", i, n)
@@ -46,6 +49,39 @@ type CalibrateOptions struct {
 	Margin float64 // threshold = Margin × the largest A/A difference
 	Floor  float64 // least threshold written
 	Log    func(string)
+}
+
+// MaxAARuns bounds the A/A runs of a calibration: each is a whole run of
+// the spec, and every pair of them is compared.
+const MaxAARuns = 100
+
+// CheckAA checks the A/A runs asked for: at least two (a pair), at most
+// MaxAARuns, each with a valid repetition count (0: the spec's).
+func CheckAA(runs, count int) error {
+	var errs []error
+	if runs < 2 || runs > MaxAARuns {
+		errs = append(errs, fmt.Errorf("--runs must be between 2 and %d (got %d)", MaxAARuns, runs))
+	}
+	if err := (run.Options{Count: count}).Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// Validate checks the options against the ranges the gate's own settings
+// have, every problem at once.
+func (o CalibrateOptions) Validate() error {
+	var errs []error
+	if !(o.Alpha > 0 && o.Alpha <= 0.5) {
+		errs = append(errs, fmt.Errorf("--alpha must be in (0, 0.5] (got %g)", o.Alpha))
+	}
+	if !(o.Margin >= 1 && o.Margin <= 100) {
+		errs = append(errs, fmt.Errorf("--margin must be between 1 and 100 (got %g)", o.Margin))
+	}
+	if !(o.Floor >= 0 && o.Floor < 10) {
+		errs = append(errs, fmt.Errorf("--floor must be between 0%% and 1000%% (got %s)", gate.Percent(o.Floor)))
+	}
+	return errors.Join(errs...)
 }
 
 // Thresholds compares every pair of the A/A runs as the gate would and

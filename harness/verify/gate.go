@@ -6,12 +6,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 
 	"github.com/perfharness/harness/harness/compare"
 	"github.com/perfharness/harness/harness/gate"
 	"github.com/perfharness/harness/harness/results"
+	"github.com/perfharness/harness/harness/spec"
 )
 
 // Report file names inside the gate's output folder.
@@ -70,6 +72,28 @@ func (o Overrides) Policy(m *results.Manifest) (gate.Policy, error) {
 		p.Calibrated = th
 	}
 	return p, p.Validate()
+}
+
+// Validate checks the overrides before any run is read: against the
+// ranges of the gate's own settings (the policy they make from a run
+// without a gate section), and a thresholds file that reads.
+func (o Overrides) Validate() error {
+	if o.Alpha < 0 || math.IsNaN(o.Alpha) {
+		return fmt.Errorf("alpha must be in (0, 0.5] (got %g)", o.Alpha)
+	}
+	if o.MinSamples < 0 || o.MinSamples > spec.MaxCount {
+		return fmt.Errorf("--min-samples must be between 0 and %d (got %d)", spec.MaxCount, o.MinSamples)
+	}
+	_, err := o.Policy(&results.Manifest{})
+	return err
+}
+
+// Validate checks the options a command line sets.
+func (o GateOptions) Validate() error {
+	if o.Confirm < 0 || o.Confirm > spec.MaxCount {
+		return fmt.Errorf("--confirm must be between 0 and %d (got %d)", spec.MaxCount, o.Confirm)
+	}
+	return o.Overrides.Validate()
 }
 
 // GateOptions name the runs the gate compares and how it decides.

@@ -49,6 +49,20 @@ type TrendResult struct {
 // per series, then per-series tables where something happened), trend.csv
 // (every point), trend.json and a plot per series shown. Sources that do
 // not read and histories that are empty are InputErrors.
+// Validate checks the options a command line sets, every problem at once:
+// the history's length and segment, and the policy overrides against the
+// ranges the gate's own settings have.
+func (o TrendOptions) Validate() error {
+	var errs []error
+	if o.Last < 0 {
+		errs = append(errs, fmt.Errorf("--last must be >= 0, 0 for every run (got %d)", o.Last))
+	}
+	if o.Segment < 0 {
+		errs = append(errs, fmt.Errorf("--segment must be at least 1 (got %d)", o.Segment))
+	}
+	return errors.Join(append(errs, o.Overrides.Validate())...)
+}
+
 func Trend(o TrendOptions) (*TrendResult, error) {
 	stored, err := storedRuns(o.Sources, o.Log)
 	if err != nil {
