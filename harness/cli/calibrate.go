@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -43,21 +44,8 @@ func cmdCalibrate(ctx context.Context, e *env, args []string) error {
 	if floor.set {
 		o.Floor = floor.v
 	}
-	switch {
-	case !*from && len(pos) != 1:
-		return e.usage("want one bench.yaml (or --from results/A results/B ...)")
-	case *from && len(pos) < 2:
-		return e.usage("--from needs at least two results folders")
-	}
-	if err := e.refuseZero(fs, "count"); err != nil {
+	if err := e.checkCalibrate(fs, pos, *from, *runs, *count, o); err != nil {
 		return err
-	}
-	err = o.Validate()
-	if !*from {
-		err = errors.Join(err, verify.CheckAA(*runs, *count))
-	}
-	if err != nil {
-		return e.usage("%v", err)
 	}
 	dirs := pos
 	if !*from {
@@ -102,6 +90,29 @@ func (e *env) runAA(ctx context.Context, specFile string, n, count int, root, ca
 		return nil, incomplete(err)
 	}
 	return dirs, nil
+}
+
+// checkCalibrate checks harness calibrate's arguments before anything is
+// read or run: a spec, or at least two runs with --from, and the ranges of
+// the flags (verify.CheckAA, CalibrateOptions.Validate).
+func (e *env) checkCalibrate(fs *flag.FlagSet, pos []string, from bool, runs, count int, o verify.CalibrateOptions) error {
+	switch {
+	case !from && len(pos) != 1:
+		return e.usage("want one bench.yaml (or --from results/A results/B ...)")
+	case from && len(pos) < 2:
+		return e.usage("--from needs at least two results folders")
+	}
+	if err := e.refuseZero(fs, "count"); err != nil {
+		return err
+	}
+	err := o.Validate()
+	if !from {
+		err = errors.Join(err, verify.CheckAA(runs, count))
+	}
+	if err != nil {
+		return e.usage("%v", err)
+	}
+	return nil
 }
 
 // findRuns opens the runs named by folders or run ids under root.

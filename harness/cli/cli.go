@@ -19,10 +19,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/perfharness/harness/harness/escape"
@@ -338,22 +336,6 @@ func (e *env) refuseZero(fs *flag.FlagSet, names ...string) error {
 		}
 	})
 	return err
-}
-
-// checkAddr checks a HOST:PORT listen address before anything is done:
-// listening on it comes after planning.
-func checkAddr(addr string) error {
-	if addr == "" {
-		return nil
-	}
-	_, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		return err
-	}
-	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
-		return fmt.Errorf("port %q: want a number from 0 to 65535", port)
-	}
-	return nil
 }
 
 // logf prints a progress or warning line.

@@ -43,7 +43,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := e.checkRun(fs, pos, &o, *metricsAddr); err != nil {
+	if err := e.checkRun(fs, pos, &o, *metricsAddr, *metricsRemote); err != nil {
 		return err
 	}
 	if err := metricsOpts.Validate(); err != nil {
@@ -81,7 +81,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 
 // checkRun checks harness run's arguments before anything is read: a spec or
 // a run to resume, and the ranges of the flags (run.Options.Validate).
-func (e *env) checkRun(fs *flag.FlagSet, pos []string, o *run.Options, metricsAddr string) error {
+func (e *env) checkRun(fs *flag.FlagSet, pos []string, o *run.Options, metricsAddr string, allowRemote bool) error {
 	if (o.Resume == "") == (len(pos) == 0) {
 		return e.usage("want a spec (harness run bench.yaml) or --resume results/<run>, not both")
 	}
@@ -91,8 +91,10 @@ func (e *env) checkRun(fs *flag.FlagSet, pos []string, o *run.Options, metricsAd
 	if err := o.Validate(); err != nil {
 		return e.usage("%v", err)
 	}
-	if err := checkAddr(metricsAddr); err != nil {
-		return e.usage("--metrics-addr: %v", err)
+	if metricsAddr != "" {
+		if _, err := export.CheckAddr(metricsAddr, allowRemote); err != nil {
+			return e.usage("%v", err)
+		}
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -31,20 +32,34 @@ type Live struct {
 	done, total int
 }
 
-// Listen checks and resolves a metrics address: an empty host means
-// 127.0.0.1; a non-loopback host needs allowRemote.
-func Listen(addr string, allowRemote bool) (net.Listener, error) {
+// CheckAddr checks a metrics address and resolves its host: an empty host
+// means 127.0.0.1; a non-loopback host needs allowRemote; the port is a
+// number from 0 to 65535. It listens on nothing, so a command checks the
+// address before it plans or builds anything.
+func CheckAddr(addr string, allowRemote bool) (hostport string, err error) {
 	h, port, err := net.SplitHostPort(addr)
 	if err != nil {
-		return nil, fmt.Errorf("--metrics-addr %q: want HOST:PORT, e.g. 127.0.0.1:9464", addr)
+		return "", fmt.Errorf("--metrics-addr %q: want HOST:PORT, e.g. 127.0.0.1:9464", addr)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return "", fmt.Errorf("--metrics-addr %q: the port must be a number from 0 to 65535", addr)
 	}
 	if h == "" {
 		h = "127.0.0.1"
 	}
 	if !host.IsLoopback(h) && !allowRemote {
-		return nil, fmt.Errorf("--metrics-addr %s is not a loopback address: the run's figures would be served to the network; pass --metrics-allow-remote to mean it", addr)
+		return "", fmt.Errorf("--metrics-addr %s is not a loopback address: the run's figures would be served to the network; pass --metrics-allow-remote to mean it", addr)
 	}
-	return net.Listen("tcp", net.JoinHostPort(h, port))
+	return net.JoinHostPort(h, port), nil
+}
+
+// Listen listens on a metrics address checked by CheckAddr.
+func Listen(addr string, allowRemote bool) (net.Listener, error) {
+	hostport, err := CheckAddr(addr, allowRemote)
+	if err != nil {
+		return nil, err
+	}
+	return net.Listen("tcp", hostport)
 }
 
 // Serve starts serving the figures of the run of spec on host hostID on
