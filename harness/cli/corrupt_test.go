@@ -164,6 +164,48 @@ func TestCorruptResults(t *testing.T) {
 	}
 }
 
+// TestCorruptResultsValues: a manifest's values are names and text from
+// elsewhere. A run id that is a path with a line break in it names no
+// folder; a run still marked running whose harness
+// is gone is listed as abandoned. (Control characters in every string:
+// TestHostileStrings.)
+func TestCorruptResultsValues(t *testing.T) {
+	root := t.TempDir()
+	good, err := report.Synthesize(filepath.Join(root, "results"), report.SynthOptions{Ops: 2, Runs: 6, Seconds: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	evil := filepath.Join(root, "results", "evil")
+	copyDir(t, good, evil)
+	editManifest(t, evil, func(m *results.Manifest) { m.RunID = "../../escaped\nBenchmarkFake 1 1 ns/op" })
+	reports := filepath.Join(root, "reports")
+	code, _, stderr := harness(t, "report", evil, "--reports", reports, "--no-png")
+	if code == ExitOK || !strings.Contains(stderr, "cannot name a report folder") {
+		t.Errorf("report of a run id that is a path: exit %d\n%s", code, stderr)
+	}
+	harness(t, "gate", "--baseline", good, "--candidate", evil, "--out", filepath.Join(reports, "gate"))
+	filepath.Walk(root, func(path string, fi os.FileInfo, err error) error {
+		if err == nil && strings.Contains(fi.Name(), "escaped") {
+			t.Errorf("a file named after the run id: %s", path)
+		}
+		return nil
+	})
+	// (bench.txt rebuilt from such a manifest: TestAssembleBenchHostileManifest.)
+
+	dead := exec.Command("true")
+	if err := dead.Run(); err != nil {
+		t.Skip("no true command")
+	}
+	hostname, _ := os.Hostname()
+	editManifest(t, good, func(m *results.Manifest) {
+		m.Status, m.PID, m.Host.Hostname = results.RunRunning, dead.Process.Pid, hostname
+	})
+	_, stdout, _ := harness(t, "results", "list", "--results", filepath.Join(root, "results"), "--json")
+	if !strings.Contains(stdout, `"status": "abandoned"`) || strings.Contains(stdout, `"status": "running"`) {
+		t.Errorf("a killed run is not listed as abandoned:\n%s", stdout)
+	}
+}
+
 // dropLine removes the first line starting with prefix: a series one
 // sample shorter, every remaining line well-formed.
 func dropLine(data []byte, prefix string) []byte {
