@@ -1,9 +1,13 @@
 package cli
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -116,5 +120,73 @@ func TestCIFiles(t *testing.T) {
 		if err := yaml.Unmarshal(repoFile(t, f), &v); err != nil || v["kind"] == nil {
 			t.Errorf("%s: %v", f, err)
 		}
+	}
+}
+
+// The load generators' Indexed Job runs as many pods as -generators says,
+// each its own index from one start instant, and the merge Job lists every
+// generator's folder once.
+func TestLoadGeneratorJobs(t *testing.T) {
+	type container struct {
+		Command []string
+		Args    []string
+		Env     []struct{ Name, Value string }
+	}
+	var gen, merge struct {
+		Kind string
+		Spec struct {
+			CompletionMode string `yaml:"completionMode"`
+			Completions    int
+			Parallelism    int
+			Template       struct {
+				Spec struct{ Containers []container }
+			}
+		}
+	}
+	if err := yaml.Unmarshal(repoFile(t, "scripts/ci/k8s/load-generators-job.yaml"), &gen); err != nil {
+		t.Fatalf("load-generators-job.yaml: %v", err)
+	}
+	if err := yaml.Unmarshal(repoFile(t, "scripts/ci/k8s/load-merge-job.yaml"), &merge); err != nil {
+		t.Fatalf("load-merge-job.yaml: %v", err)
+	}
+	n := gen.Spec.Completions
+	if gen.Kind != "Job" || gen.Spec.CompletionMode != "Indexed" || gen.Spec.Parallelism != n || n < 2 || len(gen.Spec.Template.Spec.Containers) != 1 {
+		t.Fatalf("want an Indexed Job running all its completions at once: %+v", gen.Spec)
+	}
+	c := gen.Spec.Template.Spec.Containers[0]
+	flags := map[string]string{}
+	for i := 0; i+1 < len(c.Args); i++ {
+		if strings.HasPrefix(c.Args[i], "-") && !strings.HasPrefix(c.Args[i+1], "-") {
+			flags[c.Args[i]] = c.Args[i+1]
+		}
+	}
+	env := map[string]bool{"JOB_COMPLETION_INDEX": true}
+	for _, e := range c.Env {
+		env[e.Name] = true
+	}
+	if flags["-generators"] != strconv.Itoa(n) || flags["-generator"] != "$(JOB_COMPLETION_INDEX)" || flags["-start-at"] == "" ||
+		!slices.Contains(c.Args, "-allow-remote") || !strings.Contains(flags["-out"], "$(JOB_COMPLETION_INDEX)") {
+		t.Errorf("generator args %q: want -generators %d, -generator $(JOB_COMPLETION_INDEX), -start-at, -allow-remote and an -out per index", c.Args, n)
+	}
+	for _, a := range c.Args {
+		for _, m := range regexp.MustCompile(`\$\(([A-Z_]+)\)`).FindAllStringSubmatch(a, -1) {
+			if !env[m[1]] {
+				t.Errorf("args use $(%s), which the container's env does not set", m[1])
+			}
+		}
+	}
+	mc := merge.Spec.Template.Spec.Containers
+	if len(mc) != 1 || len(mc[0].Command) < 4 || mc[0].Command[0] != "httpload" || mc[0].Command[1] != "merge" {
+		t.Fatalf("merge command %v: want httpload merge -out DIR GEN_DIR...", mc)
+	}
+	dirs := mc[0].Command[4:]
+	out := strings.Replace(flags["-out"], "$(JOB_COMPLETION_INDEX)", "%d", 1)
+	for i := range n {
+		if want := fmt.Sprintf(out, i); !slices.Contains(dirs, want) {
+			t.Errorf("merge lists %q; want generator %d's folder %s", dirs, i, want)
+		}
+	}
+	if len(dirs) != n {
+		t.Errorf("merge lists %d folders for %d generators", len(dirs), n)
 	}
 }

@@ -31,6 +31,7 @@ type DriverResult struct {
 	Status       Status   `json:"status"` // ok, rate-not-achieved or failed
 	Reason       string   `json:"reason"`
 	Interrupted  bool     `json:"interrupted"`
+	GOMAXPROCS   int      `json:"gomaxprocs"`
 	TargetRate   float64  `json:"target_rate"`
 	AchievedRate float64  `json:"achieved_rate"`
 	DurationNs   int64    `json:"duration_ns"`
@@ -89,11 +90,12 @@ type RuntimeFigures struct {
 // harness uses: requests handled in the measured window and the runtime
 // figures of the code under test.
 type ServerResult struct {
-	Format   int            `json:"format"`
-	Status   Status         `json:"status"` // ok, or failed with Reason
-	Reason   string         `json:"reason"`
-	Requests int64          `json:"requests"`
-	Runtime  RuntimeFigures `json:"runtime"`
+	Format     int            `json:"format"`
+	Status     Status         `json:"status"` // ok, or failed with Reason
+	Reason     string         `json:"reason"`
+	Requests   int64          `json:"requests"`
+	GOMAXPROCS int            `json:"gomaxprocs"`
+	Runtime    RuntimeFigures `json:"runtime"`
 }
 
 // ReadDriverResult reads the result.json of the run folder dir as untrusted

@@ -90,9 +90,12 @@ func driverArgs(c *plan.Cell, dir string, profiles []string, seed int64) []strin
 	}
 	args = append(args,
 		"-duration", w.Duration.D().String(), "-warmup", w.Warmup.D().String(),
-		"-concurrency", strconv.Itoa(w.Concurrency), "-out", dir,
+		"-concurrency", strconv.Itoa(w.Concurrency),
 		"-seed", strconv.FormatInt(seed, 10),
 	)
+	if dir != "" { // the HTTP load client's is added per process
+		args = append(args, "-out", dir)
+	}
 	if w.Schedule != "" {
 		args = append(args, "-schedule", w.Schedule)
 	}
@@ -353,32 +356,31 @@ func (r *Runner) runHTTP(ctx context.Context, c *plan.Cell, run *results.Run, bt
 		return
 	}
 	req := c.Request
-	args := driverArgs(c, dir, nil, r.m.Seed+int64(run.Index))
+	args := driverArgs(c, "", nil, r.m.Seed+int64(run.Index))
 	u := url.URL{Scheme: "http", Host: addr, Path: req.Path}
 	if p, q, ok := strings.Cut(req.Path, "?"); ok {
 		u.Path, u.RawQuery = p, q
 	}
-	args = append(args, "-url", u.String(), "-method", cmp.Or(req.Method, "GET"),
-		"-control", "http://"+addr)
+	args = append(args, "-url", u.String(), "-method", cmp.Or(req.Method, "GET"))
 	for _, h := range req.Headers {
 		args = append(args, "-header", h.Key+": "+h.Value)
 	}
 	if req.Body != "" {
 		args = append(args, "-body", req.Body)
 	}
-	clientCPUs := ""
-	timeout := r.timeout(c)
 	if cl := c.Workload.Client; cl != nil {
-		clientCPUs = cl.CPUs
 		if cl.Timeout > 0 {
 			args = append(args, "-timeout", cl.Timeout.D().String())
 		}
+		if cl.Library != "" {
+			args = append(args, "-client", cl.Library)
+		}
 	}
-	cp := Proc{Path: r.tool.Binary, Args: args, Env: baseEnv(c.RunEnv), Dir: dir,
-		Stdout: filepath.Join(dir, "stdout.log"), Stderr: filepath.Join(dir, "stderr.log"),
-		CPUs: clientCPUs, Timeout: timeout, Grace: r.opts.Grace}
-	exit := Run(ctx, cp)
-	classify(run, exit, cp, dir, true, float64(c.Workload.MaxErrors))
+	exit, cp, resDir, who := r.runLoad(ctx, c, dir, "http://"+addr, args)
+	classify(run, exit, cp, resDir, true, float64(c.Workload.MaxErrors))
+	if who != "" {
+		run.Reason = who + ": " + run.Reason
+	}
 	select {
 	case <-srv.done:
 		// The server died during the run: that is the cell's failure,
@@ -400,7 +402,9 @@ func (r *Runner) runHTTP(ctx context.Context, c *plan.Cell, run *results.Run, bt
 
 // useServerMetrics puts the server's runtime figures for the measured window
 // into the run's bench.txt in place of the load client's: for an http cell,
-// GC pauses, peak RSS and allocations per request are the server's.
+// GC pauses, peak RSS and allocations per request are the server's, and so
+// is the GOMAXPROCS suffix of the benchmark's name (the load client runs
+// with its own, usually 1).
 func useServerMetrics(dir string) error {
 	sr, err := results.ReadServerResult(dir)
 	if err != nil {
@@ -420,12 +424,17 @@ func useServerMetrics(dir string) error {
 	if err != nil {
 		return err
 	}
+	res, err := results.ReadDriverResult(dir)
+	if err != nil {
+		return err
+	}
 	lines := strings.Split(string(bench), "\n")
 	for i, l := range lines {
 		r, ok := results.ParseResultLine(l)
 		if !ok {
 			continue
 		}
+		r.Name = withProcs(r.Name, res.GOMAXPROCS, sr.GOMAXPROCS)
 		for j, m := range r.Metrics {
 			if v, ok := values[m.Unit]; ok {
 				r.Metrics[j].Value = v
@@ -434,6 +443,21 @@ func useServerMetrics(dir string) error {
 		lines[i] = r.String()
 	}
 	return results.WriteFileAtomic(path, []byte(strings.Join(lines, "\n")))
+}
+
+// withProcs replaces a benchmark name's GOMAXPROCS suffix: from (go test
+// adds none for 1) to to.
+func withProcs(name string, from, to int) string {
+	if from == 0 || to == 0 {
+		return name // a file from before the field: leave the name as it is
+	}
+	if from != 1 {
+		name = strings.TrimSuffix(name, "-"+strconv.Itoa(from))
+	}
+	if to > 1 {
+		name += "-" + strconv.Itoa(to)
+	}
+	return name
 }
 
 // baseEnv keeps only the base variables: the load client must not get the

@@ -555,6 +555,18 @@ func (op *Op) decodeNode(d *decoder, n *yaml.Node, path string) {
 	d.decodeStruct(n, reflect.ValueOf((*plain)(op)).Elem(), path)
 }
 
+// HTTPClient accepts the library alone (client: net/http) or a mapping.
+func (c *HTTPClient) decodeNode(d *decoder, n *yaml.Node, path string) {
+	if n.Kind == yaml.ScalarNode {
+		if s, ok := d.scalar(n, path, "a client library or a mapping"); ok {
+			c.Library = s
+		}
+		return
+	}
+	type plain HTTPClient // no decodeNode method: decoded as a struct
+	d.decodeStruct(n, reflect.ValueOf((*plain)(c)).Elem(), path)
+}
+
 // Shuffle accepts true/false or an integer seed.
 func (sh *Shuffle) decodeNode(d *decoder, n *yaml.Node, path string) {
 	s, ok := d.scalar(n, path, "true, false or an integer seed")

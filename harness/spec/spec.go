@@ -217,6 +217,11 @@ type Workload struct {
 	// http
 	Client       *HTTPClient `yaml:"client"`
 	ReadyTimeout Duration    `yaml:"ready_timeout"`
+	// Generators is how many load client processes share the cell's
+	// schedule (default 1): each plays every N-th request from one start
+	// instant, pinned to its share of the client's CPUs, and their results
+	// are merged losslessly into the run's.
+	Generators int `yaml:"generators"`
 	// Measure lists the tiers measured (measure.go): time (the default),
 	// instructions, or both, each a cell of its own. Iterations pins N,
 	// the iteration count of the instructions tier's counted runs (N and
@@ -246,11 +251,25 @@ type Request struct {
 // Requests is an ordered mapping from op name to request.
 type Requests []Request
 
-// HTTPClient configures the load client of an http workload.
+// HTTPClient configures the load client of an http workload. It is
+// written as a mapping, or as the library alone (client: net/http).
 type HTTPClient struct {
+	// Library is the client that sends the requests: h1 (the default: a
+	// lean HTTP/1.1 keep-alive client) or net/http (the standard
+	// library's, for what h1 does not speak).
+	Library string   `yaml:"library"`
 	CPUs    string   `yaml:"cpus"`
 	Timeout Duration `yaml:"timeout"`
 }
+
+// HTTP client libraries (HTTPClient.Library).
+const (
+	ClientH1      = "h1"
+	ClientNetHTTP = "net/http"
+)
+
+// MaxGenerators bounds Workload.Generators.
+const MaxGenerators = 64
 
 // DefaultReadyTimeout is how long an http workload's server gets to start
 // listening.

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files under testdata/")
@@ -89,4 +90,33 @@ func containsFrom(lines []string, from int, s string) bool {
 		}
 	}
 	return false
+}
+
+// The client is a mapping or the library alone; generators default to 1.
+func TestHTTPClientForms(t *testing.T) {
+	for _, tt := range []struct {
+		client, generators string
+		want               HTTPClient
+		wantGenerators     int
+	}{
+		{"client: net/http", "", HTTPClient{Library: ClientNetHTTP}, 1},
+		{"client: {library: h1, cpus: \"1\", timeout: 2s}", "generators: 2", HTTPClient{Library: ClientH1, CPUs: "1", Timeout: Duration(2 * time.Second)}, 2},
+	} {
+		s, err := Parse("bench.yaml", []byte(`workloads:
+  - name: api
+    kind: http
+    package: ./server
+    requests: {get: {path: /}}
+    rate: 1000/s
+    `+tt.client+`
+    `+tt.generators+`
+`))
+		if err != nil {
+			t.Fatalf("%s: %v", tt.client, err)
+		}
+		w := s.Workloads[0]
+		if *w.Client != tt.want || w.Generators != tt.wantGenerators {
+			t.Errorf("%s %s: client %+v, generators %d; want %+v, %d", tt.client, tt.generators, *w.Client, w.Generators, tt.want, tt.wantGenerators)
+		}
+	}
 }

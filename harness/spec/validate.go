@@ -469,7 +469,7 @@ func (v *validator) workloadKind(w *Workload, p string) {
 		notFor("bench", w.Kind)
 		notFor("benchtime", w.Kind)
 	case KindGoTest:
-		for _, f := range []string{"rate", "schedule", "duration", "warmup", "concurrency", "ops", "requests", "client", "params", "rate_tolerance", "max_lag_share", "max_lag_p99", "max_cpu_withheld", "max_steal", "max_backlog", "max_errors", "ready_timeout"} {
+		for _, f := range []string{"rate", "schedule", "duration", "warmup", "concurrency", "ops", "requests", "client", "generators", "params", "rate_tolerance", "max_lag_share", "max_lag_p99", "max_cpu_withheld", "max_steal", "max_backlog", "max_errors", "ready_timeout"} {
 			notFor(f, w.Kind)
 		}
 		if w.Bench == "" {
@@ -490,6 +490,7 @@ func (v *validator) workloadKind(w *Workload, p string) {
 	case KindFixedRate:
 		notFor("requests", w.Kind)
 		notFor("client", w.Kind)
+		notFor("generators", w.Kind)
 		notFor("ready_timeout", w.Kind)
 		if len(w.Ops) == 0 && !given("ops") {
 			v.errorf(p, "missing ops (the operations to run, e.g. ops: [heap])")
@@ -503,7 +504,18 @@ func (v *validator) workloadKind(w *Workload, p string) {
 		if w.ReadyTimeout <= 0 {
 			v.errorf(join(p, "ready_timeout"), "must be > 0 (got %s)", w.ReadyTimeout)
 		}
+		if w.Generators == 0 && !given("generators") {
+			w.Generators = 1
+		}
+		if w.Generators < 1 || w.Generators > MaxGenerators {
+			v.errorf(join(p, "generators"), "must be between 1 and %d (got %d)", MaxGenerators, w.Generators)
+		}
 		if c := w.Client; c != nil {
+			switch c.Library {
+			case "", ClientH1, ClientNetHTTP:
+			default:
+				v.errorf(join(p, "client.library"), "unknown client %q (want %s or %s)", c.Library, ClientH1, ClientNetHTTP)
+			}
 			if c.CPUs != "" {
 				if _, err := ParseCPUList(c.CPUs); err != nil {
 					v.errorf(join(p, "client.cpus"), "%v", err)
