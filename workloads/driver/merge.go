@@ -69,6 +69,13 @@ func Merge(out string, dirs []string) (*Result, error) {
 	sort.Slice(order, func(a, b int) bool { return parts[order[a]].Generator.Index < parts[order[b]].Generator.Index })
 
 	m := mergeResults(dirs, parts, order)
+	for i, d := range m.MergedFrom {
+		// Folders inside out are named relative to it: the merged folder
+		// can move with them.
+		if rel, err := filepath.Rel(out, d); err == nil && filepath.IsLocal(rel) {
+			m.MergedFrom[i] = rel
+		}
+	}
 	logs := make([]*hlogData, len(dirs))
 	for i, d := range dirs {
 		l, err := readGeneratorHlog(d, time.Duration(parts[i].Histogram.IntervalNs))

@@ -61,7 +61,7 @@ type Result struct {
 	// this one played its share, and Merge adds the shares up.
 	Generator *GeneratorInfo `json:"generator,omitempty"`
 	// MergedFrom is set on a result Merge made: the generators' folders, by
-	// index.
+	// index (relative to the merged folder when inside it).
 	MergedFrom []string `json:"merged_from,omitempty"`
 	// Iterations is set in iterations mode: the closed-loop calls asked for.
 	Iterations   uint64            `json:"iterations,omitempty"`
