@@ -105,6 +105,9 @@ type Result struct {
 	CheckTime time.Duration
 	// Size is the binary's size in bytes: the binary-B metric.
 	Size int64
+	// SHA256 is the hex digest of the binary as built ("" for an entry an
+	// older harness made).
+	SHA256 string
 	// Command is the go command as it ran (argv; its -o names the temporary
 	// folder the entry was published from), Env its complete environment and
 	// WorkDir its working folder.
@@ -320,8 +323,12 @@ func (b *Builder) run(ctx context.Context, req *Request, res *Result) error {
 		res.failedLog = capLog(log)
 		return err
 	}
+	digest, err := fileSHA256(out)
+	if err != nil {
+		return fmt.Errorf("hashing the binary: %w", err)
+	}
 	meta := entryMeta{
-		Key: res.Key, Label: req.Label, Binary: name, Size: fi.Size(),
+		Key: res.Key, Label: req.Label, Binary: name, Size: fi.Size(), SHA256: digest,
 		BuildNs: res.BuildTime.Nanoseconds(), BuiltAt: time.Now().UTC(),
 		Command: res.Command, Env: res.Env, Dir: res.WorkDir,
 		GoVersion: bi.GoVersion, Settings: bi.Settings, Recipe: res.Recipe,

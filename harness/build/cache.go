@@ -6,14 +6,18 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime/debug"
 	"slices"
 	"sort"
+	"syscall"
 	"time"
 
+	"github.com/perfharness/harness/harness/results"
 	"github.com/perfharness/harness/harness/toolchain"
 )
 
@@ -35,6 +39,7 @@ type entryMeta struct {
 	Label     string               `json:"label"` // of the build that made the entry
 	Binary    string               `json:"binary"`
 	Size      int64                `json:"size"`
+	SHA256    string               `json:"sha256,omitempty"` // of the binary as built
 	BuildNs   int64                `json:"build_ns"`
 	BuiltAt   time.Time            `json:"built_at"`
 	Command   []string             `json:"command"`
@@ -69,6 +74,14 @@ func (b *Builder) lookup(key string, res *Result) (hit, broken bool) {
 	if fi, err := os.Stat(bin); err != nil || fi.Size() != m.Size {
 		return false, true
 	}
+	if m.SHA256 == "" {
+		// An entry an older harness made: record its binary's digest now,
+		// so runs of it can be confirmed (Verified) later.
+		if d, err := fileSHA256(bin); err == nil {
+			m.SHA256 = d
+			_ = writeJSONAtomic(filepath.Join(dir, metaFile), m)
+		}
+	}
 	// Entries are immutable; the time stamp only tells a future trim which
 	// entries are still in use.
 	now := time.Now()
@@ -82,6 +95,7 @@ func (r *Result) fill(dir string, m *entryMeta) {
 	r.Binary = filepath.Join(dir, m.Binary)
 	r.LogFile = filepath.Join(dir, logFile)
 	r.Size = m.Size
+	r.SHA256 = m.SHA256
 	r.BuildTime = time.Duration(m.BuildNs)
 	r.Command = m.Command
 	r.Env = m.Env
@@ -284,4 +298,64 @@ func linkOrCopy(src, dst string) error {
 		return err
 	}
 	return writeFileAtomic(dst, data)
+}
+
+// cacheKeyPattern is the shape of a cache key: a hex sha256.
+var cacheKeyPattern = regexp.MustCompile(`^[0-9a-f]{64}$`)
+
+// Verified returns the entry under a cache key that came from elsewhere (a
+// results folder's manifest, which is untrusted): the key must be a cache
+// key, the entry whole, and its binary a regular file whose digest is the
+// one recorded when it was built and, when want is not empty, want too.
+// A results folder can name a key, never a path to run.
+func (b *Builder) Verified(key, want string) (*Result, error) {
+	if !cacheKeyPattern.MatchString(key) {
+		return nil, fmt.Errorf("%q is not a build cache key", key)
+	}
+	dir := b.entryDir(key)
+	data, err := results.ReadFileIn(dir, metaFile)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("no build cache entry %.12s in %s", key, b.Dir)
+		}
+		return nil, err
+	}
+	var m entryMeta
+	if err := json.Unmarshal(data, &m); err != nil || m.Key != key || m.Binary == "" || !filepath.IsLocal(m.Binary) || filepath.Base(m.Binary) != m.Binary {
+		return nil, fmt.Errorf("build cache entry %.12s is broken", key)
+	}
+	if m.SHA256 == "" {
+		return nil, fmt.Errorf("build cache entry %.12s records no digest of its binary (an older harness made it)", key)
+	}
+	if want != "" && want != m.SHA256 {
+		return nil, fmt.Errorf("build cache entry %.12s holds another binary than the run recorded (sha256 %.12s, recorded %.12s)", key, m.SHA256, want)
+	}
+	bin := filepath.Join(dir, m.Binary)
+	if fi, err := os.Lstat(bin); err != nil || !fi.Mode().IsRegular() || fi.Size() != m.Size {
+		return nil, fmt.Errorf("build cache entry %.12s: its binary is missing or changed", key)
+	}
+	got, err := fileSHA256(bin)
+	if err != nil {
+		return nil, err
+	}
+	if got != m.SHA256 {
+		return nil, fmt.Errorf("build cache entry %.12s: its binary changed since it was built (sha256 %.12s, built as %.12s)", key, got, m.SHA256)
+	}
+	res := &Result{Cached: true}
+	res.fill(dir, &m)
+	return res, nil
+}
+
+// fileSHA256 returns the hex digest of a file's content.
+func fileSHA256(path string) (string, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }

@@ -2,9 +2,11 @@ package build
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 
 	"github.com/perfharness/harness/harness/plan"
@@ -75,6 +77,67 @@ func (a *PlanBuilder) Build(ctx context.Context, pb *plan.Build, profile string)
 	return res.Record(pb.Key), nil
 }
 
+// Verified returns the binary a run recorded for the plan build pb by its
+// cache key (and digest, when recorded), as Builder.Verified checks it —
+// and only if the entry was built for pb's configuration: the same go
+// version, command, module folder, package, environment and flags (its
+// sources, and a PGO profile, may differ: a baseline ran older code). A
+// manifest cannot point a cell at another binary of the cache.
+func (a *PlanBuilder) Verified(pb *plan.Build, cacheKey, want string) (*results.Build, error) {
+	req, err := FromPlan(pb)
+	if errors.Is(err, ErrNeedsProfile) {
+		req, err = ForProfiling(pb)
+	}
+	if err != nil {
+		return nil, err
+	}
+	a.b.init()
+	config, err := a.b.configRecipe(req)
+	if err != nil {
+		return nil, err
+	}
+	res, err := a.b.Verified(cacheKey, want)
+	if err != nil {
+		return nil, err
+	}
+	if diff := configDiff(config, res.Recipe); diff != "" {
+		return nil, fmt.Errorf("build cache entry %.12s was built for another configuration than %s (%s)", cacheKey, pb.Key, diff)
+	}
+	return res.Record(pb.Key), nil
+}
+
+// configDiff compares the configuration lines of two recipes — all but the
+// sources, the toolchain's identity (its version must match) and PGO
+// flags — and describes the first difference.
+func configDiff(want, got []string) string {
+	keep := func(recipe []string) []string {
+		var out []string
+		for _, l := range recipe {
+			switch {
+			case strings.HasPrefix(l, "sources "), strings.HasPrefix(l, "flag -pgo"):
+			case strings.HasPrefix(l, "toolchain "):
+				f := strings.Fields(l)
+				out = append(out, strings.Join(f[:min(2, len(f))], " "))
+			default:
+				out = append(out, l)
+			}
+		}
+		return out
+	}
+	w, g := keep(want), keep(got)
+	for i := range max(len(w), len(g)) {
+		switch {
+		case i >= len(g):
+			return fmt.Sprintf("it lacks %q", w[i])
+		case i >= len(w):
+			return fmt.Sprintf("it has %q", g[i])
+		case w[i] != g[i]:
+			return fmt.Sprintf("%q, not %q", g[i], w[i])
+		}
+	}
+	return ""
+}
+
 // BuildTool builds a helper program that is not a cell (the HTTP load
 // client) from the module containing moduleDir, with default settings.
 func (a *PlanBuilder) BuildTool(ctx context.Context, tc *toolchain.Toolchain, moduleDir, pkg string) (*results.Build, error) {
@@ -122,7 +185,7 @@ func (r *Result) Record(key string) *results.Build {
 		settings[s.Key] = s.Value
 	}
 	b := &results.Build{Key: key, Status: results.StatusOK, CacheKey: r.Key, Cached: r.Cached, BuildNs: r.BuildTime.Nanoseconds(),
-		SizeB: r.Size, Binary: r.Binary, Log: r.LogFile, GoVersion: r.GoVersion, Settings: settings}
+		SizeB: r.Size, Binary: r.Binary, BinarySHA256: r.SHA256, Log: r.LogFile, GoVersion: r.GoVersion, Settings: settings}
 	if r.Request != nil {
 		b.ModuleRoot = r.Request.Dir
 	}

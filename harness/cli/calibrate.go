@@ -13,6 +13,7 @@ import (
 	"github.com/perfharness/harness/harness/gate"
 	"github.com/perfharness/harness/harness/host"
 	"github.com/perfharness/harness/harness/results"
+	"github.com/perfharness/harness/harness/run"
 	"github.com/perfharness/harness/harness/spec"
 	"github.com/perfharness/harness/harness/verify"
 )
@@ -36,6 +37,7 @@ func cmdCalibrate(ctx context.Context, e *env, args []string) error {
 	from := fs.Bool("from", false, "the arguments are results folders of A/A runs already made (no new runs)")
 	fs.Float64Var(&o.Alpha, "alpha", gate.DefaultAlpha, "significance level used to count A/A false alarms")
 	noWait := fs.Bool("no-wait", false, "fail instead of waiting when another harness run holds the host lock")
+	lock := fs.String("lock", "", "host lock file (default "+run.DefaultLockPath()+")")
 	pos, err := e.parse(fs, args, 1, -1)
 	if err != nil {
 		return err
@@ -49,7 +51,7 @@ func cmdCalibrate(ctx context.Context, e *env, args []string) error {
 	}
 	dirs := pos
 	if !*from {
-		ro := verify.RunOptions{Wait: !*noWait, Soft: SoftStop(ctx), Progress: e.stderr, TTY: isTerminal(e.stderr), Harness: Version(), Log: e.log}
+		ro := verify.RunOptions{Lock: *lock, Wait: !*noWait, Soft: SoftStop(ctx), Progress: e.stderr, TTY: isTerminal(e.stderr), Harness: Version(), Log: e.log}
 		if dirs, err = e.runAA(ctx, pos[0], *runs, *count, *resultsRoot, *cache, ro); err != nil {
 			return err
 		}

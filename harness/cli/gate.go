@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/perfharness/harness/harness/gate"
+	"github.com/perfharness/harness/harness/run"
 	"github.com/perfharness/harness/harness/verify"
 )
 
@@ -24,6 +25,7 @@ func cmdGate(ctx context.Context, e *env, args []string) error {
 	fs.StringVar(&o.Out, "out", "", "folder for summary.md, junit.xml and gate.json (default reports/gate-<candidate run id>)")
 	fs.IntVar(&o.Confirm, "confirm", 0, "rerun each cell with a regression `N` more times (with the baseline's binaries, interleaved, when still cached), then decide on all samples")
 	fs.StringVar(&o.Run.Cache, "cache", "", "build cache folder for --confirm (default: the user cache folder)")
+	fs.StringVar(&o.Run.Lock, "lock", "", "with --confirm, the host lock file (default "+run.DefaultLockPath()+")")
 	noWait := fs.Bool("no-wait", false, "with --confirm, fail instead of waiting for the host lock")
 	fs.BoolVar(&o.AllowNoBaseline, "allow-no-baseline", false, "with --baseline latest, pass (exit 0) when no earlier run of the spec on this host is stored (the first nightly); earlier runs none of which is usable still fail")
 	gf := addGateFlags(fs)

@@ -242,6 +242,10 @@ type Build struct {
 	BuildNs  int64  `json:"build_ns"`
 	SizeB    int64  `json:"size_B"`
 	Binary   string `json:"binary,omitempty"`
+	// BinarySHA256 is the digest of the binary as built: a confirmation
+	// rerun runs the build cache's entry under CacheKey only while its
+	// binary still has it (it never runs the Binary path of a manifest).
+	BinarySHA256 string `json:"binary_sha256,omitempty"`
 	// ModuleRoot is the folder of the main module the binary was built
 	// from; with GOROOT and GOMODCACHE from Env, the only places harness
 	// pprof shows source files from (after checking them on this host).

@@ -84,7 +84,7 @@ func (r *Runner) build(ctx context.Context, b *plan.Build, profile string) *resu
 	r.built[b.Key] = bt
 	rb.Status, rb.Reason, rb.CacheKey, rb.Cached = results.StatusOK, "", bt.CacheKey, bt.Cached
 	rb.BuildNs, rb.SizeB, rb.Binary, rb.GoVersion, rb.Settings = bt.BuildNs, bt.SizeB, bt.Binary, bt.GoVersion, bt.Settings
-	rb.ModuleRoot = bt.ModuleRoot
+	rb.ModuleRoot, rb.BinarySHA256 = bt.ModuleRoot, bt.BinarySHA256
 	r.mu.Unlock()
 	if bt.Log != "" {
 		if data, err := os.ReadFile(bt.Log); err == nil {

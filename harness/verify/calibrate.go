@@ -29,7 +29,7 @@ func RunAA(ctx context.Context, p *plan.Plan, n, count int, root string, b run.B
 	for i := 1; i <= n; i++ {
 		logf(o.Log, "calibration run %d of %d", i, n)
 		d, m, err := run.Execute(ctx, p, run.Options{
-			ResultsRoot: root, Count: count, Builder: b, Wait: o.Wait, Soft: o.Soft,
+			ResultsRoot: root, Count: count, Builder: b, LockPath: o.Lock, Wait: o.Wait, Soft: o.Soft,
 			Progress: o.Progress, TTY: o.TTY, Harness: o.Harness,
 		})
 		if err != nil {

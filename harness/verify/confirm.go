@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -24,6 +23,7 @@ import (
 // calibration runs (see run.Options).
 type RunOptions struct {
 	Cache    string // build cache folder ("" = the user cache folder)
+	Lock     string // host lock file ("" = run.DefaultLockPath)
 	Wait     bool   // wait for the host lock
 	Soft     <-chan struct{}
 	Progress io.Writer
@@ -72,11 +72,10 @@ func Confirm(ctx context.Context, in gate.Input, first *gate.Report, n int, outD
 	if err != nil {
 		return c.unconfirmed("%v", err)
 	}
-	rb.cacheDir = o.Cache
 	logf(o.Log, "confirming %s: %d more runs each%s", gate.Plural(len(c.conf.Cells), "cell"), n,
 		map[bool]string{true: ", interleaved with the baseline's binaries", false: " (candidate only)"}[c.conf.Baseline])
 	d, m, err := run.Execute(ctx, p, run.Options{
-		ResultsRoot: filepath.Join(outDir, "confirm"), Count: n, Builder: rb, Wait: o.Wait,
+		ResultsRoot: filepath.Join(outDir, "confirm"), Count: n, Builder: rb, LockPath: o.Lock, Wait: o.Wait,
 		Soft: o.Soft, Progress: o.Progress, TTY: o.TTY, Harness: o.Harness,
 	})
 	if err != nil {
@@ -122,7 +121,7 @@ func (c *confirmation) plan(ctx context.Context, h host.Fingerprint) (*plan.Plan
 		c.note("the baseline is not rerun: re-planning its spec: %v", err)
 		basePlan = nil
 	}
-	p, rb, origConfig := confirmPlan(candPlan, basePlan, c.in, c.conf)
+	p, rb, origConfig := confirmPlan(candPlan, basePlan, c.in, c.conf, c.o.Cache)
 	if len(p.Cells) == 0 {
 		return nil, nil, nil, fmt.Errorf("none of the cells %s is in the candidate's plan on this host", strings.Join(c.conf.Cells, ", "))
 	}
@@ -190,16 +189,16 @@ func (c *confirmation) decide(d *results.Dir, m *results.Manifest, origConfig ma
 
 // confirmPlan builds the confirmation run's plan: the candidate's cells to
 // rerun and, where the baseline's plan has the same cell and its binary is
-// still on disk, a twin of each under "baseline:" running the baseline's
-// binary with the baseline's settings. origConfig maps each cell id of the
-// new plan to the configuration its results must carry to pool with the
-// first run's.
-func confirmPlan(candPlan, basePlan *plan.Plan, in gate.Input, conf *gate.Confirmation) (*plan.Plan, *recordedBuilder, map[string][]results.KV) {
+// still in the build cache (cacheDir), a twin of each under "baseline:"
+// running the baseline's binary with the baseline's settings. origConfig
+// maps each cell id of the new plan to the configuration its results must
+// carry to pool with the first run's.
+func confirmPlan(candPlan, basePlan *plan.Plan, in gate.Input, conf *gate.Confirmation, cacheDir string) (*plan.Plan, *recordedBuilder, map[string][]results.KV) {
 	s := *candPlan.Spec
 	interleave := true
 	s.Runs.Interleave = &interleave
 	p := &plan.Plan{Spec: &s, Host: candPlan.Host, Toolchains: candPlan.Toolchains, Dimensions: candPlan.Dimensions}
-	rb := &recordedBuilder{recorded: map[string]*results.Build{}, pinned: map[string]bool{}}
+	rb := &recordedBuilder{recorded: map[string]*results.Build{}, planned: map[string]*plan.Build{}, pinned: map[string]bool{}, cacheDir: cacheDir}
 	for _, b := range in.Candidate.Builds {
 		rb.recorded[b.Key] = b
 	}
@@ -212,6 +211,7 @@ func confirmPlan(candPlan, basePlan *plan.Plan, in gate.Input, conf *gate.Confir
 	addBuild := func(b *plan.Build) {
 		if builds[b.Key] == nil {
 			builds[b.Key] = b
+			rb.planned[b.Key] = b
 			p.Builds = append(p.Builds, b)
 		}
 	}
@@ -231,20 +231,21 @@ func confirmPlan(candPlan, basePlan *plan.Plan, in gate.Input, conf *gate.Confir
 			conf.Notes = append(conf.Notes, fmt.Sprintf("the baseline has no cell %s to rerun", id))
 			continue
 		}
-		if rec := rb.recorded[baselinePrefix+brc.Build]; rec == nil || rec.Binary == "" || !isFile(rec.Binary) {
-			conf.Notes = append(conf.Notes, fmt.Sprintf("the baseline's binary for %s is no longer in the build cache; only the candidate is rerun", id))
-			continue
-		}
-		twin := *bc
-		twin.ID = baselinePrefix + bc.ID
-		twin.Config = withSide(bc.Config, "baseline")
 		b := builds[baselinePrefix+bc.Build.Key]
 		if b == nil {
 			bb := *bc.Build
 			bb.Key = baselinePrefix + bc.Build.Key
 			b = &bb
-			addBuild(b)
 		}
+		rb.planned[b.Key] = b
+		if _, err := rb.cached(baselinePrefix + brc.Build); err != nil {
+			conf.Notes = append(conf.Notes, fmt.Sprintf("the baseline's binary for %s is not rerun (%v); only the candidate is rerun", id, err))
+			continue
+		}
+		addBuild(b)
+		twin := *bc
+		twin.ID = baselinePrefix + bc.ID
+		twin.Config = withSide(bc.Config, "baseline")
 		twin.Build = b
 		p.Cells = append(p.Cells, &twin)
 		origConfig[twin.ID] = brc.Config
@@ -270,18 +271,17 @@ func withSide(cfg []spec.KV, side string) []spec.KV {
 	return append(slices.Clone(cfg), spec.KV{Key: sideKey, Value: side})
 }
 
-func isFile(path string) bool {
-	fi, err := os.Stat(path)
-	return err == nil && fi.Mode().IsRegular()
-}
-
 // A recordedBuilder runs the binaries a run recorded instead of building
-// anew: a confirmation must run the very code that was measured. A
-// candidate binary gone from the cache is rebuilt, and refused if the
-// rebuild differs (the source changed since); a baseline binary (pinned)
-// is never rebuilt.
+// anew: a confirmation must run the very code that was measured. The
+// binary is the build cache's entry under the cache key the run recorded,
+// its digest checked (build.Builder.Verified) — never the binary path a
+// manifest names: a results folder is untrusted and could name any
+// executable. A candidate binary not in the cache is rebuilt, and refused
+// if the rebuild's key differs (the source changed since); a baseline
+// binary (pinned) is never rebuilt.
 type recordedBuilder struct {
 	recorded map[string]*results.Build // by plan build key
+	planned  map[string]*plan.Build    // by plan build key
 	pinned   map[string]bool
 	cacheDir string
 	real     *build.PlanBuilder
@@ -289,12 +289,30 @@ type recordedBuilder struct {
 
 var _ run.Builder = (*recordedBuilder)(nil)
 
-func (b *recordedBuilder) usable(key string) *results.Build {
+// cached returns the build recorded under the plan key as this host's
+// build cache holds it, or why it cannot be used.
+func (b *recordedBuilder) cached(key string) (*results.Build, error) {
 	rec := b.recorded[key]
-	if rec == nil || rec.Status != results.StatusOK || rec.Binary == "" || !isFile(rec.Binary) {
-		return nil
+	if rec == nil || rec.Status != results.StatusOK {
+		return nil, fmt.Errorf("the run recorded no binary for %s", strings.TrimPrefix(key, baselinePrefix))
 	}
-	return rec
+	if rec.CacheKey == "" {
+		return nil, fmt.Errorf("the run recorded no cache key for %s", strings.TrimPrefix(key, baselinePrefix))
+	}
+	pb := b.planned[key]
+	if pb == nil {
+		return nil, fmt.Errorf("%s is not planned", strings.TrimPrefix(key, baselinePrefix))
+	}
+	real, err := b.builder()
+	if err != nil {
+		return nil, err
+	}
+	bt, err := real.Verified(pb, rec.CacheKey, rec.BinarySHA256)
+	if err != nil {
+		return nil, err
+	}
+	bt.Log = ""
+	return bt, nil
 }
 
 func (b *recordedBuilder) builder() (*build.PlanBuilder, error) {
@@ -309,31 +327,36 @@ func (b *recordedBuilder) builder() (*build.PlanBuilder, error) {
 }
 
 func (b *recordedBuilder) Build(ctx context.Context, pb *plan.Build, profile string) (*results.Build, error) {
-	if rec := b.usable(pb.Key); rec != nil {
-		bt := *rec
-		bt.Key, bt.Cached, bt.Log = pb.Key, true, ""
-		return &bt, nil
+	bt, err := b.cached(pb.Key)
+	if err == nil {
+		return bt, nil
 	}
 	if b.pinned[pb.Key] {
-		return nil, fmt.Errorf("the baseline's binary for %s is no longer in the build cache", strings.TrimPrefix(pb.Key, baselinePrefix))
+		return nil, fmt.Errorf("the baseline's binary for %s is not rerun: %w", strings.TrimPrefix(pb.Key, baselinePrefix), err)
+	}
+	// Rebuild from the sources here: the result is the measured code only
+	// if it lands on the cache key the candidate recorded.
+	rec := b.recorded[pb.Key]
+	if rec == nil || rec.CacheKey == "" {
+		return nil, fmt.Errorf("the candidate's binary for %s cannot be used (%v), and the candidate recorded no cache key to check a rebuild against", pb.Key, err)
 	}
 	real, err := b.builder()
 	if err != nil {
 		return nil, err
 	}
-	bt, err := real.Build(ctx, pb, profile)
+	bt, err = real.Build(ctx, pb, profile)
 	if err != nil {
 		return nil, err
 	}
-	if rec := b.recorded[pb.Key]; rec != nil && rec.CacheKey != "" && bt.CacheKey != rec.CacheKey {
-		return nil, fmt.Errorf("the candidate's binary for %s is gone from the build cache and a rebuild differs (cache key %s, was %s): the source changed since the candidate ran",
+	if bt.CacheKey != rec.CacheKey {
+		return nil, fmt.Errorf("the candidate's binary for %s is not in the build cache and a rebuild differs (cache key %s, was %s): the source changed since the candidate ran",
 			pb.Key, bt.CacheKey, rec.CacheKey)
 	}
 	return bt, nil
 }
 
 func (b *recordedBuilder) KeptProfile(pb *plan.Build) (string, bool) {
-	if b.usable(pb.Key) != nil {
+	if _, err := b.cached(pb.Key); err == nil {
 		return "", true // the recorded binary was built with its profile already
 	}
 	if b.pinned[pb.Key] || b.real == nil {
