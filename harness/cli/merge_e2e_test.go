@@ -114,7 +114,7 @@ workloads:
 	slow := run(filepath.Join(tmp, "slow"))
 	out := filepath.Join(tmp, "gate-confirm")
 	code, stdout, stderr = harness(t, "gate", "--baseline", whole, "--candidate", slow, "--out", out, "--confirm", "2",
-		"--cache", cache, "--metric", "p50-ns=10%", "--fdr", "off")
+		"--cache", cache, "--lock", lock, "--metric", "p50-ns=10%", "--fdr", "off")
 	if code != ExitRegression || !strings.Contains(stdout, "confirmation:") {
 		t.Fatalf("gate --confirm: exit %d\n%s\n%s", code, stdout, stderr)
 	}
