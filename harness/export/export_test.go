@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os/exec"
@@ -135,6 +136,28 @@ func TestLiveMetrics(t *testing.T) {
 	// An OpenMetrics scraper gets the info type; the series is the same.
 	if !strings.Contains(string(body), "# TYPE harness_run info\nharness_run_info{") || !strings.HasSuffix(string(body), "# EOF\n") {
 		t.Errorf("OpenMetrics: the run as an info metric:\n%s", body)
+	}
+
+	// DNS rebinding: a page whose name resolves to 127.0.0.1 sends its own
+	// name as the Host; only the bound address (or localhost) is answered.
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	for _, tc := range []struct {
+		host string
+		code int
+	}{
+		{"evil.example", 403}, {"evil.example:" + port, 403}, {"127.0.0.1:1", 403},
+		{"localhost:" + port, 200}, {"127.0.0.1:" + port, 200},
+	} {
+		req, _ := http.NewRequest("GET", "http://"+ln.Addr().String()+"/metrics", nil)
+		req.Host = tc.host
+		resp, err := http.DefaultTransport.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tc.code {
+			t.Errorf("Host %q: %d, want %d", tc.host, resp.StatusCode, tc.code)
+		}
 	}
 
 	// A client from another host is refused unless allowed.

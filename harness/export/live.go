@@ -23,6 +23,7 @@ import (
 // allowRemote, as pprof's web UI does.
 type Live struct {
 	allowRemote bool
+	bound       net.Addr
 	opts        Options
 	start       time.Time
 
@@ -66,7 +67,7 @@ func Listen(addr string, allowRemote bool) (net.Listener, error) {
 // ln, shaped by o; warn receives a failure of the server; stop shuts it
 // down.
 func Serve(ln net.Listener, allowRemote bool, spec, hostID string, o Options, warn func(error)) (l *Live, stop func()) {
-	l = &Live{allowRemote: allowRemote, opts: o, start: time.Now(), cells: map[string]int{}}
+	l = &Live{allowRemote: allowRemote, bound: ln.Addr(), opts: o, start: time.Now(), cells: map[string]int{}}
 	l.ex.startUnix = float64(l.start.UnixNano()) / 1e9
 	l.ex.Spec, l.ex.HostID, l.ex.Status = spec, hostID, results.RunRunning
 	// Only GET (and HEAD) /metrics: any other path is 404, another
@@ -99,7 +100,8 @@ func Serve(ln net.Listener, allowRemote bool, spec, hostID string, o Options, wa
 	}
 }
 
-// allowed refuses clients that are not on this host unless allowRemote.
+// allowed refuses clients that are not on this host, and requests whose
+// Host is not the bound address (DNS rebinding), unless allowRemote.
 func (l *Live) allowed(w http.ResponseWriter, r *http.Request) bool {
 	if l.allowRemote {
 		return true
@@ -107,6 +109,10 @@ func (l *Live) allowed(w http.ResponseWriter, r *http.Request) bool {
 	h, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil || !host.IsLoopback(h) {
 		http.Error(w, "harness serves its metrics to this host only (--metrics-allow-remote to change that)", http.StatusForbidden)
+		return false
+	}
+	if l.bound != nil && !host.NamesBound(r.Host, l.bound) {
+		http.Error(w, fmt.Sprintf("permission denied: Host %q is not %s", r.Host, l.bound), http.StatusForbidden)
 		return false
 	}
 	return true

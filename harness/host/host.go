@@ -9,6 +9,7 @@ import (
 	"os"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -216,4 +217,24 @@ func IsLoopback(h string) bool {
 	}
 	ip := net.ParseIP(strings.Trim(h, "[]"))
 	return ip != nil && ip.IsLoopback()
+}
+
+// NamesBound reports whether a request's Host header names the address a
+// loopback server is bound to: its IP and port, or localhost and the port.
+// A web page whose DNS name was rebound to 127.0.0.1 sends its own name,
+// so the servers the harness starts on loopback refuse any other Host.
+func NamesBound(hostHeader string, bound net.Addr) bool {
+	ba, ok := bound.(*net.TCPAddr)
+	if !ok {
+		return false
+	}
+	h, port, err := net.SplitHostPort(hostHeader)
+	if err != nil || port != strconv.Itoa(ba.Port) {
+		return false
+	}
+	if strings.EqualFold(h, "localhost") {
+		return ba.IP.IsLoopback()
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && ip.Equal(ba.IP)
 }

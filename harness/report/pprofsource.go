@@ -4,10 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"io"
-	"net"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 
 	"github.com/google/pprof/driver"
@@ -189,26 +187,6 @@ func envValue(env []string, key string) string {
 		}
 	}
 	return ""
-}
-
-// hostAllowed reports whether a request's Host header names the address the
-// UI is bound to — its IP and port, or localhost and the port for a
-// loopback address — so a page whose DNS name was rebound to 127.0.0.1
-// cannot reach the UI.
-func hostAllowed(host string, bound net.Addr) bool {
-	ba, ok := bound.(*net.TCPAddr)
-	if !ok {
-		return false
-	}
-	h, port, err := net.SplitHostPort(host)
-	if err != nil || port != strconv.Itoa(ba.Port) {
-		return false
-	}
-	if strings.EqualFold(h, "localhost") {
-		return ba.IP.IsLoopback()
-	}
-	ip := net.ParseIP(h)
-	return ip != nil && ip.Equal(ba.IP)
 }
 
 // uiPaths are the pprof UI pages served: views of the profile and its

@@ -149,7 +149,7 @@ func ServePprof(ctx context.Context, resultsDir, cellID string, o PprofOptions) 
 		// a web page whose DNS name was rebound to 127.0.0.1 sends its own
 		// name as the Host.
 		guard := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if local && !hostAllowed(r.Host, ln.Addr()) {
+			if local && !host.NamesBound(r.Host, ln.Addr()) {
 				http.Error(w, fmt.Sprintf("permission denied: Host %q is not %s", r.Host, ln.Addr()), http.StatusForbidden)
 				return
 			}

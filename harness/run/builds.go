@@ -87,7 +87,7 @@ func (r *Runner) build(ctx context.Context, b *plan.Build, profile string) *resu
 	rb.ModuleRoot, rb.BinarySHA256 = bt.ModuleRoot, bt.BinarySHA256
 	r.mu.Unlock()
 	if bt.Log != "" {
-		if data, err := os.ReadFile(bt.Log); err == nil {
+		if data, err := readCapped(bt.Log, DefaultLogCap); err == nil {
 			rel := filepath.Join("builds", results.CellDir(b.Key)+".log")
 			if _, err := r.dir.MkdirAll("builds"); err == nil && r.dir.WriteFile(rel, data) == nil {
 				r.mu.Lock()

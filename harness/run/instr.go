@@ -351,7 +351,7 @@ func addWarnings(run *results.Run, ws []string) {
 // resultLine finds a benchmark result line in a driver's bench.txt (see
 // parseResultLine).
 func resultLine(path, want string) (map[string]float64, string, error) {
-	data, err := os.ReadFile(path)
+	data, err := results.ReadFileIn(filepath.Dir(path), filepath.Base(path))
 	if err != nil {
 		return nil, "", err
 	}
@@ -457,19 +457,19 @@ func gzipFile(path string) error {
 }
 
 // fileTail returns the last n lines of a file valgrind wrote (its log), for
-// failure reasons.
+// failure reasons, reading only its last 8 KiB.
 func fileTail(path string, n int) string {
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	fi, err := f.Stat()
 	if err != nil {
 		return ""
 	}
 	const maxBytes = 8 << 10
-	if len(data) > maxBytes {
-		data = data[len(data)-maxBytes:]
-	}
-	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return sanitize(strings.TrimSpace(strings.Join(lines, "\n")))
+	data := make([]byte, min(fi.Size(), maxBytes))
+	k, _ := f.ReadAt(data, fi.Size()-int64(len(data)))
+	return lastLines(data[:k], n)
 }

@@ -478,3 +478,21 @@ func (s *crashScanner) summary() string {
 	}
 	return sanitize(strings.TrimSpace(strings.Join(lines, "\n")))
 }
+
+// readCapped reads a log the harness copies (a build log), at most limit
+// bytes of it: its head, with a line saying the rest was left out.
+func readCapped(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		data = append(data[:limit], fmt.Sprintf("\n[harness: the rest of this log was left out: logs are capped at %s]\n", logSize(limit))...)
+	}
+	return data, nil
+}
