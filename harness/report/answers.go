@@ -27,6 +27,9 @@ type QuestionReport struct {
 	// Tables are the question's tables, one per unit: a row per answer,
 	// a column per configuration, the base first.
 	Tables []*compare.Table
+	// Capacity is, for a question over a rate sweep whose workload states
+	// an SLO, each configuration's capacity, per fixed combination.
+	Capacity []*CapacityLine
 }
 
 // An Answer is a question's answer for one combination of the dimensions
@@ -240,9 +243,11 @@ func (m *Model) answers(alpha, confidence float64) {
 			qr.Slug = slug(append([]string{fmt.Sprintf("q%d", qi+1)}, parts...)...)
 		}
 		used[qr.Slug] = true
-		for _, g := range q.Groups(points) {
+		groups := q.Groups(points)
+		for _, g := range groups {
 			m.answerGroup(qr, &g, points, alpha, confidence)
 		}
+		qr.Capacity = m.questionCapacity(groups, points)
 		qr.tables(m, alpha, confidence)
 		m.Questions = append(m.Questions, qr)
 	}
@@ -682,6 +687,9 @@ func (m *Model) writeAnswersText(b *strings.Builder) {
 				fmt.Fprintf(b, "  %s: %s\n%s\n", oneLine(where), strings.ToUpper(verdict), wrap(oneLine(detail), 78, "      "))
 			}
 		}
+		for _, c := range q.Capacity {
+			fmt.Fprintf(b, "  %s\n", wrap(oneLine(c.Text()), 78, "      "))
+		}
 	}
 	b.WriteString("\n")
 }
@@ -707,6 +715,9 @@ func (m *Model) writeAnswersMarkdown(b *strings.Builder) {
 				where, verdict, detail := a.lineText(l)
 				fmt.Fprintf(b, "- %s: **%s** — %s\n", esc(where), esc(verdict), esc(detail))
 			}
+		}
+		for _, c := range q.Capacity {
+			fmt.Fprintf(b, "- %s\n", esc(c.Text()))
 		}
 		b.WriteString("\n")
 	}

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/perfharness/harness/harness/compare"
 	"github.com/perfharness/harness/harness/results"
@@ -46,6 +47,9 @@ type RunInfo struct {
 	Dir    string // absolute path of the run folder
 	Valid  bool   // status ok: its figures count
 	Result *driverResult
+	// Steps are the figures of each step of a steps schedule, from the
+	// latency log (nil for other schedules).
+	Steps []StepFigures
 }
 
 // A driverResult is a run's result.json and, for an http cell, its
@@ -143,6 +147,13 @@ func (r *Run) loadCell(d *results.Dir, mc *results.Cell) *Cell {
 				c.Latency = l
 			default:
 				c.Latency.merge(l)
+			}
+			if rates := stepRates(ri.Result); err == nil && len(rates) > 1 {
+				steps, err := readSteps(hp, rates, time.Duration(ri.Result.DurationNs))
+				if err != nil {
+					r.warnf("cell %s run %d: the steps of its schedule: %v", mc.ID, mr.Index, err)
+				}
+				ri.Steps = steps
 			}
 		}
 		c.Runs = append(c.Runs, ri)

@@ -18,6 +18,8 @@
 // (HdrHistogram style, 1/(1-p) axis, intended-start and actual-start
 // latency both drawn) and their P50/P99 per interval of the window (at least 20 per window); a bar
 // chart with 95% CI whiskers per headline table; each cell's achieved
-// against target rate, invalid runs marked. Colours are the Okabe–Ito
+// against target rate, invalid runs marked; per rate sweep, latency
+// against throughput (capacity.go: the sweeps, and their capacity within
+// the workload's SLO, also stated in the Answers). Colours are the Okabe–Ito
 // palette.
 package report

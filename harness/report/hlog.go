@@ -116,6 +116,44 @@ func parseHlog(path string, data []byte) (l *Latency, err error) {
 	return l, nil
 }
 
+// eachInterval calls f with each interval histogram of a latency log, in
+// the log's order, as parseHlog reads them.
+func eachInterval(path string, data []byte, f func(*hdrhistogram.Histogram) error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%s: corrupted histogram log: %v", path, r)
+		}
+	}()
+	if len(data) > 0 && data[len(data)-1] != '\n' {
+		return fmt.Errorf("%s: truncated histogram log (last line has no newline)", path)
+	}
+	r := hdrhistogram.NewHistogramLogReader(bytes.NewReader(data))
+	for {
+		h, err := r.NextIntervalHistogram()
+		if err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		if h == nil {
+			return nil
+		}
+		if err := f(h); err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+	}
+}
+
+// onlyTag keeps the interval lines of one tag (and the header): the others
+// need not be decoded.
+func onlyTag(data []byte, tag string) []byte {
+	var b bytes.Buffer
+	for _, line := range bytes.SplitAfter(data, []byte("\n")) {
+		if !bytes.HasPrefix(line, []byte("Tag=")) || bytes.HasPrefix(line, []byte("Tag="+tag+",")) {
+			b.Write(line)
+		}
+	}
+	return b.Bytes()
+}
+
 // merge adds the runs of o to l.
 func (l *Latency) merge(o *Latency) {
 	for tag, h := range o.Total {

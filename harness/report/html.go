@@ -54,6 +54,7 @@ small{color:#666}
 {{range .Questions}}<div class="q"><h2><a href="#{{.Slug}}">{{.Title}}</a></h2>
 <ul>{{$q := .}}{{range .Lines}}<li><span class="v v-{{.Class}}">{{.Verdict}}</span> <b>{{.Where}}</b> {{.Cand}} vs {{.Base}}: {{.Detail}} <a class="go" href="#{{$q.Slug}}">table</a>{{range .Plots}} · <a class="go" href="#plot-{{.Name}}">{{.Label}}</a>{{end}}</li>
 {{else}}<li>no cells of this run answer it</li>
+{{end}}{{range .Capacity}}<li class="cap">{{.}}</li>
 {{end}}</ul></div>
 {{end}}</section>
 <details id="run"><summary>Run: {{.Status}}; {{.Summary}}</summary>
@@ -89,6 +90,13 @@ small{color:#666}
 <div class="wide"><table class="sortable"><thead><tr><th>cell</th><th>runs</th><th>status codes</th><th>errors</th><th>connections</th><th>server</th><th>load client</th></tr></thead><tbody>
 {{range .HTTP}}<tr><td>{{.Cell}}</td><td class="num">{{.Runs}}</td><td>{{.StatusCodes}}</td><td>{{.Errors}}</td><td>{{.Connections}}</td><td>{{.Server}}</td><td>{{.Client}}</td></tr>
 {{end}}</tbody></table></div>{{end}}
+{{if .Sweeps}}<h2 id="sweeps">Rate sweeps</h2>
+<p><small>{{.SweepIntro}}</small></p>
+{{range .Sweeps}}<h3>{{.Title}}{{if .Plot}} <a class="go" href="#plot-{{.Plot}}">plot</a>{{end}}</h3>
+<div class="wide"><table><thead><tr>{{range $.SweepHead}}<th>{{.}}</th>{{end}}</tr></thead><tbody>
+{{range .Rows}}<tr>{{range .}}<td class="num">{{.}}</td>{{end}}</tr>
+{{end}}</tbody></table></div>
+{{end}}{{end}}
 {{if .Instr}}<h2 id="instructions">Instructions cells</h2>
 <p><small>{{.InstrIntro}}</small></p>
 <div class="wide"><table class="sortable"><thead><tr><th>cell</th><th>runs</th><th>counted with</th><th>hidden from Go</th><th>turned off</th><th>note</th></tr></thead><tbody>
@@ -190,10 +198,16 @@ type htmlAnswerLine struct {
 
 type htmlLink struct{ Name, Label string }
 
+type htmlSweep struct {
+	Title, Plot string
+	Rows        [][]string
+}
+
 type htmlQuestion struct {
 	Slug, Title string
 	Lines       []htmlAnswerLine
 	Plots       []htmlLink
+	Capacity    []string
 }
 
 type htmlQTable struct {
@@ -225,6 +239,9 @@ func (m *Model) WriteHTML(w io.Writer) error {
 		HTTP                                       []HTTPRow
 		Instr                                      []InstrRow
 		InstrIntro                                 string
+		Sweeps                                     []htmlSweep
+		SweepIntro                                 string
+		SweepHead                                  []string
 		Header                                     []headerLine
 		HostWarnings                               []string
 		Failed                                     []htmlFailed
@@ -288,6 +305,9 @@ func (m *Model) WriteHTML(w io.Writer) error {
 				hq.Lines = append(hq.Lines, hl)
 			}
 		}
+		for _, c := range q.Capacity {
+			hq.Capacity = append(hq.Capacity, c.Text())
+		}
 		for i, t := range q.Tables {
 			sec.Tables = append(sec.Tables, questionTableHTML(t, metricLabel(q.Units[i])+" ("+t.Unit+")"))
 		}
@@ -296,6 +316,10 @@ func (m *Model) WriteHTML(w io.Writer) error {
 	}
 	d.Builds = m.builds()
 	d.HTTP = m.HTTP
+	d.SweepIntro, d.SweepHead = sweepIntro, sweepHead
+	for _, s := range m.Sweeps {
+		d.Sweeps = append(d.Sweeps, htmlSweep{Title: s.Title(), Plot: s.Plot, Rows: s.Rows()})
+	}
 	if m.Compare != nil {
 		o := m.Compare.Options
 		d.CompareNote = fmt.Sprintf("Every metric of every benchmark in benchstat's layout: columns %q, rows %q, tables %q, filter %q; α = %v. \"~\" means no significant difference.", o.Col, o.Row, o.Table, o.Filter, o.Alpha)

@@ -58,7 +58,10 @@ type Model struct {
 	HTTP []HTTPRow
 	// Instr describes the instructions cells: how they were counted and
 	// what valgrind's virtual CPU hid.
-	Instr    []InstrRow
+	Instr []InstrRow
+	// Sweeps are the rate sweeps: latency against throughput, and the
+	// capacity within the workload's SLO.
+	Sweeps   []*Sweep
 	Plots    []*Plot
 	Profiles []*CellProfiles
 	Diffs    []*DiffSection
@@ -232,6 +235,7 @@ func Build(ctx context.Context, run *Run, opts Options) (*Model, error) {
 	if alpha == 0 {
 		alpha = run.Manifest.Gate.Alpha
 	}
+	m.Sweeps = m.sweeps()
 	m.answers(alpha, opts.Compare.Confidence)
 	m.HTTP = m.httpRows()
 	m.Instr = m.instrRows()
@@ -492,6 +496,7 @@ func (m *Model) plotJobs() []plotJob {
 			})
 		}
 	}
+	jobs = append(jobs, m.sweepPlotJobs(used)...)
 	var rates []rateCell
 	for _, c := range m.Run.Cells {
 		rc := rateCell{label: c.Label}

@@ -130,6 +130,17 @@ func (m *Model) WriteText(w io.Writer) {
 		}
 		b.WriteString("\n")
 	}
+	if len(m.Sweeps) > 0 {
+		b.WriteString("RATE SWEEPS\n\n" + wrap(sweepIntro, 78, "") + "\n\n")
+		for _, s := range m.Sweeps {
+			fmt.Fprintf(&b, "  %s\n", wrap(oneLine(s.Title()), 78, "    "))
+			fmt.Fprintf(&b, "    %10s %11s %10s %10s %10s  %s\n", sweepHead[0], sweepHead[1], sweepHead[2], sweepHead[3], sweepHead[4], sweepHead[5])
+			for _, r := range s.Rows() {
+				fmt.Fprintf(&b, "    %10s %11s %10s %10s %10s  %s\n", r[0], r[1], r[2], r[3], r[4], r[5])
+			}
+		}
+		b.WriteString("\n")
+	}
 	if len(m.Instr) > 0 {
 		b.WriteString("INSTRUCTIONS CELLS\n\n" + wrap(instrIntro, 78, "") + "\n\n")
 		for _, r := range m.Instr {
@@ -224,6 +235,20 @@ func (m *Model) WriteMarkdown(w io.Writer) {
 			fmt.Fprintf(&b, "| %s | %d | %s | %s | %s | %s | %s |\n", esc(h.Cell), h.Runs, esc(h.StatusCodes), esc(h.Errors), esc(h.Connections), esc(h.Server), esc(h.Client))
 		}
 		b.WriteString("\n")
+	}
+	if len(m.Sweeps) > 0 {
+		b.WriteString("## Rate sweeps\n\n" + esc(sweepIntro) + "\n\n")
+		for _, s := range m.Sweeps {
+			fmt.Fprintf(&b, "**%s**", esc(s.Title()))
+			if s.Plot != "" {
+				fmt.Fprintf(&b, " ([plot](plots/%s.svg))", s.Plot)
+			}
+			b.WriteString("\n\n| " + strings.Join(sweepHead, " | ") + " |\n|--:|--:|--:|--:|--:|--:|\n")
+			for _, r := range s.Rows() {
+				b.WriteString("| " + strings.Join(r, " | ") + " |\n")
+			}
+			b.WriteString("\n")
+		}
 	}
 	if len(m.Instr) > 0 {
 		b.WriteString("## Instructions cells\n\n" + esc(instrIntro) + "\n\n| cell | runs | counted with | hidden from Go | turned off | note |\n|:--|--:|:--|:--|:--|:--|\n")

@@ -34,6 +34,7 @@ type DriverResult struct {
 	GOMAXPROCS   int      `json:"gomaxprocs"`
 	TargetRate   float64  `json:"target_rate"`
 	AchievedRate float64  `json:"achieved_rate"`
+	Schedule     string   `json:"schedule"` // constant:R, steps:R1,R2,... or ramp:A-B
 	DurationNs   int64    `json:"duration_ns"`
 	Completed    int64    `json:"completed"`
 	Errors       int64    `json:"errors"`

@@ -273,7 +273,10 @@ type Cell struct {
 	Reason   string   `json:"reason,omitempty"`
 	Build    string   `json:"build,omitempty"`
 	RunEnv   []string `json:"run_env,omitempty"`
-	Runs     []*Run   `json:"runs"`
+	// SLO are the workload's latency bounds by bench.txt unit (p99-ns) in
+	// ns: a rate sweep's capacity is the highest rate within them.
+	SLO  []KV   `json:"slo,omitempty"`
+	Runs []*Run `json:"runs"`
 	// VirtualCPU is what an instructions cell is counted on.
 	VirtualCPU *VirtualCPU `json:"virtual_cpu,omitempty"`
 }

@@ -130,6 +130,9 @@ func (r *Runner) open() error {
 		rc := &results.Cell{ID: c.ID, Dir: filepath.Join("cells", results.CellDir(c.ID)), Workload: c.Workload.Name,
 			Op: c.Op, Kind: c.Workload.Kind, Status: c.Status, Reason: c.Reason, RunEnv: c.RunEnv, Runs: []*results.Run{}}
 		rc.Config = slices.Clone(c.Config)
+		for _, b := range c.Workload.SLO.Bounds() {
+			rc.SLO = append(rc.SLO, results.KV{Key: b.Key, Value: b.Value})
+		}
 		if c.Build != nil {
 			rc.Build = c.Build.Key
 		}

@@ -222,6 +222,10 @@ type Workload struct {
 	// instant, pinned to its share of the client's CPUs, and their results
 	// are merged losslessly into the run's.
 	Generators int `yaml:"generators"`
+	// SLO bounds latency percentiles; over a rate sweep (several rates, or
+	// a steps schedule) the report finds the capacity: the highest rate
+	// whose figures stay within it.
+	SLO *SLO `yaml:"slo"`
 	// Measure lists the tiers measured (measure.go): time (the default),
 	// instructions, or both, each a cell of its own. Iterations pins N,
 	// the iteration count of the instructions tier's counted runs (N and
@@ -267,6 +271,33 @@ const (
 	ClientH1      = "h1"
 	ClientNetHTTP = "net/http"
 )
+
+// An SLO is a service-level objective on latency: upper bounds on
+// percentiles measured from each op's intended start (slo: {p99: 10ms}).
+type SLO struct {
+	P50  Duration `yaml:"p50"`
+	P90  Duration `yaml:"p90"`
+	P99  Duration `yaml:"p99"`
+	P999 Duration `yaml:"p99.9"`
+}
+
+// Bounds returns the SLO's bounds by bench.txt unit (p99-ns: 10ms), in
+// percentile order.
+func (s *SLO) Bounds() []KV {
+	if s == nil {
+		return nil
+	}
+	var out []KV
+	for _, b := range []struct {
+		unit string
+		d    Duration
+	}{{"p50-ns", s.P50}, {"p90-ns", s.P90}, {"p99-ns", s.P99}, {"p99.9-ns", s.P999}} {
+		if b.d != 0 {
+			out = append(out, KV{Key: b.unit, Value: strconv.FormatInt(int64(b.d), 10)})
+		}
+	}
+	return out
+}
 
 // MaxGenerators bounds Workload.Generators.
 const MaxGenerators = 64
@@ -409,6 +440,10 @@ type Percent float64
 func (p Percent) String() string {
 	return strconv.FormatFloat(float64(p)*100, 'f', -1, 64) + "%"
 }
+
+// ParseRate reads a rate as a spec writes it ("20k/s"), in ops/s: a cell's
+// rate value, for a stage after the spec.
+func ParseRate(s string) (float64, error) { return parseRate(s) }
 
 // parseRate parses "20000/s", "20k/s", "1.5M/s", "20/ms", "100/us", "60/min".
 func parseRate(s string) (float64, error) {

@@ -461,6 +461,19 @@ func (v *validator) workloadKind(w *Workload, p string) {
 		if w.MaxBacklog < 0 {
 			v.errorf(join(p, "max_backlog"), "must be >= 0 (got %d)", w.MaxBacklog)
 		}
+		if o := w.SLO; o != nil {
+			if len(o.Bounds()) == 0 {
+				v.errorf(join(p, "slo"), "no bound (want e.g. slo: {p99: 10ms})")
+			}
+			for _, b := range []struct {
+				key string
+				d   Duration
+			}{{"p50", o.P50}, {"p90", o.P90}, {"p99", o.P99}, {"p99.9", o.P999}} {
+				if b.d < 0 {
+					v.errorf(join(join(p, "slo"), b.key), "must be > 0 (got %s)", b.d)
+				}
+			}
+		}
 		if w.Schedule != "" {
 			if msg := checkSchedule(w.Schedule, w.Duration.D()); msg != "" {
 				v.errorf(join(p, "schedule"), "%q: %s", w.Schedule, msg)
@@ -469,7 +482,7 @@ func (v *validator) workloadKind(w *Workload, p string) {
 		notFor("bench", w.Kind)
 		notFor("benchtime", w.Kind)
 	case KindGoTest:
-		for _, f := range []string{"rate", "schedule", "duration", "warmup", "concurrency", "ops", "requests", "client", "generators", "params", "rate_tolerance", "max_lag_share", "max_lag_p99", "max_cpu_withheld", "max_steal", "max_backlog", "max_errors", "ready_timeout"} {
+		for _, f := range []string{"rate", "schedule", "duration", "warmup", "concurrency", "ops", "requests", "client", "generators", "slo", "params", "rate_tolerance", "max_lag_share", "max_lag_p99", "max_cpu_withheld", "max_steal", "max_backlog", "max_errors", "ready_timeout"} {
 			notFor(f, w.Kind)
 		}
 		if w.Bench == "" {
