@@ -657,7 +657,7 @@ func TestCPUPinning(t *testing.T) {
 toolchains: [local]
 workloads:
   - {name: w, kind: fixed-rate, package: %s/workloads/faults, ops: [ok], rate: 50/s, duration: 200ms, warmup: 0s,
-     max_lag_p99: 1s, max_cpu_withheld: 100%%}
+     max_lag_p99: 1s}
 runs: {count: 1, cpus: "0"}
 `, repo)
 	file := filepath.Join(work, "bench.yaml")

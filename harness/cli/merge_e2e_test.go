@@ -41,7 +41,6 @@ workloads:
     concurrency: 1
     params: {work: "2000", slowdown: "%s"}
     max_lag_p99: 1s
-    max_cpu_withheld: 100%%
     rate_tolerance: 50%%
 %sruns: {count: 4}
 `, filepath.Join(repo, "workloads", "synthetic"), slowdown, strings.Join(more, ""))

@@ -75,7 +75,10 @@ func TestLagged(t *testing.T) {
 }
 
 func TestContended(t *testing.T) {
-	cfg := &Config{MaxCPUWithheld: DefaultMaxCPUWithheld, MaxSteal: DefaultMaxSteal}
+	cfg := &Config{MaxCPUWithheld: 0.75, MaxSteal: DefaultMaxSteal}
+	if got := contended(Contention{Measured: true, Withheld: 0.99}, &Config{MaxCPUWithheld: DefaultMaxCPUWithheld, MaxSteal: DefaultMaxSteal}); got != "" {
+		t.Errorf("no limit on the CPU withheld by default: %q", got)
+	}
 	for _, tc := range []struct {
 		why  string
 		c    Contention

@@ -110,7 +110,7 @@
 //	-max-lag-p99 D      an absolute limit on generator lag P99 instead of
 //	                    the share (default 0: use the share)
 //	-max-cpu-withheld F share of the CPU time the process asked for that
-//	                    the machine may withhold (default 0.75)
+//	                    the machine may withhold (default 1: no limit)
 //	-max-steal F        share of the CPUs' time a hypervisor may steal
 //	                    (default 0.1)
 //	-param K=V          op parameter, repeatable
