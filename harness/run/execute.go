@@ -276,6 +276,9 @@ func (r *Runner) runGoTest(ctx context.Context, c *plan.Cell, run *results.Run, 
 	}
 	if len(parser.results) == 0 {
 		run.Status, run.Reason = results.StatusFailed, fmt.Sprintf("no benchmark matched -test.bench=%s", w.Bench)
+		if len(parser.unlisted) > 0 {
+			run.Reason += fmt.Sprintf(" among the %d the binary lists (-test.list); results came for others, not counted", len(parser.listed))
+		}
 		return
 	}
 	var lines bytes.Buffer
