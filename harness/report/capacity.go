@@ -599,29 +599,32 @@ func readSteps(path string, rates []float64, window time.Duration) ([]StepFigure
 // stepPoints are a steps cell's sweep: per step, the medians over its
 // valid runs.
 func stepPoints(c *Cell) []SweepPoint {
-	var n int
+	// The steps, from any run's schedule: a rate no run sustained is a
+	// point too.
+	var rates []float64
 	for _, r := range c.Runs {
-		if r.Valid && len(r.Steps) > 0 {
-			n = len(r.Steps)
+		if rates = stepRates(r.Result); rates != nil {
 			break
 		}
 	}
+	n := len(rates)
 	out := make([]SweepPoint, n)
 	for i := range out {
-		p := SweepPoint{Cell: c}
+		p := SweepPoint{Cell: c, Target: rates[i], Achieved: math.NaN(), P50: math.NaN(), P90: math.NaN(), P99: math.NaN(), P999: math.NaN()}
 		var ach, p50, p90, p99, p999 []float64
 		for _, r := range c.Runs {
 			if !r.Valid || len(r.Steps) != n {
 				continue
 			}
 			s := r.Steps[i]
-			p.Target = s.Rate
 			p.Valid++
 			ach, p50, p90 = append(ach, s.Achieved), append(p50, s.P50), append(p90, s.P90)
 			p99, p999 = append(p99, s.P99), append(p999, s.P999)
 		}
-		p.Achieved, p.P50, p.P90 = results.Median(ach), results.Median(p50), results.Median(p90)
-		p.P99, p.P999 = results.Median(p99), results.Median(p999)
+		if p.Valid > 0 {
+			p.Achieved, p.P50, p.P90 = results.Median(ach), results.Median(p50), results.Median(p90)
+			p.P99, p.P999 = results.Median(p99), results.Median(p999)
+		}
 		out[i] = p
 	}
 	return out
