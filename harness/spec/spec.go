@@ -228,8 +228,8 @@ type Workload struct {
 	SLO *SLO `yaml:"slo"`
 	// Measure lists the tiers measured (measure.go): time (the default),
 	// instructions, or both, each a cell of its own. Iterations pins N,
-	// the iteration count of the instructions tier's counted runs (N and
-	// 2N); 0 lets the harness choose it from pilot runs.
+	// the iteration count of the instructions tier's long counted run (the
+	// short one has 2); 0 lets the harness choose it from pilot runs.
 	Measure    Measures `yaml:"measure"`
 	Iterations int64    `yaml:"iterations"`
 }

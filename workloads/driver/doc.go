@@ -243,10 +243,10 @@
 // With -iterations N the driver calls the op exactly N times, one call
 // after the other on one goroutine, after Setup and with no warm-up: a
 // closed loop with no pacing, for the harness's instructions tier. There
-// the harness runs the workload under valgrind twice, with N and 2N
-// iterations, and takes the difference of the two instruction counts as N
-// ops' worth: process start, the runtime's start-up, Setup and writing the
-// files cancel. For that the loop must cost the same per call whatever the
+// the harness runs the workload under valgrind twice, with 2 and with N
+// iterations, and takes the difference of the two instruction counts as
+// N-2 ops' worth: process start, the runtime's start-up, Setup and writing
+// the files cancel. For that the loop must cost the same per call whatever the
 // wall clock does, so it reads no clock between calls, records no latency
 // (latency, latency_actual and lag stay empty, and there is no
 // latency.hlog or progress.json), starts no goroutine, and checks for an
