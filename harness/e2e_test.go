@@ -484,7 +484,9 @@ func TestMatrixEndToEnd(t *testing.T) {
 		t.Fatalf("%d cells, want 16", len(m.Cells))
 	}
 	for _, c := range m.Cells {
-		if c.Status != "ok" && c.Status != "rate-not-achieved" {
+		// A busy host may invalidate some runs (partial) or all of them;
+		// what this test checks is that every cell built and ran.
+		if c.Status.Failed() && !c.Status.Invalid() {
 			t.Errorf("%s: %s %s", c.ID, c.Status, c.Reason)
 		}
 	}

@@ -10,11 +10,14 @@
 //
 //	spin   mixes a 64-bit state work × (1 + slowdown) times
 //	       (-param work, default 20000 rounds: about 10-20 µs on a current
-//	       x86-64 core; -param slowdown, a fraction, default 0)
+//	       x86-64 core; -param slowdown, a fraction, default 0), and
+//	       allocates -param allocs heap objects of 64 bytes (default 0)
 //	fail   fails its Setup, for testing how a failed cell is reported
 //
 // The number of rounds is fixed at Setup, so the cost of one op does not
-// depend on timing; only the machine's noise varies between runs.
+// depend on timing; only the machine's noise varies between runs. The
+// allocations are the one regression no load on the machine can hide or
+// fake: allocs/op counts them, whatever the op's latency.
 package main
 
 import (
@@ -34,8 +37,13 @@ func main() {
 // A spinOp does rounds of integer mixing per call.
 type spinOp struct {
 	rounds int
-	sink   atomic.Uint64 // keeps the result alive so the loop is not removed
+	allocs int
+	sink   atomic.Uint64         // keeps the result alive so the loop is not removed
+	kept   atomic.Pointer[block] // the last block allocated, so allocations escape
 }
+
+// A block is what the op allocates.
+type block [64]byte
 
 func (o *spinOp) Setup(ctx context.Context, p driver.Params) error {
 	work, err := p.Int("work", 20000)
@@ -50,7 +58,14 @@ func (o *spinOp) Setup(ctx context.Context, p driver.Params) error {
 	if err != nil {
 		return err
 	}
-	o.rounds = rounds
+	allocs, err := p.Int("allocs", 0)
+	if err != nil {
+		return err
+	}
+	if allocs < 0 || allocs > 1<<20 {
+		return fmt.Errorf("param allocs=%d: must be between 0 and %d", allocs, 1<<20)
+	}
+	o.rounds, o.allocs = rounds, allocs
 	return nil
 }
 
@@ -68,6 +83,9 @@ func Rounds(work int, slowdown float64) (int, error) {
 
 func (o *spinOp) Do(ctx context.Context) error {
 	o.sink.Add(Spin(o.rounds, o.sink.Load()))
+	for range o.allocs {
+		o.kept.Store(new(block))
+	}
 	return nil
 }
 

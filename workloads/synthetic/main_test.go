@@ -1,8 +1,11 @@
 package main
 
 import (
+	"context"
 	"testing"
 	"time"
+
+	"github.com/perfharness/harness/workloads/driver"
 )
 
 func TestRounds(t *testing.T) {
@@ -23,6 +26,40 @@ func TestRounds(t *testing.T) {
 		got, err := Rounds(tc.work, tc.slow)
 		if (err != nil) != tc.isErr || got != tc.want {
 			t.Errorf("Rounds(%d, %g) = %d, %v; want %d (err %v): %s", tc.work, tc.slow, got, err, tc.want, tc.isErr, tc.why)
+		}
+	}
+}
+
+// TestSpinAllocs checks the allocs param is the op's allocations per call
+// exactly, which is what makes it a regression no timing noise can blur.
+func TestSpinAllocs(t *testing.T) {
+	for _, tc := range []struct {
+		allocs string
+		want   float64
+		isErr  bool
+		why    string
+	}{
+		{"", 0, false, "the op allocates nothing by default"},
+		{"0", 0, false, "zero is nothing"},
+		{"5", 5, false, "five blocks a call"},
+		{"-1", 0, true, "a negative count is refused"},
+		{"x", 0, true, "not a number"},
+	} {
+		values := map[string]string{"work": "10"}
+		if tc.allocs != "" {
+			values["allocs"] = tc.allocs
+		}
+		op := &spinOp{}
+		err := op.Setup(context.Background(), driver.NewParams(values, 1))
+		if (err != nil) != tc.isErr {
+			t.Errorf("allocs=%q: Setup error %v, want error %v: %s", tc.allocs, err, tc.isErr, tc.why)
+			continue
+		}
+		if err != nil {
+			continue
+		}
+		if got := testing.AllocsPerRun(100, func() { op.Do(context.Background()) }); got != tc.want {
+			t.Errorf("allocs=%q: %g allocations a call, want %g: %s", tc.allocs, got, tc.want, tc.why)
 		}
 	}
 }

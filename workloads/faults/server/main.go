@@ -1,7 +1,7 @@
 // Command server is a test-only HTTP server workload that misbehaves on
 // request of its FAULT environment variable: "slowstart" sleeps before
-// listening (FAULT_DELAY, default 1h), "errors" answers 500 for the first
-// FAULT_DELAY (default 1s) and then 200, "crash" exits with status 3 after
+// listening for FAULT_DELAY (default 1h), "errors" answers 500 for the
+// first FAULT_DELAY and then 200, "crash" exits with status 3 after
 // FAULT_DELAY. Without FAULT it is a healthy echo of the path.
 package main
 
