@@ -6,10 +6,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"runtime"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -182,38 +180,11 @@ func medianPerSecond(runs [][]uint64) []float64 {
 	return out
 }
 
-var numbers = regexp.MustCompile(`[0-9][0-9.]*`)
-
 // runWarnings reports the runs' own warnings (the workload's and the
 // harness's, e.g. histogram overflow or CPU wait), one line per kind of
-// warning per cell, naming the runs it concerns, the first as example.
+// warning per cell (results.Cell.WarningLines, as the end of run summary).
 func (r *Run) runWarnings(mc *results.Cell) {
-	type group struct {
-		example string
-		runs    []string
-	}
-	var order []string
-	groups := map[string]*group{}
-	for _, mr := range mc.Runs {
-		for _, w := range mr.Warnings {
-			key := numbers.ReplaceAllString(w, "#")
-			g := groups[key]
-			if g == nil {
-				g = &group{example: w}
-				groups[key] = g
-				order = append(order, key)
-			}
-			g.runs = append(g.runs, strconv.Itoa(mr.Index))
-		}
-	}
-	for _, k := range order {
-		g := groups[k]
-		which := "run " + g.runs[0]
-		if len(g.runs) > 1 {
-			which = "runs " + strings.Join(g.runs, ", ")
-		}
-		r.warnf("cell %s %s: %s", mc.ID, which, g.example)
-	}
+	r.Warnings = append(r.Warnings, mc.WarningLines()...)
 }
 
 func (r *Run) warnf(format string, args ...any) {

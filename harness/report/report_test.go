@@ -74,6 +74,16 @@ func TestRender(t *testing.T) {
 			t.Errorf("report.txt lacks %q", want)
 		}
 	}
+	// The runs' warnings, one line per cell and kind in every format.
+	wait := "synth/op1/go1.27.3: in 6 of 6 runs: the process's threads waited 250ms–1.5s in all for a CPU during the 3s window"
+	for name, text := range map[string]string{HTMLFile: html, MarkdownFile: md, TextFile: txt} {
+		if name == HTMLFile {
+			text = strings.ReplaceAll(text, "&#39;", "'")
+		}
+		if strings.Count(text, wait) != 1 || strings.Count(text, "waited") != 1 {
+			t.Errorf("%s does not list the CPU wait of the runs once, as %q", name, wait)
+		}
+	}
 	// The same tables as CSV: a header, then one line per benchmark × column.
 	csvText := read(CSVFile)
 	if !strings.Contains(csvText, "toolchain=go1.27.3") || strings.Count(csvText, "\n") < 3 {

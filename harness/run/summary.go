@@ -101,14 +101,8 @@ func Summary(w io.Writer, d *results.Dir, m *results.Manifest) {
 		}
 	}
 	for _, c := range m.Cells {
-		seen := map[string]bool{}
-		for _, run := range c.Runs {
-			for _, s := range run.Warnings {
-				if k := results.FirstLine(s); !seen[k] {
-					seen[k] = true
-					notes = append(notes, fmt.Sprintf("%s: %s", c.ID, k))
-				}
-			}
+		for _, s := range c.WarningLines() {
+			notes = append(notes, results.FirstLine(s))
 		}
 	}
 	if len(notes) > 0 {
