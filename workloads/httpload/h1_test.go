@@ -274,3 +274,26 @@ func (c *fakeConn) Read(b []byte) (int, error) {
 	return n, nil
 }
 func (c *fakeConn) SetDeadline(time.Time) error { return nil }
+
+// BenchmarkRoundTrip is h1's own cost per request, the network left out:
+// serializing nothing, parsing a small chunked and a Content-Length
+// response.
+func BenchmarkRoundTrip(b *testing.B) {
+	for _, resp := range []string{okResp, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nDate: Mon, 01 Jan 2026 00:00:00 GMT\r\n\r\n1a\r\n{\"id\":42,\"name\":\"item 42\"}\r\n0\r\n\r\n"} {
+		name := "content-length"
+		if strings.Contains(resp, "chunked") {
+			name = "chunked"
+		}
+		b.Run(name, func(b *testing.B) {
+			fc := &fakeConn{resp: []byte(resp)}
+			conn := &h1Conn{nc: fc, rr: newRespReader(fc, 4096)}
+			req := []byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+			b.ReportAllocs()
+			for range b.N {
+				if _, _, err := conn.roundTrip(req, false, time.Second); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
