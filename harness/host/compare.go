@@ -32,6 +32,9 @@ func Compare(a, b Fingerprint) []string {
 	num("logical cores", a.LogicalCores, b.LogicalCores)
 	num("physical cores", a.PhysicalCores, b.PhysicalCores)
 	num("threads per core", a.ThreadsPerCore, b.ThreadsPerCore)
+	if a.OnlineCPUs > 0 && b.OnlineCPUs > 0 {
+		num("online CPUs", a.OnlineCPUs, b.OnlineCPUs)
+	}
 	diff("L1i cache", bytesString(int64(a.Cache.L1I)), bytesString(int64(b.Cache.L1I)))
 	diff("L1d cache", bytesString(int64(a.Cache.L1D)), bytesString(int64(b.Cache.L1D)))
 	diff("L2 cache", bytesString(int64(a.Cache.L2)), bytesString(int64(b.Cache.L2)))

@@ -57,17 +57,24 @@ type Cache struct {
 // and LoadAvg is nil.
 type Fingerprint struct {
 	CPU
-	OS        string    `json:"os"`       // runtime.GOOS
-	Kernel    string    `json:"kernel"`   // uname release
-	Governor  string    `json:"governor"` // cpufreq scaling_governor of cpu0
-	Boost     string    `json:"boost"`    // "on", "off" or "unknown"
-	LoadAvg   []float64 `json:"load_avg"` // 1, 5 and 15 minutes; nil when unknown
-	ASLR      string    `json:"aslr"`     // "off", "conservative", "full" or "unknown"
-	MemTotalB int64     `json:"mem_total_B"`
-	Hostname  string    `json:"hostname"`
-	GoVersion string    `json:"harness_go_version"` // the Go that built the harness, not the workloads
-	Warnings  []string  `json:"warnings"`           // noisy-host findings; empty, not nil, when none
-	ID        string    `json:"id"`                 // digest of the CPU identity; see DetectFrom
+	OS       string    `json:"os"`       // runtime.GOOS
+	Kernel   string    `json:"kernel"`   // uname release
+	Governor string    `json:"governor"` // cpufreq scaling_governor of cpu0
+	Boost    string    `json:"boost"`    // "on", "off" or "unknown"
+	LoadAvg  []float64 `json:"load_avg"` // 1, 5 and 15 minutes; nil when unknown
+	// OnlineCPUs is how many CPUs the kernel runs (sys/devices/system/cpu/online),
+	// 0 when unknown. A guest's cpuid may count the hypervisor's cores
+	// (254 on a 2-vCPU guest): the load average is judged against this.
+	OnlineCPUs int `json:"online_cpus,omitempty"`
+	// UsableCPUs is how many CPUs the harness may run on (its affinity, which
+	// a container narrows), 0 when unknown.
+	UsableCPUs int      `json:"usable_cpus,omitempty"`
+	ASLR       string   `json:"aslr"` // "off", "conservative", "full" or "unknown"
+	MemTotalB  int64    `json:"mem_total_B"`
+	Hostname   string   `json:"hostname"`
+	GoVersion  string   `json:"harness_go_version"` // the Go that built the harness, not the workloads
+	Warnings   []string `json:"warnings"`           // noisy-host findings; empty, not nil, when none
+	ID         string   `json:"id"`                 // digest of the CPU identity; see DetectFrom
 	// Valgrind is the version of the valgrind the instructions tier counts
 	// with ("3.19.0"), when it is installed; the plan fills it in
 	// (harness/instr finds valgrind). Instruction counts depend on it: its
@@ -78,6 +85,9 @@ type Fingerprint struct {
 // Detect fingerprints the host the harness is running on.
 func Detect() Fingerprint {
 	f := DetectFrom(os.DirFS("/"), DetectCPU())
+	if cpus, ok := AllowedCPUs(); ok {
+		f.UsableCPUs = len(cpus)
+	}
 	if f.Hostname == Unknown {
 		if h, err := os.Hostname(); err == nil && h != "" {
 			f.Hostname = h
@@ -96,16 +106,17 @@ func Detect() Fingerprint {
 // host have equal IDs.
 func DetectFrom(fsys fs.FS, cpu CPU) Fingerprint {
 	f := Fingerprint{
-		CPU:       cpu,
-		OS:        runtime.GOOS,
-		Kernel:    readWord(fsys, "proc/sys/kernel/osrelease"),
-		Governor:  readWord(fsys, "sys/devices/system/cpu/cpu0/cpufreq/scaling_governor"),
-		Boost:     boost(fsys),
-		LoadAvg:   loadAvg(fsys),
-		ASLR:      aslr(fsys),
-		MemTotalB: memTotal(fsys),
-		Hostname:  readWord(fsys, "proc/sys/kernel/hostname"),
-		GoVersion: runtime.Version(),
+		CPU:        cpu,
+		OS:         runtime.GOOS,
+		Kernel:     readWord(fsys, "proc/sys/kernel/osrelease"),
+		Governor:   readWord(fsys, "sys/devices/system/cpu/cpu0/cpufreq/scaling_governor"),
+		Boost:      boost(fsys),
+		LoadAvg:    loadAvg(fsys),
+		OnlineCPUs: onlineCPUs(fsys),
+		ASLR:       aslr(fsys),
+		MemTotalB:  memTotal(fsys),
+		Hostname:   readWord(fsys, "proc/sys/kernel/hostname"),
+		GoVersion:  runtime.Version(),
 	}
 	if f.Features == nil {
 		f.Features = []string{}
@@ -141,9 +152,15 @@ func warnings(f Fingerprint) []string {
 	}
 	if f.LoadAvg == nil {
 		w = append(w, "load average unknown: cannot tell whether other work competes with the benchmark")
-	} else if limit := loadLimit(f.LogicalCores); f.LoadAvg[0] > limit {
-		w = append(w, fmt.Sprintf("load average %.2f is high for %d logical cores (above %.2f): other work competes with the benchmark",
-			f.LoadAvg[0], f.LogicalCores, limit))
+	} else if cores, what := f.loadCores(); f.LoadAvg[0] > loadLimit(cores) {
+		w = append(w, fmt.Sprintf("load average %.2f is high for %d %s (above %.2f): other work competes with the benchmark",
+			f.LoadAvg[0], cores, what, loadLimit(cores)))
+	}
+	if f.OnlineCPUs > 0 && f.LogicalCores > f.OnlineCPUs {
+		w = append(w, fmt.Sprintf("cpuid counts %d logical cores but %d CPUs are online: the core counts are the hypervisor's, not this host's", f.LogicalCores, f.OnlineCPUs))
+	}
+	if f.UsableCPUs > 0 && f.OnlineCPUs > 0 && f.UsableCPUs < f.OnlineCPUs {
+		w = append(w, fmt.Sprintf("the harness may use %d of the %d online CPUs (its CPU affinity or container limit)", f.UsableCPUs, f.OnlineCPUs))
 	}
 	if f.Hypervisor {
 		by := ""
@@ -156,6 +173,38 @@ func warnings(f Fingerprint) []string {
 		w = append(w, fmt.Sprintf("SMT is on (%d threads per core): sibling threads share a core, so concurrent work interferes", f.ThreadsPerCore))
 	}
 	return w
+}
+
+// loadCores is the number of CPUs the load average is shared by, and what
+// they are: the online CPUs when known (the load average counts the runnable
+// tasks of the whole kernel), else cpuid's logical cores.
+func (f Fingerprint) loadCores() (int, string) {
+	if f.OnlineCPUs > 0 {
+		return f.OnlineCPUs, "online CPUs"
+	}
+	return f.LogicalCores, "logical cores"
+}
+
+// CPUsLine says how many CPUs the host has to run on, for headers:
+// "2 online (cpuid: 254 logical)" when the counts differ.
+func (f Fingerprint) CPUsLine() string {
+	if f.OnlineCPUs <= 0 {
+		s := fmt.Sprintf("%d logical cores", f.LogicalCores)
+		if f.PhysicalCores > 0 {
+			s += fmt.Sprintf(", %d physical", f.PhysicalCores)
+		}
+		return s
+	}
+	s := fmt.Sprintf("%d online CPUs", f.OnlineCPUs)
+	if f.UsableCPUs > 0 && f.UsableCPUs != f.OnlineCPUs {
+		s += fmt.Sprintf(", %d usable", f.UsableCPUs)
+	}
+	if f.LogicalCores != f.OnlineCPUs {
+		s += fmt.Sprintf(" (cpuid: %d logical cores)", f.LogicalCores)
+	} else if f.PhysicalCores > 0 && f.PhysicalCores != f.LogicalCores {
+		s += fmt.Sprintf(", %d physical cores", f.PhysicalCores)
+	}
+	return s
 }
 
 // loadLimit is the 1-minute load average above which a host with the given

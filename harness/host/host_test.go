@@ -25,6 +25,10 @@ func TestWarnings(t *testing.T) {
 		{"load 2.5 on 8 cores exceeds a quarter of them (2)", func(f *Fingerprint) { f.LoadAvg[0] = 2.5 }, []string{"load average 2.50 is high for 8 logical cores"}},
 		{"load 2.0 on 8 cores is exactly the limit", func(f *Fingerprint) { f.LoadAvg[0] = 2 }, nil},
 		{"load 1.1 on 2 cores exceeds the floor of 1", func(f *Fingerprint) { f.LogicalCores = 2; f.LoadAvg[0] = 1.1 }, []string{"high for 2 logical cores"}},
+		{"load 1.5 on a guest whose cpuid counts 254 cores but runs 2 CPUs", func(f *Fingerprint) { f.LogicalCores, f.OnlineCPUs, f.LoadAvg[0] = 254, 2, 1.5 },
+			[]string{"load average 1.50 is high for 2 online CPUs", "cpuid counts 254 logical cores but 2 CPUs are online"}},
+		{"online CPUs equal to cpuid's count say nothing", func(f *Fingerprint) { f.OnlineCPUs = 8 }, nil},
+		{"affinity narrower than the online CPUs", func(f *Fingerprint) { f.OnlineCPUs, f.UsableCPUs = 8, 2 }, []string{"may use 2 of the 8 online CPUs"}},
 		{"only the 1-minute average counts", func(f *Fingerprint) { f.LoadAvg[2] = 50 }, nil},
 		{"load unknown", func(f *Fingerprint) { f.LoadAvg = nil }, []string{"load average unknown"}},
 		{"hypervisor with a vendor", func(f *Fingerprint) { f.Hypervisor, f.HypervisorVendor = true, "KVM" }, []string{"hypervisor (KVM)"}},
@@ -82,5 +86,21 @@ func TestCompare(t *testing.T) {
 	got := Compare(a, b)
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("Compare:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func TestCPUsLine(t *testing.T) {
+	tests := []struct {
+		f    Fingerprint
+		want string
+	}{
+		{Fingerprint{CPU: CPU{LogicalCores: 8, PhysicalCores: 4}}, "8 logical cores, 4 physical"},
+		{Fingerprint{CPU: CPU{LogicalCores: 254, PhysicalCores: 254}, OnlineCPUs: 2, UsableCPUs: 2}, "2 online CPUs (cpuid: 254 logical cores)"},
+		{Fingerprint{CPU: CPU{LogicalCores: 8, PhysicalCores: 4}, OnlineCPUs: 8, UsableCPUs: 3}, "8 online CPUs, 3 usable, 4 physical cores"},
+	}
+	for _, tt := range tests {
+		if got := tt.f.CPUsLine(); got != tt.want {
+			t.Errorf("CPUsLine(%+v) = %q, want %q", tt.f, got, tt.want)
+		}
 	}
 }

@@ -107,3 +107,17 @@ func memTotal(fsys fs.FS) int64 {
 	}
 	return -1
 }
+
+// onlineCPUs counts the CPUs the kernel runs, from its CPU list; 0 when
+// unknown.
+func onlineCPUs(fsys fs.FS) int {
+	list := readWord(fsys, "sys/devices/system/cpu/online")
+	if list == Unknown {
+		return 0
+	}
+	cpus, err := parseCPURanges(list)
+	if err != nil {
+		return 0
+	}
+	return len(cpus)
+}

@@ -187,3 +187,23 @@ func TestIdentityIsStable(t *testing.T) {
 		t.Errorf("identity(fixture) = %q, want %q", got, want)
 	}
 }
+
+func TestOnlineCPUs(t *testing.T) {
+	const path = "sys/devices/system/cpu/online"
+	file := func(s string) *fstest.MapFile { return &fstest.MapFile{Data: []byte(s)} }
+	tests := []struct {
+		fsys fstest.MapFS
+		want int
+	}{
+		{fstest.MapFS{path: file("0-1\n")}, 2},
+		{fstest.MapFS{path: file("0-3,8,10-11\n")}, 7},
+		{fstest.MapFS{path: file("0\n")}, 1},
+		{fstest.MapFS{path: file("garbage\n")}, 0},
+		{fstest.MapFS{}, 0},
+	}
+	for _, tt := range tests {
+		if got := onlineCPUs(tt.fsys); got != tt.want {
+			t.Errorf("onlineCPUs(%q) = %d, want %d", tt.fsys[path], got, tt.want)
+		}
+	}
+}

@@ -43,6 +43,8 @@ func WriteTable(w io.Writer, f Fingerprint) error {
 	row("logical", count(f.LogicalCores))
 	row("physical", count(f.PhysicalCores))
 	row("threads/core", count(f.ThreadsPerCore))
+	row("online", count(f.OnlineCPUs))
+	row("usable", count(f.UsableCPUs))
 
 	section("Caches")
 	row("L1i", bytesString(int64(f.Cache.L1I)))

@@ -160,7 +160,7 @@ func (p *Plan) WriteText(w io.Writer, verbose bool) {
 	} else {
 		fmt.Fprintf(w, "estimated duration: %s to %s of runs, builds not included\n\n", roundDuration(e.Min), roundDuration(e.Max))
 	}
-	fmt.Fprintf(w, "host: %s, %s GOAMD64=%s, %d logical cores", p.Host.Brand, p.Host.Arch, cmp.Or(p.Host.GOAMD64, "-"), p.Host.LogicalCores)
+	fmt.Fprintf(w, "host: %s, %s GOAMD64=%s, %s", p.Host.Brand, p.Host.Arch, cmp.Or(p.Host.GOAMD64, "-"), p.Host.CPUsLine())
 	if len(p.Host.Warnings) > 0 {
 		fmt.Fprintf(w, "; %d noisy-host warnings (see harness cpu)", len(p.Host.Warnings))
 	}

@@ -18,10 +18,7 @@ type headerLine struct{ Name, Value string }
 func (m *Model) header() []headerLine {
 	mf := m.Run.Manifest
 	h := mf.Host
-	cores := fmt.Sprintf("%d logical", h.LogicalCores)
-	if h.PhysicalCores > 0 {
-		cores += fmt.Sprintf(", %d physical", h.PhysicalCores)
-	}
+	cores := h.CPUsLine()
 	level := h.GOAMD64
 	if level != "" {
 		level = "GOAMD64 " + level
@@ -43,7 +40,7 @@ func (m *Model) header() []headerLine {
 	}
 	lines = append(lines,
 		headerLine{"harness", mf.Harness},
-		headerLine{"host", fmt.Sprintf("%s, %s/%s, %s cores, %s, hypervisor %s, host id %s", h.Brand, h.OS, h.Arch, cores, level, hv, h.ID)},
+		headerLine{"host", fmt.Sprintf("%s, %s/%s, %s, %s, hypervisor %s, host id %s", h.Brand, h.OS, h.Arch, cores, level, hv, h.ID)},
 		headerLine{"cpu features", strings.Join(h.KeyFeatures(), ", ")},
 		headerLine{"kernel", fmt.Sprintf("%s, governor %s, boost %s, ASLR %s", h.Kernel, h.Governor, h.Boost, h.ASLR)},
 	)
