@@ -87,12 +87,16 @@ func procTree() map[int][]procStat {
 	return out
 }
 
-// startedHere returns the pids the harness's own pidfds refer to: the
-// children os/exec started and has not finished waiting for.
-func startedHere() map[int]bool {
+// startedHere returns the pids the harness's own pidfds refer to, but for
+// the descriptor except: the children os/exec started and has not finished
+// waiting for.
+func startedHere(except int) map[int]bool {
 	pids := map[int]bool{}
 	entries, _ := os.ReadDir("/proc/self/fdinfo")
 	for _, e := range entries {
+		if e.Name() == strconv.Itoa(except) {
+			continue
+		}
 		data, err := os.ReadFile("/proc/self/fdinfo/" + e.Name())
 		if err != nil {
 			continue
@@ -122,11 +126,10 @@ func reapOrphans(pgid int, start uint64) (killed, left []Orphan) {
 	seen := map[int]bool{}
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		mine := startedHere()
 		byParent := procTree()
 		var orphans []procStat
 		for _, c := range byParent[self] {
-			if !mine[c.pid] && c.start >= start {
+			if c.start >= start && isOrphan(c, self) {
 				orphans = append(orphans, c)
 			}
 		}
@@ -170,6 +173,27 @@ func reapOrphans(pgid int, start uint64) (killed, left []Orphan) {
 			killAndReap(c.pid, deadline)
 		}
 	}
+}
+
+// isOrphan reports whether c, listed as a child of the harness (self), is
+// one the harness did not start: a process another goroutine's os/exec runs
+// holds a pidfd from its clone until its Wait has reaped it. The listing is
+// a moment old, so c is pinned first (a pidfd of our own), then checked
+// against os/exec's pidfds, then found again with its start time: a child
+// reaped by its Wait in between is gone by the last check (or its pid names
+// a process with another start), so a command started by a build or a
+// concurrent run is never taken for an orphan.
+func isOrphan(c procStat, self int) bool {
+	fd, _, errno := syscall.Syscall(sysPidfdOpen, uintptr(c.pid), 0, 0)
+	if errno != 0 {
+		return false // gone
+	}
+	defer syscall.Close(int(fd))
+	if startedHere(int(fd))[c.pid] {
+		return false
+	}
+	st, err := readStat(c.pid)
+	return err == nil && st.ppid == self && st.start == c.start
 }
 
 // kill sends SIGKILL through a pidfd.
