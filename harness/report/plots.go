@@ -59,7 +59,7 @@ func render(p *plot.Plot, name, title, caption string, w, h vg.Length, png bool)
 	if _, err := wt.WriteTo(&b); err != nil {
 		return nil, err
 	}
-	out.SVG = b.Bytes()
+	out.SVG = svgFontFallback(b.Bytes())
 	if png {
 		// Draw and encode here rather than through p.WriterTo: the
 		// default compression level costs more than the drawing.
@@ -73,6 +73,16 @@ func render(p *plot.Plot, name, title, caption string, w, h vg.Length, png bool)
 		out.PNG = b.Bytes()
 	}
 	return out, nil
+}
+
+// svgFontFallback names, after the Liberation face gonum measured every
+// label with, the faces made to the same metrics (Times New Roman on
+// Windows and macOS, Tinos on ChromeOS): where Liberation is not installed,
+// a browser would otherwise draw the text in its default serif face, wider
+// than the space gonum left for it, so legend text ran into its swatches.
+func svgFontFallback(svg []byte) []byte {
+	return bytes.ReplaceAll(svg, []byte("font-family:Liberation Serif;"),
+		[]byte("font-family:'Liberation Serif','Times New Roman',Tinos,serif;"))
 }
 
 func newPlot(title string) *plot.Plot {

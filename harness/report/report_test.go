@@ -111,6 +111,17 @@ func TestRender(t *testing.T) {
 	if svg == 0 || svg != png {
 		t.Errorf("plots: %d SVG, %d PNG", svg, png)
 	}
+	// Text in the SVGs names faces with Liberation's metrics after it, so a
+	// browser without Liberation draws it the width gonum measured.
+	for _, p := range plots {
+		if filepath.Ext(p.Name()) != ".svg" {
+			continue
+		}
+		b := read(filepath.Join(PlotsDir, p.Name()))
+		if strings.Contains(b, "font-family:Liberation Serif;") || !strings.Contains(b, "'Times New Roman'") {
+			t.Errorf("%s: text without a metric-compatible fallback face", p.Name())
+		}
+	}
 	// Rendering again replaces the report.
 	if _, err := Render(context.Background(), res, Options{ReportsDir: reports}); err != nil {
 		t.Fatal(err)
