@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -31,6 +32,25 @@ func TestEstimateRuns(t *testing.T) {
 		e := p.EstimateRuns()
 		if e.PerRound != round || e.Min != tc.min || e.Max != tc.max {
 			t.Errorf("%s: %+v, want a round of %v, %v to %v", tc.why, e, round, tc.min, tc.max)
+		}
+	}
+}
+
+// TestWriteTextFirstPassOverBudget: a plan whose first pass alone outlasts
+// max_time says so, since count: auto then never adds a run.
+func TestWriteTextFirstPassOverBudget(t *testing.T) {
+	fixed := &spec.Workload{Kind: spec.KindFixedRate, Duration: spec.Duration(12 * time.Second)}
+	cells := []*Cell{{Cell: spec.Cell{Workload: fixed}, Status: Planned}}
+	for _, tc := range []struct {
+		maxTime time.Duration
+		note    bool
+	}{{time.Minute, true}, {10 * time.Minute, false}} {
+		p := &Plan{Spec: &spec.Spec{Runs: spec.Runs{Count: 6, Auto: true, MaxCount: 20, MaxTime: spec.Duration(tc.maxTime)}}, Cells: cells}
+		var b strings.Builder
+		p.WriteText(&b, false)
+		got := strings.Contains(b.String(), "first pass (6 runs per cell, about 1m10s) already exceeds max_time 1m0s")
+		if got != tc.note {
+			t.Errorf("max_time %v: note shown %v, want %v:\n%s", tc.maxTime, got, tc.note, b.String())
 		}
 	}
 }

@@ -155,11 +155,17 @@ func (p *Plan) WriteText(w io.Writer, verbose bool) {
 	}
 	fmt.Fprintf(w, "plan %s (%s): %d cells, %d planned, %d skipped; %d builds; %s\n",
 		escape.Line(p.Spec.Name), escape.Line(p.Spec.File), len(p.Cells), planned, len(p.Cells)-planned, len(p.Builds), runs)
-	if e := p.EstimateRuns(); e.Max == e.Min {
-		fmt.Fprintf(w, "estimated duration: %s of runs, builds not included\n\n", roundDuration(e.Min))
+	e := p.EstimateRuns()
+	if e.Max == e.Min {
+		fmt.Fprintf(w, "estimated duration: %s of runs, builds not included\n", roundDuration(e.Min))
 	} else {
-		fmt.Fprintf(w, "estimated duration: %s to %s of runs, builds not included\n\n", roundDuration(e.Min), roundDuration(e.Max))
+		fmt.Fprintf(w, "estimated duration: %s to %s of runs, builds not included\n", roundDuration(e.Min), roundDuration(e.Max))
 	}
+	if r := p.Spec.Runs; r.Auto && r.MaxTime > 0 && e.Min > r.MaxTime.D() {
+		fmt.Fprintf(w, "note: count: auto's first pass (%d runs per cell, about %s) already exceeds max_time %v: no cell gets more runs than that\n",
+			r.Count, roundDuration(e.Min), r.MaxTime)
+	}
+	fmt.Fprintln(w)
 	fmt.Fprintf(w, "host: %s, %s GOAMD64=%s, %s", p.Host.Brand, p.Host.Arch, cmp.Or(p.Host.GOAMD64, "-"), p.Host.CPUsLine())
 	if len(p.Host.Warnings) > 0 {
 		fmt.Fprintf(w, "; %d noisy-host warnings (see harness cpu)", len(p.Host.Warnings))
