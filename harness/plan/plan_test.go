@@ -427,3 +427,33 @@ workloads:
 		t.Errorf("an unknown affinity is not checked: %v", errs)
 	}
 }
+
+// TestShippedSpecs plans the tour and every suite under bench/ as they are
+// shipped: a question or a matrix that stops planning them fails here, not
+// on a user's first run.
+func TestShippedSpecs(t *testing.T) {
+	needToolchains(t)
+	files, err := filepath.Glob(filepath.Join("..", "..", "bench", "*.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files = append(files, filepath.Join("..", "..", "bench.yaml"))
+	if len(files) < 2 {
+		t.Fatalf("found only %v", files)
+	}
+	for _, file := range files {
+		t.Run(filepath.Base(file), func(t *testing.T) {
+			s, err := spec.Load(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := makePlan(t, s, host.Detect())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(p.Cells) == 0 {
+				t.Fatal("no cells")
+			}
+		})
+	}
+}

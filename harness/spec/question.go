@@ -203,7 +203,11 @@ func (g *Group) FixedLabel() string {
 			parts = append(parts, kv.Value)
 			continue
 		}
-		parts = append(parts, kv.Key+"="+orDefaultLabel(kv.Value))
+		v := orDefaultLabel(kv.Value)
+		if kv.Key == string(DimMeasure) && kv.Value == "" {
+			v = MeasureTime
+		}
+		parts = append(parts, kv.Key+"="+v)
 	}
 	return strings.Join(parts, ", ")
 }
@@ -256,6 +260,12 @@ func (q *Question) fixedDims(points []Point, members []int) []Dimension {
 	out := []Dimension{DimWorkload}
 	if !slices.Contains(by, DimOp) {
 		out = append(out, DimOp)
+	}
+	// Time and instructions are never compared with each other: a
+	// workload measured both ways is answered in each tier on its own,
+	// whether or not the Fixed list names measure.
+	if slices.Contains(varying(points, members), DimMeasure) {
+		out = append(out, DimMeasure)
 	}
 	if len(q.Fixed) > 0 {
 		for _, f := range q.Fixed {
@@ -673,7 +683,7 @@ func (v *validator) question(q *Question, p string, points []Point, owner string
 			}
 		}
 		for _, d := range within {
-			if d == DimOp || slices.Contains(q.By, string(d)) || slices.Contains(q.Fixed, string(d)) {
+			if d == DimOp || d == DimMeasure || slices.Contains(q.By, string(d)) || slices.Contains(q.Fixed, string(d)) {
 				continue
 			}
 			v.errorf(join(p, "fixed"), "%s varies among the question's cells: hold it fixed too, compare it (by), or narrow the cells (where)", d)
