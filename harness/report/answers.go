@@ -362,7 +362,7 @@ func (m *Model) answerGroup(qr *QuestionReport, g *spec.Group, points []spec.Poi
 				line.Metrics = append(line.Metrics, ma)
 			}
 			line.Verdict, line.Class = sumUp(line.Metrics)
-			line.Notes = invalidNotes(base, s)
+			line.Notes = append(invalidNotes(base, s), lagNotes(units, base, s)...)
 			a.Lines = append(a.Lines, line)
 		}
 		qr.Answers = append(qr.Answers, a)
@@ -465,6 +465,40 @@ func invalidNotes(base, cand *side) []string {
 			if bad := statusCounts(c); bad != "" {
 				out = append(out, fmt.Sprintf("%s: %s left out", s.label, bad))
 			}
+		}
+	}
+	return out
+}
+
+// lagNotes say, per side, of how many valid runs the driver left a figure
+// out because the generator's lag was a material part of it (the tail of
+// a fast op on a host that stalls threads now and then).
+func lagNotes(units []string, sides ...*side) []string {
+	var out []string
+	for _, s := range sides {
+		if s == nil {
+			continue
+		}
+		var parts []string
+		for _, u := range units {
+			n, left := 0, 0
+			for _, c := range s.cells {
+				for _, r := range c.Runs {
+					if !r.Valid {
+						continue
+					}
+					n++
+					if slices.Contains(r.Run.LagDominated, u) {
+						left++
+					}
+				}
+			}
+			if left > 0 {
+				parts = append(parts, fmt.Sprintf("%s of %d of %d runs", metricLabel(u), left, n))
+			}
+		}
+		if len(parts) > 0 {
+			out = append(out, fmt.Sprintf("%s: %s left out, generator lag a material part of it", s.label, strings.Join(parts, ", ")))
 		}
 	}
 	return out

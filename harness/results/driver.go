@@ -39,6 +39,10 @@ type DriverResult struct {
 	Completed    int64    `json:"completed"`
 	Errors       int64    `json:"errors"`
 	Warnings     []string `json:"warnings"`
+	// LagDominated are the bench.txt units the driver left out of the
+	// run's bench.txt because the generator's lag was a material part of
+	// them (a tail percentile, the mean).
+	LagDominated []string `json:"lag_dominated"`
 	// OpReport is what an http workload's load client reports besides
 	// latency (nil for others).
 	OpReport *OpReport `json:"op_report"`

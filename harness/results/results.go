@@ -323,6 +323,11 @@ type Run struct {
 	// Warnings are the workload's own (result.json) and the harness's
 	// findings about this run.
 	Warnings []string `json:"warnings,omitempty"`
+	// LagDominated are the figures (bench.txt units: p99-ns, ns/op) the
+	// driver left out of this valid run's bench.txt because the
+	// generator's lag was a material part of them; its warning says how
+	// much.
+	LagDominated []string `json:"lag_dominated,omitempty"`
 	// Order is the position of this run in the whole schedule, to show
 	// how runs were interleaved.
 	Order int `json:"order"`

@@ -38,7 +38,7 @@ func (r *Runner) execute(ctx context.Context, c *plan.Cell, rc *results.Cell, ru
 	// from an earlier attempt may be read as this run's.
 	clearDir(dir)
 	run.Started = time.Now()
-	run.Status, run.Reason, run.Signal, run.ExitCode, run.Warnings = results.StatusPlanned, "", "", 0, nil
+	run.Status, run.Reason, run.Signal, run.ExitCode, run.Warnings, run.LagDominated = results.StatusPlanned, "", "", 0, nil, nil
 	r.saveOrStop() // a crash now leaves "started, not finished" for --resume
 	switch {
 	case c.Instructions():
@@ -165,6 +165,7 @@ func classify(run *results.Run, exit Exit, p Proc, dir string, driver bool, maxE
 			run.TargetRate, run.AchievedRate, run.Errors = res.TargetRate, res.AchievedRate, res.Errors
 			run.Warnings = append(run.Warnings, res.Warnings...)
 			run.P50Ns, run.P99Ns, run.MaxNs = res.Latency.P50Ns, res.Latency.P99Ns, res.Latency.MaxNs
+			run.LagDominated = lagDominated(res.LagDominated)
 			if res.Contention.Measured {
 				c := res.Contention.Contention
 				run.Contention = &c
@@ -499,4 +500,19 @@ func waitReady(ctx context.Context, srv *running, addrFile string, max time.Dura
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
+}
+
+// lagDominated keeps the units a driver may leave out of bench.txt for
+// its lag, each once (result.json is the workload's, not ours).
+func lagDominated(units []string) []string {
+	var out []string
+	for _, u := range units {
+		switch u {
+		case "ns/op", "p90-ns", "p99-ns", "p99.9-ns", "max-ns":
+			if !slices.Contains(out, u) {
+				out = append(out, u)
+			}
+		}
+	}
+	return out
 }

@@ -189,9 +189,10 @@ type Workload struct {
 	// the figures: a run whose achieved rate falls short by more than
 	// RateTolerance, or whose backlog reaches MaxBacklog, is
 	// rate-not-achieved; one whose generator lag is more than MaxLagShare
-	// of its latency P50 or P99 (above the driver's floor) is
-	// generator-lagged, MaxLagP99 replacing the share with an absolute
-	// limit when set; one from which the machine withheld more than
+	// of its latency P50 (above the driver's floor) is generator-lagged,
+	// and a figure of the tail (mean, P90 and up) whose lag is more than
+	// MaxLagShare of it is left out of the run's bench.txt; MaxLagP99
+	// replaces the share with an absolute limit on lag P99 when set; one from which the machine withheld more than
 	// MaxCPUWithheld of the CPU time it asked for, or a hypervisor stole
 	// more than MaxSteal of the CPUs' time, is host-contended. Unset
 	// limits take the driver's defaults.

@@ -67,7 +67,10 @@
 //     stops the process's goroutines stops the pacer too: a GC mark phase
 //     that takes every idle CPU, a stop-the-world pause, other load on the
 //     machine. That is lag as well: when it is a material share of the
-//     latency figures (-max-lag-share), the run is generator-lagged.
+//     latency P50 (-max-lag-share), the run is generator-lagged; when it
+//     is a material share of the mean or a tail percentile only, those
+//     figures are left out of bench.txt (lag_dominated in result.json)
+//     and the run's median, rate and allocations stay valid.
 //  5. Ops due during warm-up are excluded from every figure. Profiles,
 //     runtime metrics and peak RSS cover the measured window: from its start
 //     (their instruments start 5 ms early, and no op due in the window
@@ -186,8 +189,8 @@
 // run was interrupted; host-contended when the machine withheld more than
 // -max-cpu-withheld of the CPU time the process's threads asked for, or a
 // hypervisor stole more than -max-steal of the CPUs' time; generator-lagged
-// when lag P50 or P99 is above 200µs and above -max-lag-share of latency's
-// (or above -max-lag-p99 when that is set). The most serious names the
+// when lag P50 is above 200µs and above -max-lag-share of latency's (or lag
+// P99 above -max-lag-p99 when that is set). The most serious names the
 // status; the reason lists every cause, naming the bench.yaml key that
 // sets its limit. It is failed when setup failed or an op panicked.
 //

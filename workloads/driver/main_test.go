@@ -14,6 +14,7 @@ import (
 	"reflect"
 	"regexp"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -264,11 +265,15 @@ func checkBenchTxt(t *testing.T, path string, r *Result) {
 			units[u] = v
 		}
 		for _, u := range []string{"ns/op", "p50-ns", "p90-ns", "p99-ns", "p99.9-ns", "max-ns", "ops/s", "lag-p99-ns", "gc-pause-p99-ns", "peak-rss-B", "allocs/op", "B/op", "errors"} {
-			if _, ok := units[u]; !ok {
+			_, ok := units[u]
+			switch left := slices.Contains(r.LagDominated, u); {
+			case left && ok:
+				t.Errorf("bench.txt has %s, which result.json's lag_dominated leaves out", u)
+			case !left && !ok:
 				t.Errorf("bench.txt lacks %s", u)
 			}
 		}
-		if units["p99-ns"] != strconv.FormatInt(r.Latency.P99Ns, 10) {
+		if p99, ok := units["p99-ns"]; ok && p99 != strconv.FormatInt(r.Latency.P99Ns, 10) {
 			t.Errorf("bench.txt p99-ns %s; result.json %d", units["p99-ns"], r.Latency.P99Ns)
 		}
 	}

@@ -214,9 +214,17 @@ func mergeResults(dirs []string, parts []*Result, order []int) *Result {
 	m.Concurrency, m.ElapsedNs = 0, 0
 	m.Runtime = RuntimeStats{PeakRSSReset: true}
 	m.Contention = Contention{}
+	m.LagDominated = nil
 	reports := make([]any, 0, len(order))
 	for k, i := range order {
 		p := parts[i]
+		// A figure one generator's lag dominated is left out of the
+		// merged bench.txt too (its warning says by how much).
+		for _, u := range p.LagDominated {
+			if !slices.Contains(m.LagDominated, u) {
+				m.LagDominated = append(m.LagDominated, u)
+			}
+		}
 		m.MergedFrom[k] = dirs[i]
 		m.TargetRate += p.TargetRate
 		m.AchievedRate += p.AchievedRate

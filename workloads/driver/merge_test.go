@@ -287,3 +287,16 @@ func FuzzReadGeneratorHlog(f *testing.F) {
 		}
 	})
 }
+
+// A figure one generator's lag dominated is left out of the merged run too.
+func TestMergeLagDominated(t *testing.T) {
+	parts := []*Result{
+		{Status: StatusOK, Generator: &GeneratorInfo{Index: 0, Count: 2}, LagDominated: []string{"p99-ns", "max-ns"}},
+		{Status: StatusOK, Generator: &GeneratorInfo{Index: 1, Count: 2}, LagDominated: []string{"ns/op", "p99-ns"}},
+		{Status: StatusOK, Generator: &GeneratorInfo{Index: 2, Count: 2}},
+	}
+	m := mergeResults([]string{"a", "b", "c"}, parts, []int{0, 1, 2})
+	if want := []string{"p99-ns", "max-ns", "ns/op"}; !slices.Equal(m.LagDominated, want) {
+		t.Errorf("merged lag_dominated %q, want %q", m.LagDominated, want)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -90,6 +91,11 @@ type Result struct {
 	Runtime       RuntimeStats `json:"runtime"`
 	Contention    Contention   `json:"contention"`
 	OpReport      any          `json:"op_report,omitempty"`
+
+	// LagDominated are the bench.txt units of the figures left out of
+	// bench.txt because the generator's lag is a material part of them
+	// (a tail percentile, the mean); the warning says by how much.
+	LagDominated []string `json:"lag_dominated,omitempty"`
 
 	Files    []string `json:"files"`
 	Warnings []string `json:"warnings"`
@@ -270,6 +276,9 @@ func (r *Result) writeBench(w io.Writer) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s\t%d", BenchName(r.Name, r.Op, r.GOMAXPROCS), r.Completed)
 	for _, m := range metrics {
+		if slices.Contains(r.LagDominated, m.unit) {
+			continue
+		}
 		fmt.Fprintf(&b, "\t%s %s", fmtMetric(m.v), m.unit)
 	}
 	b.WriteByte('\n')
