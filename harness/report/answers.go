@@ -354,6 +354,9 @@ func (m *Model) answerGroup(qr *QuestionReport, g *spec.Group, points []spec.Poi
 				ma.Base, ma.Cand = sampleSummary(bv), sampleSummary(cv)
 				if ma.Outcome == compare.Unusable {
 					ma.Reason = m.whyUnusable(ma.Verdict, base, s)
+					if (len(bv) == 0 && allLagDominated(base, u)) || (len(cv) == 0 && allLagDominated(s, u)) {
+						ma.Reason = fmt.Sprintf("no run of one side has a %s that is the op's: the generator's lag was a material part of it in every valid run (stalls of the host's scheduler; see the note)", metricLabel(u))
+					}
 				}
 				if why := cannotAnswer(base, s); instrTier && why != "" {
 					ma.Outcome, ma.Reason = compare.Unusable, why
@@ -502,6 +505,27 @@ func lagNotes(units []string, sides ...*side) []string {
 		}
 	}
 	return out
+}
+
+// allLagDominated reports whether a side has valid runs and every one of
+// them left unit out of its bench.txt for its lag.
+func allLagDominated(s *side, unit string) bool {
+	if s == nil {
+		return false
+	}
+	n := 0
+	for _, c := range s.cells {
+		for _, r := range c.Runs {
+			if !r.Valid {
+				continue
+			}
+			if !slices.Contains(r.Run.LagDominated, unit) {
+				return false
+			}
+			n++
+		}
+	}
+	return n > 0
 }
 
 // fmtEffect renders an effect as a signed percentage with 3 significant

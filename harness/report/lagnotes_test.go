@@ -23,3 +23,21 @@ func TestLagNotes(t *testing.T) {
 		t.Errorf("lagNotes = %q, want %q", got, want)
 	}
 }
+
+func TestAllLagDominated(t *testing.T) {
+	run := func(valid bool, left ...string) *RunInfo {
+		return &RunInfo{Run: &results.Run{Status: results.StatusOK, LagDominated: left}, Valid: valid}
+	}
+	every := &side{cells: []*Cell{{Runs: []*RunInfo{run(true, "p99-ns"), run(true, "p99-ns", "max-ns"), run(false)}}}}
+	some := &side{cells: []*Cell{{Runs: []*RunInfo{run(true, "p99-ns"), run(true)}}}}
+	none := &side{cells: []*Cell{{Runs: []*RunInfo{run(false, "p99-ns")}}}}
+	for _, tc := range []struct {
+		s    *side
+		unit string
+		want bool
+	}{{every, "p99-ns", true}, {every, "max-ns", false}, {some, "p99-ns", false}, {none, "p99-ns", false}, {nil, "p99-ns", false}} {
+		if got := allLagDominated(tc.s, tc.unit); got != tc.want {
+			t.Errorf("allLagDominated(%v, %s) = %v, want %v", tc.s, tc.unit, got, tc.want)
+		}
+	}
+}
