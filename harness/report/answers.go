@@ -355,7 +355,7 @@ func (m *Model) answerGroup(qr *QuestionReport, g *spec.Group, points []spec.Poi
 				if ma.Outcome == compare.Unusable {
 					ma.Reason = m.whyUnusable(ma.Verdict, base, s)
 					if (len(bv) == 0 && allLagDominated(base, u)) || (len(cv) == 0 && allLagDominated(s, u)) {
-						ma.Reason = fmt.Sprintf("no run of one side has a %s that is the op's: the generator's lag was a material part of it in every valid run (stalls of the host's scheduler; see the note)", metricLabel(u))
+						ma.Reason = fmt.Sprintf("left out of every run of a side: generator lag (the host stalling the process) is a material part of each run's %s", metricLabel(u))
 					}
 				}
 				if why := cannotAnswer(base, s); instrTier && why != "" {
@@ -497,11 +497,11 @@ func lagNotes(units []string, sides ...*side) []string {
 				}
 			}
 			if left > 0 {
-				parts = append(parts, fmt.Sprintf("%s of %d of %d runs", metricLabel(u), left, n))
+				parts = append(parts, fmt.Sprintf("%s of %d/%d runs", metricLabel(u), left, n))
 			}
 		}
 		if len(parts) > 0 {
-			out = append(out, fmt.Sprintf("%s: %s left out, generator lag a material part of it", s.label, strings.Join(parts, ", ")))
+			out = append(out, fmt.Sprintf("%s: %s left out for lag", s.label, strings.Join(parts, ", ")))
 		}
 	}
 	return out

@@ -18,7 +18,7 @@ func TestLagNotes(t *testing.T) {
 	}}}}
 	cand := &side{label: "jsonv2", cells: []*Cell{{Runs: []*RunInfo{run(true), run(true)}}}}
 	got := lagNotes([]string{"p50-ns", "p99-ns"}, base, cand, nil)
-	want := []string{"nojsonv2: P99 of 2 of 3 runs left out, generator lag a material part of it"}
+	want := []string{"nojsonv2: P99 of 2/3 runs left out for lag"}
 	if !slices.Equal(got, want) {
 		t.Errorf("lagNotes = %q, want %q", got, want)
 	}
