@@ -193,13 +193,17 @@ func Info(path string, m *results.Manifest) RunInfo {
 }
 
 // A Confirmation records the reruns that confirmed or cleared the first
-// verdict's regressions.
+// verdict's suspects (Report.Suspects).
 type Confirmation struct {
-	Runs      int      `json:"runs"`           // reruns per cell
-	Cells     []string `json:"cells"`          // the candidate cells rerun
-	Baseline  bool     `json:"baseline_rerun"` // the baseline's binaries ran interleaved with them
-	Folder    string   `json:"folder,omitempty"`
-	Before    []Row    `json:"before"` // the regressions of the first verdict
+	Runs     int      `json:"runs"`           // reruns per cell
+	Cells    []string `json:"cells"`          // the candidate cells rerun
+	Baseline bool     `json:"baseline_rerun"` // the baseline's binaries ran interleaved with them
+	Folder   string   `json:"folder,omitempty"`
+	Before   []Row    `json:"before"` // the suspects of the first verdict
+	// Alone says the rerun cells were judged on their interleaved reruns
+	// alone (both sides rerun, enough runs for the test); otherwise on
+	// the first run's samples and the reruns' together.
+	Alone     bool     `json:"reruns_alone"`
 	Confirmed int      `json:"confirmed"`
 	Cleared   int      `json:"cleared"`
 	Notes     []string `json:"notes,omitempty"`
@@ -240,6 +244,28 @@ func (r *Report) Regressions() []Row {
 		}
 	}
 	return out
+}
+
+// Suspects returns the rows a confirmation reruns: the regressions, and
+// the gated rows significantly worse by more than their threshold whose
+// interval still reaches back within it (inconclusive). More evidence
+// decides both: the first pass's sides ran apart, so a drift of the host
+// between them can make or hide a change of this size.
+func (r *Report) Suspects() []Row {
+	var out []Row
+	for _, row := range r.Rows {
+		if row.Fails() || row.Gated && row.Verdict == Inconclusive && row.Worse() {
+			out = append(out, row)
+		}
+	}
+	return out
+}
+
+// Worse reports whether the row's candidate is worse than its baseline in
+// its unit's direction (false when the direction is unknown).
+func (r *Row) Worse() bool {
+	d := float64(r.Delta)
+	return r.Better < 0 && d > 0 || r.Better > 0 && d < 0
 }
 
 // Count returns how many rows have verdict v (gated or not).

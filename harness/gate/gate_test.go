@@ -116,6 +116,14 @@ func TestDecideVerdicts(t *testing.T) {
 		{"a calibrated floor below the configured threshold changes nothing",
 			cmpOf(cfgJSON, row, "p99-sec", -1, 100, 110, 10, 0.001),
 			Policy{Calibrated: &Thresholds{Entries: []Threshold{{Config: cfgJSON, Benchmark: row, Unit: "p99-sec", Threshold: 0.01}}}}, Regression, true},
+		{"a calibrated floor does not apply to a row of interleaved reruns (the drift between runs made apart is not in them)",
+			cmpOf(cfgJSON, row, "p99-sec", -1, 100, 110, 10, 0.001),
+			Policy{Calibrated: &Thresholds{Entries: []Threshold{{Config: cfgJSON, Benchmark: row, Unit: "p99-sec", Threshold: 0.12}}},
+				Interleaved: map[string]bool{InterleavedKey(cfgJSON, row): true}}, Regression, true},
+		{"another row's interleaved reruns leave this row's calibrated floor in place",
+			cmpOf(cfgJSON, row, "p99-sec", -1, 100, 110, 10, 0.001),
+			Policy{Calibrated: &Thresholds{Entries: []Threshold{{Config: cfgJSON, Benchmark: row, Unit: "p99-sec", Threshold: 0.12}}},
+				Interleaved: map[string]bool{InterleavedKey(cfgJSON, "Json/op=encode-2"): true}}, Small, false},
 		{"errors from 0 to 5: an infinite delta, a regression",
 			cmpOf(cfgJSON, row, "errors", -1, 0, 5, 10, 0.001), Policy{}, Regression, true},
 		{"alpha 0.01 makes p 0.03 not significant",
@@ -168,6 +176,34 @@ func TestDecideVerdicts(t *testing.T) {
 				t.Errorf("exit %d, want %d (problems %q)", rep.ExitCode, wantExit, rep.Problems)
 			}
 		})
+	}
+}
+
+// TestSuspects checks what a confirmation reruns: regressions, and gated
+// changes for the worse whose interval reaches within the threshold; never
+// improvements, changes of unknown direction or rows that are not gated.
+func TestSuspects(t *testing.T) {
+	cell := jsonCell()
+	cmps := []compare.Comparison{
+		cmpOf(cfgJSON, "A", "p50-sec", -1, 100, 110, 10, 0.001),                      // regression
+		withCI(cmpOf(cfgJSON, "B", "p50-sec", -1, 100, 106, 10, 0.001), 0.03, 0.09),  // inconclusive, worse
+		withCI(cmpOf(cfgJSON, "C", "p50-sec", -1, 100, 94, 10, 0.001), -0.09, -0.03), // inconclusive, better
+		withCI(cmpOf(cfgJSON, "D", "widgets", 0, 100, 106, 10, 0.001), 0.03, 0.09),   // direction unknown
+		withCI(cmpOf(cfgJSON, "E", "max-sec", -1, 100, 106, 10, 0.001), 0.03, 0.09),  // not gated
+		cmpOf(cfgJSON, "F", "p50-sec", -1, 100, 101, 10, 0.001),                      // within threshold
+		cmpOf(cfgJSON, "G", "p50-sec", -1, 100, 90, 10, 0.001),                       // improvement
+	}
+	for i := range cmps {
+		cmps[i].Row = cmps[i].Row + "/op=decode-2"
+	}
+	rep := Decide(Input{Baseline: manifest("base", t0, cell), Candidate: manifest("cand", t0.Add(time.Hour), jsonCell()),
+		Comparisons: cmps, Policy: Policy{Threshold: DefaultThreshold, FDROff: true}})
+	var got []string
+	for _, r := range rep.Suspects() {
+		got = append(got, r.Benchmark[:1]+":"+string(r.Verdict))
+	}
+	if want := "A:regression B:inconclusive"; strings.Join(got, " ") != want {
+		t.Errorf("suspects %q, want %q", strings.Join(got, " "), want)
 	}
 }
 

@@ -151,8 +151,12 @@ func WriteMarkdown(w io.Writer, r *Report, limit int) error {
 		if c.Baseline {
 			how = "interleaved with the baseline's binaries"
 		}
-		fmt.Fprintf(&b, "%s with a first-pass regression ran %s more each, %s; the verdict is on all samples: %d confirmed, %d cleared.\n\n",
-			Plural(len(c.Cells), "cell"), Plural(c.Runs, "time"), how, c.Confirmed, c.Cleared)
+		on := "the first run's samples and the reruns' together"
+		if c.Alone {
+			on = "the interleaved reruns alone"
+		}
+		fmt.Fprintf(&b, "%s with a first-pass suspect (a regression, or a change for the worse too close to its threshold to call) ran %s more each, %s; the verdict on them is on %s: %s, %d cleared.\n\n",
+			Plural(len(c.Cells), "cell"), Plural(c.Runs, "time"), how, on, Plural(c.Confirmed, "regression"), c.Cleared)
 		for _, n := range c.Notes {
 			fmt.Fprintf(&b, "- %s\n", line(n))
 		}

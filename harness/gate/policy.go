@@ -49,6 +49,11 @@ type Policy struct {
 	// Calibrated are per-benchmark noise thresholds measured on the host;
 	// each acts as a floor under the configured threshold. Nil: none.
 	Calibrated *Thresholds
+	// Interleaved names the rows (InterleavedKey) whose samples come from
+	// a confirmation's interleaved reruns: both sides ran side by side,
+	// sharing the host's state run by run, so the calibrated noise — the
+	// drift between runs made apart — does not apply to them.
+	Interleaved map[string]bool
 	// MinSamples is the fewest samples per side a gated metric needs;
 	// 0 means what the test needs to reach Alpha at all.
 	MinSamples int
@@ -193,10 +198,18 @@ func (p Policy) limit(workload, table, benchmark, unit string) Limit {
 		l.Gated = true
 	}
 	if t, ok := p.Calibrated.lookup(table, benchmark, tidy); ok && t > l.Threshold {
-		l.Threshold, l.From = t, "calibrated noise"
+		if p.Interleaved[InterleavedKey(table, benchmark)] {
+			l.From += fmt.Sprintf(" (interleaved reruns: the calibrated noise %s between runs made apart does not apply)", Percent(t))
+		} else {
+			l.Threshold, l.From = t, "calibrated noise"
+		}
 	}
 	return l
 }
+
+// InterleavedKey is the key of a row (compare's table and row keys) in
+// Policy.Interleaved.
+func InterleavedKey(config, benchmark string) string { return config + "\x00" + benchmark }
 
 // Percent formats a fraction as a percentage with up to three significant
 // digits: 0.05 → "5%", 0.0123 → "1.23%".

@@ -42,17 +42,26 @@ const sideKey = "gate-side"
 // confirmation run.
 const baselinePrefix = "baseline:"
 
-// Confirm reruns the cells of the first verdict's regressions n more times
-// — interleaved with the same cells of the baseline, run from the
-// baseline's binaries when they are still in the build cache — into
-// outDir/confirm, and decides again on all samples: the first run's and
-// the reruns', on both sides. A regression that was a noisy moment of the
-// host does not survive twice the evidence; a real one does. When
+// Confirm reruns the cells of the first verdict's suspects (its
+// regressions, and the changes for the worse it could not call:
+// gate.Report.Suspects) n more times — interleaved with the same cells of
+// the baseline, run from the baseline's binaries when they are still in
+// the build cache — into outDir/confirm, and decides again.
+//
+// When every rerun cell ran beside its baseline twin and n runs a side can
+// reach alpha, those cells are judged on the interleaved reruns alone, and
+// without the calibrated noise floor: the first pass's two runs were made
+// apart, so the host's drift between them (what calibration measures) is
+// in their difference, while interleaved runs share the host's state run
+// by run. A regression that was a drift of the host does not survive
+// that; a real change too small to tell from the drift is found.
+// Otherwise (candidate only, or too few reruns for the test) the first
+// run's samples and the reruns' are pooled, side by side. When
 // confirmation cannot run, the first verdict stands, with a note saying
 // why.
 func Confirm(ctx context.Context, in gate.Input, first *gate.Report, n int, outDir string, o RunOptions) *gate.Report {
 	c := &confirmation{in: in, first: first, o: o,
-		conf: &gate.Confirmation{Runs: n, Before: first.Regressions(), Cells: []string{}}}
+		conf: &gate.Confirmation{Runs: n, Before: first.Suspects(), Cells: []string{}}}
 	for _, r := range c.conf.Before {
 		if r.Cell == "" {
 			c.note("%s %s (%s) is not traceable to one cell and is not rerun", r.Benchmark, r.Unit, r.Config)
@@ -62,7 +71,7 @@ func Confirm(ctx context.Context, in gate.Input, first *gate.Report, n int, outD
 	}
 	slices.Sort(c.conf.Cells)
 	if len(c.conf.Cells) == 0 {
-		return c.unconfirmed("no regression belongs to a single cell")
+		return c.unconfirmed("no suspect belongs to a single cell")
 	}
 	h := host.Detect()
 	if h.ID != in.Candidate.Host.ID {
@@ -146,24 +155,52 @@ func (c *confirmation) decide(d *results.Dir, m *results.Manifest, origConfig ma
 	if m.Status == results.RunInterrupted {
 		return c.unconfirmed("the confirmation run was interrupted")
 	}
-	var sets [2]*compare.Set
+	twins := map[string]bool{}
+	for _, cell := range m.Cells {
+		if id, ok := strings.CutPrefix(cell.ID, baselinePrefix); ok && !cell.Status.Failed() {
+			twins[id] = true
+		}
+	}
+	allTwins, enough := true, gate.Reachable(c.conf.Runs, c.conf.Runs, c.first.Alpha)
+	for _, id := range c.conf.Cells {
+		allTwins = allTwins && twins[id]
+	}
+	alone := allTwins && enough
+	var files [2][]string
 	for i, side := range []struct{ name, path string }{{"baseline", in.BaselinePath}, {"candidate", in.CandidatePath}} {
-		files := []string{filepath.Join(side.path, results.BenchFile)}
+		if !alone {
+			files[i] = append(files[i], filepath.Join(side.path, results.BenchFile))
+		}
 		file := "bench-" + side.name + ".txt"
 		wrote, err := writeSideBench(d, m, side.name, origConfig, file)
 		if err != nil {
 			return c.unconfirmed("collecting the reruns: %v", err)
 		}
 		if wrote {
-			files = append(files, filepath.Join(d.Path, file))
+			files[i] = append(files[i], filepath.Join(d.Path, file))
 		}
-		if sets[i], err = compare.LoadFiles(files...); err != nil {
+	}
+	if alone && (len(files[0]) == 0 || len(files[1]) == 0) {
+		return c.unconfirmed("the reruns left no results")
+	}
+	var sets [2]*compare.Set
+	for i := range files {
+		var err error
+		if sets[i], err = compare.LoadFiles(files[i]...); err != nil {
 			return c.unconfirmed("reading the reruns: %v", err)
 		}
 	}
 	cmps, err := compare.Pair(sets[0], sets[1], compare.Options{Alpha: in.Policy.Alpha})
 	if err != nil {
 		return c.unconfirmed("comparing: %v", err)
+	}
+	if alone {
+		cmps, in.Policy.Interleaved = rerunsAlone(in, c.conf.Cells, cmps)
+		c.conf.Alone = true
+		c.note("the rerun cells are judged on their %d interleaved reruns a side alone, without the calibrated noise floor: the first pass's runs were made apart and carry the host's drift between them", c.conf.Runs)
+	} else {
+		c.note("the rerun cells are judged on the first run's samples and the reruns' together (%s)",
+			map[bool]string{true: fmt.Sprintf("%d reruns a side are too few for the test alone", c.conf.Runs), false: "not every baseline cell was rerun beside them"}[allTwins])
 	}
 	in.Comparisons = cmps
 	rep := gate.Decide(in)
@@ -185,6 +222,24 @@ func (c *confirmation) decide(d *results.Dir, m *results.Manifest, origConfig ma
 	}
 	rep.Confirm = c.conf
 	return rep
+}
+
+// rerunsAlone returns the first pass's comparisons with those of the rerun
+// cells replaced by reruns (the comparisons of the interleaved reruns
+// alone), and the keys of the replaced rows for gate.Policy.Interleaved.
+func rerunsAlone(in gate.Input, cells []string, reruns []compare.Comparison) ([]compare.Comparison, map[string]bool) {
+	var out []compare.Comparison
+	for _, cmp := range in.Comparisons {
+		if cell := gate.CellFor(in.Candidate, cmp.Table, cmp.Row); cell == nil || !slices.Contains(cells, cell.ID) {
+			out = append(out, cmp)
+		}
+	}
+	keys := map[string]bool{}
+	for _, cmp := range reruns {
+		out = append(out, cmp)
+		keys[gate.InterleavedKey(cmp.Table, cmp.Row)] = true
+	}
+	return out, keys
 }
 
 // confirmPlan builds the confirmation run's plan: the candidate's cells to

@@ -2,7 +2,7 @@
 // decisions need that is not pure. It reads the runs a command names (a
 // folder, a run id, the newest usable baseline of the same spec on the same
 // host), loads their results, asks gate for the verdict and writes its
-// reports; it reruns the cells of a first-pass regression to confirm or
+// reports; it reruns the cells of a first-pass suspect to confirm or
 // clear it (Confirm); it runs a spec several times on one host to measure
 // its noise (RunAA, Thresholds); and it follows stored runs into a trend
 // with its plots (Trend).

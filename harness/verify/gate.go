@@ -108,8 +108,9 @@ type GateOptions struct {
 	// Out is the reports folder ("": reports/gate-<candidate run id>).
 	Out       string
 	Overrides Overrides
-	// Confirm reruns each cell with a first-pass regression this many
-	// more times, then decides on all samples (see Confirm).
+	// Confirm reruns each cell with a first-pass suspect (a regression,
+	// or an inconclusive change for the worse) this many more times, then
+	// decides again (see Confirm).
 	Confirm int
 	// AllowNoBaseline passes when Baseline is latest and no earlier run
 	// of the spec on this host is stored (the first nightly); earlier runs
@@ -168,7 +169,7 @@ func Gate(ctx context.Context, o GateOptions) (*gate.Report, string, error) {
 		return nil, "", fmt.Errorf("comparing: %w", err)
 	}
 	rep := gate.Decide(in)
-	if o.Confirm > 0 && rep.Outcome == gate.Regressed {
+	if o.Confirm > 0 && rep.Outcome != gate.Invalid && len(rep.Suspects()) > 0 {
 		rep = Confirm(ctx, in, rep, o.Confirm, o.Out, o.Run)
 	}
 	addSkips(rep, skipped)

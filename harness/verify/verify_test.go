@@ -3,12 +3,14 @@ package verify
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/perfharness/harness/harness/compare"
 	"github.com/perfharness/harness/harness/gate"
 	"github.com/perfharness/harness/harness/internal/fake"
 	"github.com/perfharness/harness/harness/results"
@@ -149,5 +151,37 @@ func TestTrend(t *testing.T) {
 	}
 	if _, err := Trend(TrendOptions{Sources: []string{root}, Spec: "nope", Out: out}); !errors.As(err, &ie) {
 		t.Errorf("an unknown spec: %v, want an input error", err)
+	}
+}
+
+// TestRerunsAlone checks that a confirmation judged on its interleaved
+// reruns alone replaces every first-pass comparison of the rerun cells, and
+// only theirs, and marks exactly those rows interleaved.
+func TestRerunsAlone(t *testing.T) {
+	const cfg = "workload: json, toolchain: go1.27.3"
+	cell := func(id, op string) *results.Cell {
+		return &results.Cell{ID: id, Workload: "json", Op: op, Kind: "fixed-rate", Status: results.StatusOK,
+			Config: []results.KV{{Key: "workload", Value: "json"}, {Key: "toolchain", Value: "go1.27.3"}}}
+	}
+	cand := &results.Manifest{Cells: []*results.Cell{cell("json/decode", "decode"), cell("json/encode", "encode")}}
+	first := func(row, unit string, delta float64) compare.Comparison {
+		return compare.Comparison{Table: cfg, Row: row, Unit: unit, Delta: delta}
+	}
+	in := gate.Input{Candidate: cand, Comparisons: []compare.Comparison{
+		first("Json/op=decode-2", "p50-sec", 0.058), first("Json/op=decode-2", "p90-sec", 0.2),
+		first("Json/op=encode-2", "p50-sec", 0.01), first("Build/workload=json", "build-sec", 0),
+	}}
+	reruns := []compare.Comparison{first("Json/op=decode-2", "p50-sec", 0.049)}
+	got, keys := rerunsAlone(in, []string{"json/decode"}, reruns)
+	var rows []string
+	for _, c := range got {
+		rows = append(rows, fmt.Sprintf("%s %s %g", c.Row, c.Unit, c.Delta))
+	}
+	want := "Json/op=encode-2 p50-sec 0.01|Build/workload=json build-sec 0|Json/op=decode-2 p50-sec 0.049"
+	if strings.Join(rows, "|") != want {
+		t.Errorf("comparisons\n%s\nwant\n%s", strings.Join(rows, "|"), want)
+	}
+	if len(keys) != 1 || !keys[gate.InterleavedKey(cfg, "Json/op=decode-2")] {
+		t.Errorf("interleaved rows %v, want the decode row alone", keys)
 	}
 }
