@@ -247,18 +247,36 @@ func (r *Report) Regressions() []Row {
 }
 
 // Suspects returns the rows a confirmation reruns: the regressions, and
-// the gated rows significantly worse by more than their threshold whose
-// interval still reaches back within it (inconclusive). More evidence
-// decides both: the first pass's sides ran apart, so a drift of the host
-// between them can make or hide a change of this size.
+// the gated rows significantly worse whose interval reaches beyond their
+// threshold without lying wholly past it (inconclusive, or within the
+// threshold at the estimate). More evidence decides them: the first pass's
+// sides ran apart, so a drift of the host between them can make or hide a
+// change of this size.
 func (r *Report) Suspects() []Row {
 	var out []Row
 	for _, row := range r.Rows {
-		if row.Fails() || row.Gated && row.Verdict == Inconclusive && row.Worse() {
+		if row.suspect() {
 			out = append(out, row)
 		}
 	}
 	return out
+}
+
+func (r *Row) suspect() bool {
+	if r.Fails() {
+		return true
+	}
+	if !r.Gated || !r.Worse() || r.floor {
+		return false
+	}
+	switch r.Verdict {
+	case Inconclusive:
+		return true
+	case Small:
+		t := r.Threshold
+		return r.Better < 0 && float64(r.CIHigh) >= t || r.Better > 0 && float64(r.CILow) <= -t
+	}
+	return false
 }
 
 // Worse reports whether the row's candidate is worse than its baseline in

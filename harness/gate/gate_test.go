@@ -180,8 +180,10 @@ func TestDecideVerdicts(t *testing.T) {
 }
 
 // TestSuspects checks what a confirmation reruns: regressions, and gated
-// changes for the worse whose interval reaches within the threshold; never
-// improvements, changes of unknown direction or rows that are not gated.
+// significant changes for the worse whose interval reaches beyond the
+// threshold without lying wholly past it; never improvements, changes of
+// unknown direction, rows that are not gated, or changes whose whole
+// interval is within the threshold.
 func TestSuspects(t *testing.T) {
 	cell := jsonCell()
 	cmps := []compare.Comparison{
@@ -190,7 +192,8 @@ func TestSuspects(t *testing.T) {
 		withCI(cmpOf(cfgJSON, "C", "p50-sec", -1, 100, 94, 10, 0.001), -0.09, -0.03), // inconclusive, better
 		withCI(cmpOf(cfgJSON, "D", "widgets", 0, 100, 106, 10, 0.001), 0.03, 0.09),   // direction unknown
 		withCI(cmpOf(cfgJSON, "E", "max-sec", -1, 100, 106, 10, 0.001), 0.03, 0.09),  // not gated
-		cmpOf(cfgJSON, "F", "p50-sec", -1, 100, 101, 10, 0.001),                      // within threshold
+		cmpOf(cfgJSON, "F", "p50-sec", -1, 100, 101, 10, 0.001),                      // within threshold, interval too
+		withCI(cmpOf(cfgJSON, "H", "p50-sec", -1, 100, 104, 10, 0.001), 0.01, 0.07),  // within at the estimate, interval beyond
 		cmpOf(cfgJSON, "G", "p50-sec", -1, 100, 90, 10, 0.001),                       // improvement
 	}
 	for i := range cmps {
@@ -202,7 +205,7 @@ func TestSuspects(t *testing.T) {
 	for _, r := range rep.Suspects() {
 		got = append(got, r.Benchmark[:1]+":"+string(r.Verdict))
 	}
-	if want := "A:regression B:inconclusive"; strings.Join(got, " ") != want {
+	if want := "A:regression B:inconclusive H:within-threshold"; strings.Join(got, " ") != want {
 		t.Errorf("suspects %q, want %q", strings.Join(got, " "), want)
 	}
 }

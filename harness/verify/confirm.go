@@ -43,8 +43,8 @@ const sideKey = "gate-side"
 const baselinePrefix = "baseline:"
 
 // Confirm reruns the cells of the first verdict's suspects (its
-// regressions, and the changes for the worse it could not call:
-// gate.Report.Suspects) n more times — interleaved with the same cells of
+// regressions, and the significant changes for the worse that may pass
+// their threshold: gate.Report.Suspects) n more times — interleaved with the same cells of
 // the baseline, run from the baseline's binaries when they are still in
 // the build cache — into outDir/confirm, and decides again.
 //

@@ -109,8 +109,9 @@ type GateOptions struct {
 	Out       string
 	Overrides Overrides
 	// Confirm reruns each cell with a first-pass suspect (a regression,
-	// or an inconclusive change for the worse) this many more times, then
-	// decides again (see Confirm).
+	// or a significant change for the worse that may pass its threshold:
+	// gate.Report.Suspects) this many more times, then decides again (see
+	// Confirm).
 	Confirm int
 	// AllowNoBaseline passes when Baseline is latest and no earlier run
 	// of the spec on this host is stored (the first nightly); earlier runs
