@@ -236,15 +236,7 @@ type Report struct {
 }
 
 // Regressions returns the rows that fail the gate.
-func (r *Report) Regressions() []Row {
-	var out []Row
-	for _, row := range r.Rows {
-		if row.Fails() {
-			out = append(out, row)
-		}
-	}
-	return out
-}
+func (r *Report) Regressions() []Row { return r.rowsWhere((*Row).Fails) }
 
 // Suspects returns the rows a confirmation reruns: the regressions, and
 // the gated rows significantly worse whose interval reaches beyond their
@@ -252,11 +244,14 @@ func (r *Report) Regressions() []Row {
 // threshold at the estimate). More evidence decides them: the first pass's
 // sides ran apart, so a drift of the host between them can make or hide a
 // change of this size.
-func (r *Report) Suspects() []Row {
+func (r *Report) Suspects() []Row { return r.rowsWhere((*Row).suspect) }
+
+// rowsWhere returns the rows for which keep is true.
+func (r *Report) rowsWhere(keep func(*Row) bool) []Row {
 	var out []Row
-	for _, row := range r.Rows {
-		if row.suspect() {
-			out = append(out, row)
+	for i := range r.Rows {
+		if keep(&r.Rows[i]) {
+			out = append(out, r.Rows[i])
 		}
 	}
 	return out
