@@ -23,7 +23,7 @@ func cmdGate(ctx context.Context, e *env, args []string) error {
 	fs.StringVar(&o.Candidate, "candidate", "", "candidate: a results folder or a run id under --results (latest: the newest run)")
 	fs.StringVar(&o.Root, "results", "", "folder the run ids and latest are looked up in (default: the candidate's parent folder, else results)")
 	fs.StringVar(&o.Out, "out", "", "folder for summary.md, junit.xml and gate.json (default reports/gate-<candidate run id>)")
-	fs.IntVar(&o.Confirm, "confirm", 0, "rerun each cell with a regression or a significant change for the worse that may pass its threshold `N` more times, interleaved with the baseline's binaries when still cached, and decide again (on the interleaved reruns alone when both sides reran)")
+	fs.IntVar(&o.Confirm, "confirm", 0, "rerun each cell with a regression or a significant change for the worse that may pass its threshold `N` more times, interleaved with the baseline's binaries when still cached, and decide again (on the interleaved reruns alone where they decide, when both sides reran)")
 	fs.StringVar(&o.Run.Cache, "cache", "", "build cache folder for --confirm (default: the user cache folder)")
 	fs.StringVar(&o.Run.Lock, "lock", "", "with --confirm, the host lock file (default "+run.DefaultLockPath()+")")
 	noWait := fs.Bool("no-wait", false, "with --confirm, fail instead of waiting for the host lock")
@@ -222,7 +222,7 @@ func printVerdict(w io.Writer, rep *gate.Report, files []string) {
 	if c := rep.Confirm; c != nil {
 		on := "first runs and reruns pooled"
 		if c.Alone {
-			on = "judged on the interleaved reruns alone"
+			on = fmt.Sprintf("%d rows decided on the interleaved reruns alone, the others pooled", c.Decided)
 		}
 		fmt.Fprintf(w, "  confirmation: %d cells rerun %d times (%s): %d of %d suspects regressions, %d cleared\n", len(c.Cells), c.Runs, on, c.Confirmed, len(c.Before), c.Cleared)
 	}

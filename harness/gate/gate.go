@@ -200,10 +200,11 @@ type Confirmation struct {
 	Baseline bool     `json:"baseline_rerun"` // the baseline's binaries ran interleaved with them
 	Folder   string   `json:"folder,omitempty"`
 	Before   []Row    `json:"before"` // the suspects of the first verdict
-	// Alone says the rerun cells were judged on their interleaved reruns
-	// alone (both sides rerun, enough runs for the test); otherwise on
-	// the first run's samples and the reruns' together.
+	// Alone says the rows of the rerun cells were first judged on the
+	// interleaved reruns alone (both sides rerun, enough runs for the
+	// test; see Reconcile), and Decided how many of them that decided.
 	Alone     bool     `json:"reruns_alone"`
+	Decided   int      `json:"decided_by_reruns_alone"`
 	Confirmed int      `json:"confirmed"`
 	Cleared   int      `json:"cleared"`
 	Notes     []string `json:"notes,omitempty"`
@@ -416,6 +417,56 @@ func partialNotes(rep *Report, cells map[string]cellState, p Policy) {
 			rep.Warnings = append(rep.Warnings, fmt.Sprintf("%s cell %s is partial: compared on its %s (%s)", side, id, st.partial, st.reason))
 		}
 	}
+}
+
+// Reconcile merges the two verdicts of a confirmation whose reruns ran
+// interleaved with the baseline's: pooled, on every sample of both runs
+// and of the reruns, and alone, on the reruns' samples alone for the rows
+// interleaved names (InterleavedKey). For those rows the verdict on the
+// reruns alone stands where it decides — a regression, or an interval
+// whose worse end stays within the threshold, which rules one out — and
+// the pooled verdict otherwise. It returns the merged report and how many
+// rows the reruns alone decided.
+func Reconcile(pooled, alone *Report, interleaved map[string]bool) (*Report, int) {
+	key := func(r Row) string { return InterleavedKey(r.Config, r.Benchmark) + "\x00" + r.Unit }
+	own := map[string]Row{}
+	for _, r := range alone.Rows {
+		if interleaved[InterleavedKey(r.Config, r.Benchmark)] {
+			own[key(r)] = r
+		}
+	}
+	rep := *pooled
+	rep.Rows = slices.Clone(pooled.Rows)
+	decided := 0
+	for i, r := range rep.Rows {
+		a, ok := own[key(r)]
+		switch {
+		case !ok:
+		case a.decisive():
+			a.Why = "on the interleaved reruns alone: " + a.Why
+			rep.Rows[i] = a
+			decided++
+		default:
+			rep.Rows[i].Why = fmt.Sprintf("the interleaved reruns alone do not decide (Δ %s, CI %s, threshold %s); on all samples: %s",
+				SignedPercent(float64(a.Delta)), formatCI(a), Percent(a.Threshold), r.Why)
+		}
+	}
+	rep.settle()
+	return &rep, decided
+}
+
+// decisive reports whether a judged row settles the question on its own:
+// a regression, or an interval whose worse end stays within the threshold.
+func (r *Row) decisive() bool {
+	switch {
+	case r.Fails():
+		return true
+	case !r.Gated || !r.Verdict.Judged() || r.Better == 0:
+		return false
+	case r.Better < 0:
+		return float64(r.CIHigh) < r.Threshold
+	}
+	return float64(r.CILow) > -r.Threshold
 }
 
 // AddProblem records a problem found after Decide (a confirmation run

@@ -759,3 +759,54 @@ func TestInstructionsThreshold(t *testing.T) {
 		}
 	}
 }
+
+// TestReconcile checks how a confirmation's two verdicts merge: for the
+// rows of interleaved reruns, the reruns alone decide when they can (a
+// regression, or an interval whose worse end stays within the threshold,
+// which rules one out); otherwise all samples pooled decide; other rows
+// keep the pooled verdict.
+func TestReconcile(t *testing.T) {
+	rows := []string{"A/op=decode-2", "B/op=decode-2", "C/op=decode-2", "D/op=decode-2"}
+	// Pooled: every row a regression (first pass plus reruns).
+	var pooledCmps []compare.Comparison
+	for _, r := range rows {
+		pooledCmps = append(pooledCmps, withCI(cmpOf(cfgJSON, r, "p50-sec", -1, 100, 110, 20, 0.001), 0.06, 0.14))
+	}
+	alone := []compare.Comparison{
+		withCI(cmpOf(cfgJSON, rows[0], "p50-sec", -1, 100, 108, 10, 0.001), 0.03, 0.12),   // alone a regression too
+		withCI(cmpOf(cfgJSON, rows[1], "p50-sec", -1, 100, 100.5, 10, 0.6), -0.01, 0.015), // alone rules one out
+		withCI(cmpOf(cfgJSON, rows[2], "p50-sec", -1, 100, 103, 10, 0.2), -0.02, 0.08),    // alone cannot tell
+		withCI(cmpOf(cfgJSON, rows[3], "p50-sec", -1, 100, 100, 10, 0.9), -0.01, 0.01),    // not interleaved
+	}
+	pol := Policy{Threshold: 0.02, FDROff: true}
+	in := Input{Baseline: manifest("base", t0, jsonCell()), Candidate: manifest("cand", t0.Add(time.Hour), jsonCell()), Policy: pol}
+	in.Comparisons = pooledCmps
+	pooled := Decide(in)
+	in.Comparisons = alone
+	in.Policy.Interleaved = map[string]bool{}
+	for _, r := range rows[:3] {
+		in.Policy.Interleaved[InterleavedKey(cfgJSON, r)] = true
+	}
+	rep, decided := Reconcile(pooled, Decide(in), in.Policy.Interleaved)
+	if decided != 2 {
+		t.Errorf("%d rows decided by the reruns alone, want 2", decided)
+	}
+	for i, want := range []struct {
+		verdict Verdict
+		n       int
+		why     string
+	}{
+		{Regression, 10, "on the interleaved reruns alone: "},
+		{Unchanged, 10, "on the interleaved reruns alone: "},
+		{Regression, 20, "the interleaved reruns alone do not decide (Δ +3%, CI [-2%, +8%]"},
+		{Regression, 20, "significant"},
+	} {
+		r := rep.Rows[i]
+		if r.Verdict != want.verdict || r.Cand.N != want.n || !strings.HasPrefix(r.Why, want.why) {
+			t.Errorf("%s: %s on n %d (%s); want %s on n %d, why starting %q", r.Benchmark, r.Verdict, r.Cand.N, r.Why, want.verdict, want.n, want.why)
+		}
+	}
+	if rep.ExitCode != 1 || len(rep.Regressions()) != 3 {
+		t.Errorf("exit %d with %d regressions, want 1 with 3", rep.ExitCode, len(rep.Regressions()))
+	}
+}

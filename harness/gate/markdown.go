@@ -153,7 +153,7 @@ func WriteMarkdown(w io.Writer, r *Report, limit int) error {
 		}
 		on := "the first run's samples and the reruns' together"
 		if c.Alone {
-			on = "the interleaved reruns alone"
+			on = fmt.Sprintf("the interleaved reruns alone where they decide (%d rows) and on all samples together otherwise", c.Decided)
 		}
 		fmt.Fprintf(&b, "%s with a first-pass suspect (a regression, or a change for the worse too close to its threshold to call) ran %s more each, %s; the verdict on them is on %s: %s, %d cleared.\n\n",
 			Plural(len(c.Cells), "cell"), Plural(c.Runs, "time"), how, on, Plural(c.Confirmed, "regression"), c.Cleared)

@@ -166,44 +166,52 @@ func (c *confirmation) decide(d *results.Dir, m *results.Manifest, origConfig ma
 		allTwins = allTwins && twins[id]
 	}
 	alone := allTwins && enough
-	var files [2][]string
-	for i, side := range []struct{ name, path string }{{"baseline", in.BaselinePath}, {"candidate", in.CandidatePath}} {
-		if !alone {
-			files[i] = append(files[i], filepath.Join(side.path, results.BenchFile))
-		}
+	var reruns [2]string // each side's reruns as a bench file, "" for none
+	sides := []struct{ name, path string }{{"baseline", in.BaselinePath}, {"candidate", in.CandidatePath}}
+	for i, side := range sides {
 		file := "bench-" + side.name + ".txt"
 		wrote, err := writeSideBench(d, m, side.name, origConfig, file)
 		if err != nil {
 			return c.unconfirmed("collecting the reruns: %v", err)
 		}
 		if wrote {
-			files[i] = append(files[i], filepath.Join(d.Path, file))
+			reruns[i] = filepath.Join(d.Path, file)
 		}
 	}
-	if alone && (len(files[0]) == 0 || len(files[1]) == 0) {
-		return c.unconfirmed("the reruns left no results")
-	}
-	var sets [2]*compare.Set
-	for i := range files {
-		var err error
-		if sets[i], err = compare.LoadFiles(files[i]...); err != nil {
-			return c.unconfirmed("reading the reruns: %v", err)
+	pair := func(base, cand []string) ([]compare.Comparison, error) {
+		var sets [2]*compare.Set
+		for i, files := range [][]string{base, cand} {
+			var err error
+			if sets[i], err = compare.LoadFiles(slices.DeleteFunc(files, func(f string) bool { return f == "" })...); err != nil {
+				return nil, fmt.Errorf("reading the reruns: %w", err)
+			}
 		}
+		return compare.Pair(sets[0], sets[1], compare.Options{Alpha: in.Policy.Alpha})
 	}
-	cmps, err := compare.Pair(sets[0], sets[1], compare.Options{Alpha: in.Policy.Alpha})
+	cmps, err := pair([]string{filepath.Join(in.BaselinePath, results.BenchFile), reruns[0]},
+		[]string{filepath.Join(in.CandidatePath, results.BenchFile), reruns[1]})
 	if err != nil {
 		return c.unconfirmed("comparing: %v", err)
 	}
-	if alone {
-		cmps, in.Policy.Interleaved = rerunsAlone(in, c.conf.Cells, cmps)
-		c.conf.Alone = true
-		c.note("the rerun cells are judged on their %d interleaved reruns a side alone, without the calibrated noise floor: the first pass's runs were made apart and carry the host's drift between them", c.conf.Runs)
-	} else {
-		c.note("the rerun cells are judged on the first run's samples and the reruns' together (%s)",
-			map[bool]string{true: fmt.Sprintf("%d reruns a side are too few for the test alone", c.conf.Runs), false: "not every baseline cell was rerun beside them"}[allTwins])
-	}
 	in.Comparisons = cmps
 	rep := gate.Decide(in)
+	switch {
+	case alone && reruns[0] != "" && reruns[1] != "":
+		own, err := pair([]string{reruns[0]}, []string{reruns[1]})
+		if err != nil {
+			return c.unconfirmed("comparing the reruns: %v", err)
+		}
+		ain := in
+		ain.Comparisons, ain.Policy.Interleaved = rerunsAlone(in, c.conf.Cells, own)
+		rep, c.conf.Decided = gate.Reconcile(rep, gate.Decide(ain), ain.Policy.Interleaved)
+		c.conf.Alone = true
+		c.note("the rerun cells' rows are judged first on their %d interleaved reruns a side alone, without the calibrated noise floor (the first pass's runs were made apart and carry the host's drift between them): %d decided there (a regression, or an interval whose worse end stays within the threshold); the others on all samples together",
+			c.conf.Runs, c.conf.Decided)
+	case !allTwins:
+		c.note("the rerun cells are judged on the first run's samples and the reruns' together: not every baseline cell was rerun beside them")
+	default:
+		c.note("the rerun cells are judged on the first run's samples and the reruns' together: %d reruns a side are too few for the test alone", c.conf.Runs)
+	}
 	for _, pr := range problems {
 		rep.AddProblem(pr)
 	}
