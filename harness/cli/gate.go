@@ -224,7 +224,7 @@ func printVerdict(w io.Writer, rep *gate.Report, files []string) {
 		if c.Alone {
 			on = fmt.Sprintf("%d rows decided on the interleaved reruns alone, the others pooled", c.Decided)
 		}
-		fmt.Fprintf(w, "  confirmation: %d cells rerun %d times (%s): %d of %d suspects regressions, %d cleared\n", len(c.Cells), c.Runs, on, c.Confirmed, len(c.Before), c.Cleared)
+		fmt.Fprintf(w, "  confirmation: %d cells rerun %d times (%s): %d of %d suspects regressions, %d not; %d other regressions\n", len(c.Cells), c.Runs, on, c.Confirmed, len(c.Before), c.Cleared, c.New)
 	}
 	for _, wn := range rep.Warnings {
 		fmt.Fprintf(w, "  warning: %s\n", wn)

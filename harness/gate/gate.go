@@ -203,11 +203,14 @@ type Confirmation struct {
 	// Alone says the rows of the rerun cells were first judged on the
 	// interleaved reruns alone (both sides rerun, enough runs for the
 	// test; see Reconcile), and Decided how many of them that decided.
-	Alone     bool     `json:"reruns_alone"`
-	Decided   int      `json:"decided_by_reruns_alone"`
-	Confirmed int      `json:"confirmed"`
-	Cleared   int      `json:"cleared"`
-	Notes     []string `json:"notes,omitempty"`
+	Alone     bool `json:"reruns_alone"`
+	Decided   int  `json:"decided_by_reruns_alone"`
+	Confirmed int  `json:"confirmed"` // suspects that are regressions after the reruns
+	Cleared   int  `json:"cleared"`   // suspects that are not
+	// New counts the regressions after the reruns among rows of the rerun
+	// cells that were not suspects (the interleaved reruns found them).
+	New   int      `json:"new_regressions"`
+	Notes []string `json:"notes,omitempty"`
 }
 
 // A Report is the gate's whole answer.
@@ -419,40 +422,66 @@ func partialNotes(rep *Report, cells map[string]cellState, p Policy) {
 	}
 }
 
-// Reconcile merges the two verdicts of a confirmation whose reruns ran
-// interleaved with the baseline's: pooled, on every sample of both runs
-// and of the reruns, and alone, on the reruns' samples alone for the rows
-// interleaved names (InterleavedKey). For those rows the verdict on the
-// reruns alone stands where it decides — a regression, or an interval
-// whose worse end stays within the threshold, which rules one out — and
-// the pooled verdict otherwise. It returns the merged report and how many
-// rows the reruns alone decided.
-func Reconcile(pooled, alone *Report, interleaved map[string]bool) (*Report, int) {
-	key := func(r Row) string { return InterleavedKey(r.Config, r.Benchmark) + "\x00" + r.Unit }
-	own := map[string]Row{}
+// Reconcile merges the verdicts of a confirmation whose reruns ran
+// interleaved with the baseline's: first, the first pass's; pooled, on
+// every sample of both runs and of the reruns; and alone, on the reruns'
+// samples alone for the rows interleaved names (InterleavedKey). For those
+// rows the verdict on the reruns alone stands where it decides — a
+// regression, or an interval whose worse end stays within the threshold,
+// which rules one out — and the pooled verdict otherwise, except that the
+// pooled samples, which include the first pass's that chose the cell for
+// rerunning, may not make a regression of a row the first pass did not
+// call one: that row keeps its first verdict. It returns the merged report
+// and how many rows the reruns alone decided.
+func Reconcile(first, pooled, alone *Report, interleaved map[string]bool) (*Report, int) {
+	key := func(r Row) string { return RowKey(r.Config, r.Benchmark, r.Unit) }
+	own, before := map[string]Row{}, map[string]Row{}
 	for _, r := range alone.Rows {
 		if interleaved[InterleavedKey(r.Config, r.Benchmark)] {
 			own[key(r)] = r
 		}
+	}
+	for _, r := range first.Rows {
+		before[key(r)] = r
 	}
 	rep := *pooled
 	rep.Rows = slices.Clone(pooled.Rows)
 	decided := 0
 	for i, r := range rep.Rows {
 		a, ok := own[key(r)]
-		switch {
-		case !ok:
-		case a.decisive():
+		if !ok {
+			continue
+		}
+		if a.decisive() {
 			a.Why = "on the interleaved reruns alone: " + a.Why
 			rep.Rows[i] = a
 			decided++
-		default:
-			rep.Rows[i].Why = fmt.Sprintf("the interleaved reruns alone do not decide (Δ %s, CI %s, threshold %s); on all samples: %s",
-				SignedPercent(float64(a.Delta)), formatCI(a), Percent(a.Threshold), r.Why)
+			continue
 		}
+		undecided := fmt.Sprintf("the interleaved reruns alone do not decide (Δ %s, CI %s, threshold %s)",
+			SignedPercent(float64(a.Delta)), formatCI(a), Percent(a.Threshold))
+		if b, ok := before[key(r)]; ok && r.Fails() && !b.Fails() {
+			b.Why = fmt.Sprintf("%s; all samples pooled would call it a regression, but they include the first pass's that chose it for rerunning: the first verdict stands: %s", undecided, b.Why)
+			rep.Rows[i] = b
+			continue
+		}
+		rep.Rows[i].Why = undecided + "; on all samples: " + r.Why
 	}
 	rep.settle()
 	return &rep, decided
+}
+
+// RowKey identifies a row by its table, benchmark and unit, whatever the
+// order of the table's configuration keys (compare lists them in the order
+// a file first set them, which two sets of files may not share).
+func RowKey(config, benchmark, unit string) string {
+	return InterleavedKey(config, benchmark) + "\x00" + unit
+}
+
+func normalConfig(config string) string {
+	parts := strings.Split(config, ", ")
+	slices.Sort(parts)
+	return strings.Join(parts, ", ")
 }
 
 // decisive reports whether a judged row settles the question on its own:

@@ -760,34 +760,39 @@ func TestInstructionsThreshold(t *testing.T) {
 	}
 }
 
-// TestReconcile checks how a confirmation's two verdicts merge: for the
-// rows of interleaved reruns, the reruns alone decide when they can (a
+// TestReconcile checks how a confirmation's verdicts merge: for the rows
+// of interleaved reruns, the reruns alone decide when they can (a
 // regression, or an interval whose worse end stays within the threshold,
-// which rules one out); otherwise all samples pooled decide; other rows
-// keep the pooled verdict.
+// which rules one out); otherwise all samples pooled decide, but never make
+// a regression of a row the first pass did not call one (the pool holds the
+// samples that chose it); other rows keep the pooled verdict. Rows match
+// whatever the order of their table's configuration keys.
 func TestReconcile(t *testing.T) {
-	rows := []string{"A/op=decode-2", "B/op=decode-2", "C/op=decode-2", "D/op=decode-2"}
-	// Pooled: every row a regression (first pass plus reruns).
-	var pooledCmps []compare.Comparison
-	for _, r := range rows {
-		pooledCmps = append(pooledCmps, withCI(cmpOf(cfgJSON, r, "p50-sec", -1, 100, 110, 20, 0.001), 0.06, 0.14))
+	const reordered = "toolchain: go1.27.3, rate: 1000/s, workload: json"
+	rows := []string{"A/op=decode-2", "B/op=decode-2", "C/op=decode-2", "D/op=decode-2", "E/op=decode-2"}
+	decide := func(cmps ...compare.Comparison) *Report {
+		in := Input{Baseline: manifest("base", t0, jsonCell()), Candidate: manifest("cand", t0.Add(time.Hour), jsonCell()),
+			Policy: Policy{Threshold: 0.02, FDROff: true}, Comparisons: cmps}
+		return Decide(in)
 	}
-	alone := []compare.Comparison{
-		withCI(cmpOf(cfgJSON, rows[0], "p50-sec", -1, 100, 108, 10, 0.001), 0.03, 0.12),   // alone a regression too
-		withCI(cmpOf(cfgJSON, rows[1], "p50-sec", -1, 100, 100.5, 10, 0.6), -0.01, 0.015), // alone rules one out
-		withCI(cmpOf(cfgJSON, rows[2], "p50-sec", -1, 100, 103, 10, 0.2), -0.02, 0.08),    // alone cannot tell
-		withCI(cmpOf(cfgJSON, rows[3], "p50-sec", -1, 100, 100, 10, 0.9), -0.01, 0.01),    // not interleaved
+	regressed := func(row string, n int) compare.Comparison {
+		return withCI(cmpOf(cfgJSON, row, "p50-sec", -1, 100, 110, n, 0.001), 0.06, 0.14)
 	}
-	pol := Policy{Threshold: 0.02, FDROff: true}
-	in := Input{Baseline: manifest("base", t0, jsonCell()), Candidate: manifest("cand", t0.Add(time.Hour), jsonCell()), Policy: pol}
-	in.Comparisons = pooledCmps
-	pooled := Decide(in)
-	in.Comparisons = alone
-	in.Policy.Interleaved = map[string]bool{}
-	for _, r := range rows[:3] {
-		in.Policy.Interleaved[InterleavedKey(cfgJSON, r)] = true
+	first := decide(regressed(rows[0], 10), regressed(rows[1], 10), regressed(rows[2], 10), regressed(rows[3], 10),
+		withCI(cmpOf(cfgJSON, rows[4], "p50-sec", -1, 100, 104, 10, 0.001), 0.01, 0.07)) // E: a suspect, not a regression
+	pooled := decide(regressed(rows[0], 20), regressed(rows[1], 20), regressed(rows[2], 20), regressed(rows[3], 20), regressed(rows[4], 20))
+	alone := decide(
+		withCI(cmpOf(reordered, rows[0], "p50-sec", -1, 100, 108, 10, 0.001), 0.03, 0.12),   // a regression
+		withCI(cmpOf(reordered, rows[1], "p50-sec", -1, 100, 100.5, 10, 0.6), -0.01, 0.015), // rules one out
+		withCI(cmpOf(reordered, rows[2], "p50-sec", -1, 100, 103, 10, 0.2), -0.02, 0.08),    // cannot tell
+		withCI(cmpOf(reordered, rows[3], "p50-sec", -1, 100, 100, 10, 0.9), -0.01, 0.01),    // not interleaved
+		withCI(cmpOf(reordered, rows[4], "p50-sec", -1, 100, 103, 10, 0.2), -0.02, 0.08),    // cannot tell
+	)
+	interleaved := map[string]bool{}
+	for _, r := range []string{rows[0], rows[1], rows[2], rows[4]} {
+		interleaved[InterleavedKey(reordered, r)] = true
 	}
-	rep, decided := Reconcile(pooled, Decide(in), in.Policy.Interleaved)
+	rep, decided := Reconcile(first, pooled, alone, interleaved)
 	if decided != 2 {
 		t.Errorf("%d rows decided by the reruns alone, want 2", decided)
 	}
@@ -798,8 +803,9 @@ func TestReconcile(t *testing.T) {
 	}{
 		{Regression, 10, "on the interleaved reruns alone: "},
 		{Unchanged, 10, "on the interleaved reruns alone: "},
-		{Regression, 20, "the interleaved reruns alone do not decide (Δ +3%, CI [-2%, +8%]"},
+		{Regression, 20, "the interleaved reruns alone do not decide (Δ +3%, CI [-2%, +8%], threshold 2%); on all samples: "},
 		{Regression, 20, "significant"},
+		{Inconclusive, 10, "the interleaved reruns alone do not decide (Δ +3%, CI [-2%, +8%], threshold 2%); all samples pooled would call it a regression"},
 	} {
 		r := rep.Rows[i]
 		if r.Verdict != want.verdict || r.Cand.N != want.n || !strings.HasPrefix(r.Why, want.why) {

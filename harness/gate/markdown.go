@@ -155,8 +155,8 @@ func WriteMarkdown(w io.Writer, r *Report, limit int) error {
 		if c.Alone {
 			on = fmt.Sprintf("the interleaved reruns alone where they decide (%d rows) and on all samples together otherwise", c.Decided)
 		}
-		fmt.Fprintf(&b, "%s with a first-pass suspect (a regression, or a change for the worse too close to its threshold to call) ran %s more each, %s; the verdict on them is on %s: %s, %d cleared.\n\n",
-			Plural(len(c.Cells), "cell"), Plural(c.Runs, "time"), how, on, Plural(c.Confirmed, "regression"), c.Cleared)
+		fmt.Fprintf(&b, "%s with a first-pass suspect (a regression, or a change for the worse too close to its threshold to call) ran %s more each, %s; the verdict on them is on %s: %d of %s regressions after the reruns, %d not; %s found by the reruns.\n\n",
+			Plural(len(c.Cells), "cell"), Plural(c.Runs, "time"), how, on, c.Confirmed, Plural(len(c.Before), "suspect"), c.Cleared, Plural(c.New, "other regression"))
 		for _, n := range c.Notes {
 			fmt.Fprintf(&b, "- %s\n", line(n))
 		}

@@ -209,7 +209,9 @@ func (p Policy) limit(workload, table, benchmark, unit string) Limit {
 
 // InterleavedKey is the key of a row (compare's table and row keys) in
 // Policy.Interleaved.
-func InterleavedKey(config, benchmark string) string { return config + "\x00" + benchmark }
+func InterleavedKey(config, benchmark string) string {
+	return normalConfig(config) + "\x00" + benchmark
+}
 
 // Percent formats a fraction as a percentage with up to three significant
 // digits: 0.05 → "5%", 0.0123 → "1.23%".

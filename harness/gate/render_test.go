@@ -33,7 +33,8 @@ func sampleReport() *Report {
 	}
 	rep := Decide(Input{Baseline: base, Candidate: cand, BaselinePath: "results/a", CandidatePath: "results/b",
 		Comparisons: cmps, Policy: Policy{Alpha: 0.05, Threshold: 0.05}})
-	rep.Confirm = &Confirmation{Runs: 10, Cells: []string{"json/decode/go1.27.3"}, Baseline: true, Alone: true, Decided: 3, Confirmed: 1, Cleared: 0}
+	rep.Confirm = &Confirmation{Runs: 10, Cells: []string{"json/decode/go1.27.3"}, Baseline: true, Alone: true, Decided: 3, Confirmed: 1, Cleared: 1, New: 1}
+	rep.Confirm.Before = rep.Rows[:2]
 	return rep
 }
 

@@ -202,11 +202,13 @@ func (c *confirmation) decide(d *results.Dir, m *results.Manifest, origConfig ma
 			return c.unconfirmed("comparing the reruns: %v", err)
 		}
 		ain := in
-		ain.Comparisons, ain.Policy.Interleaved = rerunsAlone(in, c.conf.Cells, own)
-		rep, c.conf.Decided = gate.Reconcile(rep, gate.Decide(ain), ain.Policy.Interleaved)
+		ain.Comparisons, ain.Policy.Interleaved = rerunsAlone(cmps, own)
+		rep, c.conf.Decided = gate.Reconcile(c.first, rep, gate.Decide(ain), ain.Policy.Interleaved)
 		c.conf.Alone = true
 		c.note("the rerun cells' rows are judged first on their %d interleaved reruns a side alone, without the calibrated noise floor (the first pass's runs were made apart and carry the host's drift between them): %d decided there (a regression, or an interval whose worse end stays within the threshold); the others on all samples together",
 			c.conf.Runs, c.conf.Decided)
+	case alone:
+		c.note("the rerun cells are judged on the first run's samples and the reruns' together: one side's reruns left no results")
 	case !allTwins:
 		c.note("the rerun cells are judged on the first run's samples and the reruns' together: not every baseline cell was rerun beside them")
 	default:
@@ -215,37 +217,45 @@ func (c *confirmation) decide(d *results.Dir, m *results.Manifest, origConfig ma
 	for _, pr := range problems {
 		rep.AddProblem(pr)
 	}
-	for _, before := range c.conf.Before {
-		still := false
-		for _, r := range rep.Rows {
-			if r.Config == before.Config && r.Benchmark == before.Benchmark && r.Unit == before.Unit {
-				still = r.Fails()
-			}
-		}
-		if still {
+	suspect := map[string]bool{}
+	for _, b := range c.conf.Before {
+		suspect[gate.RowKey(b.Config, b.Benchmark, b.Unit)] = true
+	}
+	for _, r := range rep.Rows {
+		switch k := gate.RowKey(r.Config, r.Benchmark, r.Unit); {
+		case suspect[k] && r.Fails():
 			c.conf.Confirmed++
-		} else {
+		case suspect[k]:
 			c.conf.Cleared++
+		case r.Fails() && slices.Contains(c.conf.Cells, r.Cell):
+			c.conf.New++
 		}
 	}
 	rep.Confirm = c.conf
 	return rep
 }
 
-// rerunsAlone returns the first pass's comparisons with those of the rerun
-// cells replaced by reruns (the comparisons of the interleaved reruns
-// alone), and the keys of the replaced rows for gate.Policy.Interleaved.
-func rerunsAlone(in gate.Input, cells []string, reruns []compare.Comparison) ([]compare.Comparison, map[string]bool) {
+// rerunsAlone returns the comparisons with those the reruns have replaced
+// by the reruns' (the comparisons of the interleaved reruns alone), and
+// the keys of the replaced rows for gate.Policy.Interleaved. A row the
+// reruns lack keeps its comparison on all samples, so the family the gate
+// adjusts over stays the same.
+func rerunsAlone(cmps, reruns []compare.Comparison) ([]compare.Comparison, map[string]bool) {
+	key := func(c compare.Comparison) string { return gate.RowKey(c.Table, c.Row, c.Unit) }
+	rerun := map[string]bool{}
+	for _, c := range reruns {
+		rerun[key(c)] = true
+	}
 	var out []compare.Comparison
-	for _, cmp := range in.Comparisons {
-		if cell := gate.CellFor(in.Candidate, cmp.Table, cmp.Row); cell == nil || !slices.Contains(cells, cell.ID) {
-			out = append(out, cmp)
+	for _, c := range cmps {
+		if !rerun[key(c)] {
+			out = append(out, c)
 		}
 	}
 	keys := map[string]bool{}
-	for _, cmp := range reruns {
-		out = append(out, cmp)
-		keys[gate.InterleavedKey(cmp.Table, cmp.Row)] = true
+	for _, c := range reruns {
+		out = append(out, c)
+		keys[gate.InterleavedKey(c.Table, c.Row)] = true
 	}
 	return out, keys
 }
@@ -260,6 +270,9 @@ func confirmPlan(candPlan, basePlan *plan.Plan, in gate.Input, conf *gate.Confir
 	s := *candPlan.Spec
 	interleave := true
 	s.Runs.Interleave = &interleave
+	// Shuffled within each round, so that neither side always runs first:
+	// an order effect would otherwise favour one side in every pair.
+	s.Runs.Shuffle = spec.Shuffle{On: true}
 	p := &plan.Plan{Spec: &s, Host: candPlan.Host, Toolchains: candPlan.Toolchains, Dimensions: candPlan.Dimensions}
 	rb := &recordedBuilder{recorded: map[string]*results.Build{}, planned: map[string]*plan.Build{}, pinned: map[string]bool{}, cacheDir: cacheDir}
 	for _, b := range in.Candidate.Builds {
