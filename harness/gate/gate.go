@@ -243,12 +243,14 @@ type Report struct {
 func (r *Report) Regressions() []Row { return r.rowsWhere((*Row).Fails) }
 
 // Suspects returns the rows a confirmation reruns: the regressions, and
-// the gated rows significantly worse whose interval reaches beyond their
-// threshold without lying wholly past it (inconclusive, or within the
-// threshold at the estimate). More evidence decides them: the first pass's
-// sides ran apart, so a drift of the host between them can make or hide a
-// change of this size.
-func (r *Report) Suspects() []Row { return r.rowsWhere((*Row).suspect) }
+// the gated rows significantly worse at alpha — alone, before the
+// adjustment over the family: the reruns test them afresh — whose
+// interval reaches past their threshold without lying wholly beyond it.
+// More evidence decides them: the first pass's sides ran apart, so a drift
+// of the host between them can make or hide a change of this size.
+func (r *Report) Suspects() []Row {
+	return r.rowsWhere(func(row *Row) bool { return row.suspect(r.Alpha) })
+}
 
 // rowsWhere returns the rows for which keep is true.
 func (r *Report) rowsWhere(keep func(*Row) bool) []Row {
@@ -261,19 +263,22 @@ func (r *Report) rowsWhere(keep func(*Row) bool) []Row {
 	return out
 }
 
-func (r *Row) suspect() bool {
+func (r *Row) suspect(alpha float64) bool {
 	if r.Fails() {
 		return true
 	}
 	if !r.Gated || !r.Worse() || r.floor {
 		return false
 	}
+	t := r.Threshold
+	reaches := r.Better < 0 && float64(r.CIHigh) >= t || r.Better > 0 && float64(r.CILow) <= -t
 	switch r.Verdict {
 	case Inconclusive:
 		return true
 	case Small:
-		t := r.Threshold
-		return r.Better < 0 && float64(r.CIHigh) >= t || r.Better > 0 && float64(r.CILow) <= -t
+		return reaches
+	case Unchanged: // significant alone, not among the family
+		return float64(r.P) <= alpha && reaches
 	}
 	return false
 }

@@ -208,6 +208,20 @@ func TestSuspects(t *testing.T) {
 	if want := "A:regression B:inconclusive H:within-threshold"; strings.Join(got, " ") != want {
 		t.Errorf("suspects %q, want %q", strings.Join(got, " "), want)
 	}
+	// Significant at alpha alone but not among the family (q above the
+	// FDR): a suspect when its interval reaches past the threshold.
+	row := Row{Gated: true, Better: -1, Delta: 0.04, CILow: 0.01, CIHigh: 0.07, Threshold: 0.02, P: 0.01, Q: 0.08, Verdict: Unchanged}
+	if !row.suspect(0.05) {
+		t.Errorf("p 0.01, q 0.08, interval [+1%%, +7%%] past 2%%: not a suspect, want one")
+	}
+	row.P = 0.2
+	if row.suspect(0.05) {
+		t.Errorf("p 0.2: a suspect, want none")
+	}
+	row.P, row.CIHigh = 0.01, 0.015
+	if row.suspect(0.05) {
+		t.Errorf("interval within the threshold: a suspect, want none")
+	}
 }
 
 func TestDecideValidity(t *testing.T) {
