@@ -43,22 +43,21 @@ const sideKey = "gate-side"
 const baselinePrefix = "baseline:"
 
 // Confirm reruns the cells of the first verdict's suspects (its
-// regressions, and the significant changes for the worse that may pass
-// their threshold: gate.Report.Suspects) n more times — interleaved with the same cells of
-// the baseline, run from the baseline's binaries when they are still in
-// the build cache — into outDir/confirm, and decides again.
+// regressions, and the changes for the worse that may pass their
+// threshold: gate.Report.Suspects) n more times — interleaved with the
+// same cells of the baseline, run from the baseline's binaries when they
+// are still in the build cache — into outDir/confirm, and decides again.
 //
 // When every rerun cell ran beside its baseline twin and n runs a side can
-// reach alpha, those cells are judged on the interleaved reruns alone, and
-// without the calibrated noise floor: the first pass's two runs were made
-// apart, so the host's drift between them (what calibration measures) is
-// in their difference, while interleaved runs share the host's state run
-// by run. A regression that was a drift of the host does not survive
-// that; a real change too small to tell from the drift is found.
-// Otherwise (candidate only, or too few reruns for the test) the first
-// run's samples and the reruns' are pooled, side by side. When
-// confirmation cannot run, the first verdict stands, with a note saying
-// why.
+// reach alpha, each row of those cells is judged first on the interleaved
+// reruns alone, without the calibrated noise floor: the first pass's two
+// runs were made apart, so the host's drift between them (what calibration
+// measures) is in their difference, while interleaved runs share the
+// host's state run by run. That verdict stands where it decides; otherwise
+// all samples pooled decide, never making a regression of a row the first
+// pass did not call one (gate.Reconcile). Without twins, or with too few
+// reruns, the samples are pooled. When confirmation cannot run, the first
+// verdict stands, with a note saying why.
 func Confirm(ctx context.Context, in gate.Input, first *gate.Report, n int, outDir string, o RunOptions) *gate.Report {
 	c := &confirmation{in: in, first: first, o: o,
 		conf: &gate.Confirmation{Runs: n, Before: first.Suspects(), Cells: []string{}}}
