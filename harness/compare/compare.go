@@ -74,6 +74,11 @@ type Comparison struct {
 	Significant bool
 	Regression  bool     // Significant and worse in the unit's direction
 	Warnings    []string // sample-size warnings, as benchstat gives them
+	// Host, when set, says the comparison is of the figures brought to
+	// one host speed, and holds the comparison as measured (HostAdjust).
+	Host *HostAdjust
+
+	alpha float64
 }
 
 // Improvement reports whether c is significant and better in its unit's
@@ -355,6 +360,7 @@ type cellKey struct{ row, col benchproc.Key }
 
 type accCell struct {
 	values   []float64
+	probes   []float64 // each value's run's host probe time (HostProbeUnit), NaN when it has none
 	minIters int
 	residue  map[benchproc.Key]bool
 }
@@ -390,6 +396,12 @@ func build(results []*benchfmt.Result, units benchfmt.UnitMetadataMap, o Options
 			continue
 		}
 		tkeys := p.table.ProjectValues(r)
+		probe := math.NaN()
+		for _, v := range r.Values {
+			if v.Unit == HostProbeUnit {
+				probe = v.Value
+			}
+		}
 		rk, ck, res := p.row.Project(r), p.col.Project(r), p.residue.Project(r)
 		for i, tk := range tkeys {
 			t := tables[tk]
@@ -405,6 +417,7 @@ func build(results []*benchfmt.Result, units benchfmt.UnitMetadataMap, o Options
 				t.rows[rk], t.cols[ck] = true, true
 			}
 			c.values = append(c.values, r.Values[i].Value)
+			c.probes = append(c.probes, probe)
 			if len(c.values) == 1 || r.Iters < c.minIters {
 				c.minIters = r.Iters
 			}
@@ -459,7 +472,9 @@ func build(results []*benchfmt.Result, units benchfmt.UnitMetadataMap, o Options
 				if j == 0 {
 					base = cell
 				} else if base != nil {
-					cell.Cmp = compareCells(assumption, samples[cellKey{rk, cols[0]}], sample, base, cell, t, j, tableName, row.Name, o.Alpha, o.Confidence)
+					bk := cellKey{rk, cols[0]}
+					cell.Cmp = compareCells(assumption, samples[bk], sample, base, cell, t, j, tableName, row.Name, o.Alpha, o.Confidence)
+					cell.Cmp.adjustForHost(assumption, at.cells[bk], at.cells[k], o.Confidence)
 				}
 				row.Cells[j] = cell
 			}
@@ -493,6 +508,7 @@ func compareCells(a benchmath.Assumption, bs, cs *benchmath.Sample, base, cell *
 		Base: base.Summary, Cand: cell.Summary,
 		Better: t.Better, P: c.P,
 		Warnings: errStrings(c.Warnings),
+		alpha:    alpha,
 	}
 	cmp.Delta = delta(base.Center, cell.Center)
 	if a == benchmath.AssumeExact {

@@ -158,6 +158,10 @@ type Row struct {
 	// Why says how the verdict was reached, or why the row was not judged.
 	Why      string   `json:"why"`
 	Warnings []string `json:"warnings,omitempty"`
+	// HostAdjusted, when set, says Delta, the CI and P are of the figures
+	// brought to one host speed, and holds the comparison as measured
+	// (compare.HostAdjust).
+	HostAdjusted *compare.HostAdjust `json:"host_adjusted,omitempty"`
 
 	floor     bool     // an allocation figure under allocFloor: never beyond its threshold
 	partial   []string // the partial cells (side NUL id) the row's samples come from
@@ -533,7 +537,7 @@ func assess(c compare.Comparison, p Policy, base, cand *results.Manifest, cells 
 		Workload: workload, Config: c.Table, Benchmark: c.Row, Unit: c.Unit, Better: c.Better,
 		Base: statOf(c.Base), Cand: statOf(c.Cand), Delta: Float(c.Delta), P: Float(c.P), Q: Float(math.NaN()),
 		CILow: Float(c.Effect.Lo), CIHigh: Float(c.Effect.Hi),
-		Threshold: lim.Threshold, From: lim.From, Gated: lim.Gated,
+		Threshold: lim.Threshold, From: lim.From, Gated: lim.Gated, HostAdjusted: c.Host,
 	}
 	if c.Effect.Confidence == 0 { // a comparison built without an effect
 		r.CILow, r.CIHigh = Float(math.NaN()), Float(math.NaN())
@@ -639,6 +643,11 @@ func judge(rows []Row, p Policy) int {
 
 // decide gives a row that can be judged its verdict and says why.
 func (r *Row) decide(p Policy) {
+	defer func() {
+		if h := r.HostAdjusted; h != nil {
+			r.Why += "; " + HostNote(h)
+		}
+	}()
 	pv, qv, t := float64(r.P), float64(r.Q), r.Threshold
 	lo, hi, d := float64(r.CILow), float64(r.CIHigh), float64(r.Delta)
 	ci := fmt.Sprintf("%g%% CI [%s, %s]", 100*(1-p.Alpha), SignedPercent(lo), SignedPercent(hi))
@@ -678,6 +687,12 @@ func (r *Row) decide(p Policy) {
 		return
 	}
 	r.Why = fmt.Sprintf("significant (%s), %s wholly beyond the %s threshold", test, ci, Percent(t))
+}
+
+// HostNote says how a comparison took the host's speed into account.
+func HostNote(h *compare.HostAdjust) string {
+	return fmt.Sprintf("compared at one host speed: the figures follow the host's (slope %.2f, z %.1f); the baseline's runs ran at a probe time of %s, the candidate's %s (%s); as measured, Δ %s, p %s",
+		h.Slope, h.Z, formatSeconds(h.BaseProbe), formatSeconds(h.CandProbe), SignedPercent(h.CandProbe/h.BaseProbe-1), SignedPercent(h.RawDelta), formatP(h.RawP))
 }
 
 // familyPower warns when the gated family is too large for its samples: BH

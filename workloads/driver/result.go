@@ -90,6 +90,7 @@ type Result struct {
 	Histogram     HistInfo     `json:"histogram"`
 	Runtime       RuntimeStats `json:"runtime"`
 	Contention    Contention   `json:"contention"`
+	HostProbe     HostProbe    `json:"host_probe"`
 	OpReport      any          `json:"op_report,omitempty"`
 
 	// LagDominated are the bench.txt units of the figures left out of
@@ -241,6 +242,7 @@ var benchUnits = []string{
 	"Unit gc-pause-p99-ns better=lower assume=nothing",
 	"Unit peak-rss-B better=lower assume=nothing",
 	"Unit errors better=lower assume=nothing",
+	"Unit host-probe-ns better=lower assume=nothing",
 }
 
 // writeBench writes bench.txt: unit metadata and one result line, and no
@@ -272,6 +274,12 @@ func (r *Result) writeBench(w io.Writer) error {
 		{float64(r.Runtime.AllocObjects) / n, "allocs/op"},
 		{float64(r.Runtime.AllocB) / n, "B/op"},
 		{float64(r.Errors), "errors"},
+	}
+	if r.HostProbe.Count >= MinProbes {
+		metrics = append(metrics, struct {
+			v    float64
+			unit string
+		}{float64(r.HostProbe.P50Ns), HostProbeUnit})
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s\t%d", BenchName(r.Name, r.Op, r.GOMAXPROCS), r.Completed)

@@ -375,6 +375,7 @@ func run(ctx context.Context, cfg Config, set flagsSet, op Op) (*Result, error) 
 	r := &runner{
 		clk: clk, sched: sched, do: op.Do, conc: cfg.Concurrency,
 		ws: ws, we: we, backlogLimit: cfg.BacklogLimit, pacer: cfg.Pacer, rec: rec,
+		probe: newHostProbe(),
 		onWindow: func() {
 			if win != nil {
 				if err := win.StartWindow(ctx); err != nil {
@@ -441,6 +442,7 @@ func run(ctx context.Context, cfg Config, set flagsSet, op Op) (*Result, error) 
 		res.Files = append(res.Files, "latency.hlog")
 	}
 
+	res.HostProbe = r.probe.summary()
 	fill(res, &cfg, rec, st)
 	var errs []error
 	if err := writeFileAtomic(filepath.Join(cfg.Out, "bench.txt"), res.writeBench); err != nil {

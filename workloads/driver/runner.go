@@ -39,6 +39,7 @@ type runner struct {
 	auto         *autoPacer // for PacerAuto; guarded by pace
 	rec          *recorder
 	onWindow     func() // called once, just before ws, from its own goroutine
+	probe        *hostProbe // times the host in the window's gaps; guarded by pace; nil: none
 
 	windowOpen atomic.Bool   // onWindow has returned
 	windowCh   chan struct{} // closed when onWindow has returned
@@ -205,6 +206,9 @@ func (r *runner) pace1(st *workerStats) (due, start time.Duration, ok bool) {
 	}
 	start = r.clk.Now()
 	if start < due {
+		if r.probe != nil && due >= r.ws && due < r.we {
+			r.probe.maybe(start, due)
+		}
 		coarse := r.pacer == PacerCoarse || (r.auto != nil && r.auto.next())
 		start, ok = r.clk.SleepUntil(due, coarse, r.stop)
 		if ok && coarse && r.auto != nil {
