@@ -1,6 +1,7 @@
 package compare
 
 import (
+	"fmt"
 	"math"
 
 	"golang.org/x/perf/benchmath"
@@ -189,4 +190,10 @@ func (c *Comparison) adjustForHost(a benchmath.Assumption, base, cand *accCell, 
 	c.Significant = !(c.P > alpha)
 	c.Regression = c.Significant && c.Better != 0 && c.Delta*float64(c.Better) < 0
 	c.Host = adj
+	c.Warnings = append(c.Warnings, fmt.Sprintf("%s (host probe %.4g µs baseline, %.4g µs candidate; as measured %+.2f%%, p=%.3g)",
+		HostAdjustedNote, adj.BaseProbe*1e6, adj.CandProbe*1e6, 100*adj.RawDelta, adj.RawP))
 }
+
+// HostAdjustedNote begins the warning of a comparison made at one host
+// speed.
+const HostAdjustedNote = "compared at one host speed"

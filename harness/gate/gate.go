@@ -542,7 +542,11 @@ func assess(c compare.Comparison, p Policy, base, cand *results.Manifest, cells 
 	if c.Effect.Confidence == 0 { // a comparison built without an effect
 		r.CILow, r.CIHigh = Float(math.NaN()), Float(math.NaN())
 	}
-	r.Warnings = append(r.Warnings, c.Warnings...)
+	for _, w := range c.Warnings {
+		if !strings.HasPrefix(w, compare.HostAdjustedNote) { // the reason says it
+			r.Warnings = append(r.Warnings, w)
+		}
+	}
 	cell := CellFor(cand, c.Table, c.Row)
 	if cell != nil {
 		r.Cell = cell.ID

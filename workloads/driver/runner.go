@@ -38,7 +38,7 @@ type runner struct {
 	pacer        string     // PacerFine, PacerCoarse or PacerAuto
 	auto         *autoPacer // for PacerAuto; guarded by pace
 	rec          *recorder
-	onWindow     func() // called once, just before ws, from its own goroutine
+	onWindow     func()     // called once, just before ws, from its own goroutine
 	probe        *hostProbe // times the host in the window's gaps; guarded by pace; nil: none
 
 	windowOpen atomic.Bool   // onWindow has returned
