@@ -133,7 +133,7 @@ func (p Policy) Validate() error {
 // cycles per run). See the package doc.
 var notGatedByDefault = []string{
 	"max-sec", "p99.9-sec", "p99.99-sec", "lag-p99-sec",
-	"build-sec", "binary-B", "gc-pause-p99-sec",
+	"build-sec", "binary-B", "gc-pause-p99-sec", compare.HostProbeUnit,
 }
 
 // unitDefaults are thresholds of their own for units whose noise is far
