@@ -182,8 +182,8 @@ func (s *server) start(w http.ResponseWriter, r *http.Request) {
 	s.prof.start()
 	s.rssOK = resetPeakRSS()
 	s.requests.Store(0)
-	s.snap0 = takeSnapshot()
 	s.wait0 = runqueueWait()
+	s.snap0 = takeSnapshot() // last, so the allocation counts bracket only the window
 	io.WriteString(w, "started\n")
 }
 
@@ -218,7 +218,7 @@ func (s *server) finish(why string) error {
 	} else {
 		res.WindowNs = int64(time.Since(s.t0))
 		res.Requests = s.requests.Load()
-		res.Runtime = runtimeDelta(s.snap0, takeSnapshot())
+		res.Runtime = runtimeDelta(s.snap0, takeEndSnapshot())
 		res.Runtime.PeakRSSB, res.Runtime.PeakRSSReset = peakRSS(), s.rssOK
 		res.Runtime.RunqueueWaitNs = max(0, runqueueWait()-s.wait0)
 		if !s.rssOK {

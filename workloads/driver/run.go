@@ -386,10 +386,14 @@ func run(ctx context.Context, cfg Config, set flagsSet, op Op) (*Result, error) 
 			}
 			prof.start()
 			ok := resetPeakRSS()
-			s := takeSnapshot()
 			wait := runqueueWait()
 			h := sampleHost()
 			gcs.start()
+			// Last, so the allocation counts bracket only the window:
+			// the reads above allocate ~1,400 objects (directory
+			// listings of /proc), as many as 500 ops of an op that
+			// allocates nothing would count as 3 allocs/op.
+			s := takeSnapshot()
 			mu.Lock()
 			started, snap0, rssOK, wait0, host0 = true, s, ok, wait, h
 			mu.Unlock()
@@ -400,8 +404,9 @@ func run(ctx context.Context, cfg Config, set flagsSet, op Op) (*Result, error) 
 	// The window ends when its last op completes.
 	mu.Lock()
 	if started {
+		end := takeEndSnapshot() // first: see onWindow
 		perSecond := gcs.stop()
-		res.Runtime = runtimeDelta(snap0, takeSnapshot())
+		res.Runtime = runtimeDelta(snap0, end)
 		res.Runtime.GCPerSecond = perSecond
 		res.Runtime.PeakRSSB, res.Runtime.PeakRSSReset = peakRSS(), rssOK
 		res.Runtime.RunqueueWaitNs = max(0, runqueueWait()-wait0)
