@@ -54,3 +54,34 @@ func TestWriteTextFirstPassOverBudget(t *testing.T) {
 		}
 	}
 }
+
+// TestTailNote: a question whose runs hold too few ops for a tail it
+// answers says so at plan time, with the window that would judge it; the
+// fewest ops of any of its cells decide.
+func TestTailNote(t *testing.T) {
+	for _, tc := range []struct {
+		why, yaml string
+		want      string // "" for no note
+	}{
+		{"P99 of 1,500 ops", "rate: [1000/s, 2000/s]\n    duration: 1500ms",
+			"P99 will be shown, not judged: a run holds 1500 ops (1000/s), and judging it takes 5000, 50 beyond it (a 5s window at 1000/s)"},
+		{"P99 of 5,000 ops", "rate: 1000/s\n    duration: 5s", ""},
+		{"the mean and P99.9", "rate: 2000/s\n    duration: 1500ms\n    x-m: 0", "P99.9, sec/op will be shown, not judged: a run holds 3000 ops (2000/s), and judging it takes 50000, 50 beyond it (a 25s window at 2000/s)"},
+	} {
+		metrics := ""
+		if strings.Contains(tc.yaml, "x-m") {
+			metrics = "\n    metrics: [p50, p99.9, sec/op]"
+			tc.yaml = strings.ReplaceAll(tc.yaml, "\n    x-m: 0", "")
+		}
+		src := "name: t\ntoolchains: [local]\nworkloads:\n  - name: w\n    kind: fixed-rate\n    package: ./w\n    ops: [a, b]\n    " + tc.yaml +
+			"\nquestions:\n  - title: q\n    workload: w\n    by: op\n    base: a" + metrics + "\n"
+		s, err := spec.Parse("t.yaml", []byte(src))
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", tc.why, err, src)
+		}
+		q := s.Questions()[0]
+		if got := tailNote(&q, s.Points(), s.Cells()); got != tc.want {
+			t.Errorf("%s: note %q, want %q", tc.why, got, tc.want)
+		}
+	}
+}

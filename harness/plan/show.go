@@ -4,11 +4,13 @@ import (
 	"cmp"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/perfharness/harness/harness/compare"
 	"github.com/perfharness/harness/harness/escape"
 	"github.com/perfharness/harness/harness/host"
 	"github.com/perfharness/harness/harness/results"
@@ -187,6 +189,7 @@ func (p *Plan) WriteText(w io.Writer, verbose bool) {
 func (p *Plan) writeQuestions(w io.Writer) {
 	fmt.Fprintf(w, "\nquestions (one answer per combination of what is held fixed):\n")
 	points := p.Spec.Points()
+	cells := p.Spec.Cells()
 	if len(p.Spec.Questions()) == 0 {
 		fmt.Fprintf(w, "  none: the report has no Answers (harness gate compares runs)\n")
 	}
@@ -205,7 +208,66 @@ func (p *Plan) writeQuestions(w io.Writer) {
 			answers = "answer"
 		}
 		fmt.Fprintf(w, "  %s\n    by %s, base %s; %d %s%s\n", escape.Line(q.Title), escape.Line(strings.Join(q.By, "×")), escape.Line(strings.Join(base, ",")), n, answers, derived)
+		if note := tailNote(&q, points, cells); note != "" {
+			fmt.Fprintf(w, "    note: %s\n", escape.Line(note))
+		}
 	}
+}
+
+// tailNote says which of an open-loop question's metrics its runs hold too
+// few ops to judge (compare.TailImprecise, the rule of the gate and the
+// Answers), from the fewest ops a run of its constant-rate cells is
+// scheduled (rate × duration), and how long a window would judge them.
+func tailNote(q *spec.Question, points []spec.Point, cells []spec.Cell) string {
+	fewest, at := 0, spec.Rate{}
+	kind := ""
+	for _, g := range q.Groups(points) {
+		for _, cfg := range g.Configs {
+			for _, k := range cfg.Points {
+				c := &cells[k]
+				ops := c.WindowOps()
+				if ops == 0 {
+					continue
+				}
+				if kind == "" || ops < fewest {
+					fewest, at, kind = ops, c.Rate, c.Workload.Kind
+				}
+			}
+		}
+	}
+	if kind == "" {
+		return ""
+	}
+	metrics := q.Metrics
+	if len(metrics) == 0 {
+		metrics = spec.HeadlineMetrics[kind]
+	}
+	var names []string
+	need := 0
+	for _, name := range metrics {
+		u, ok := spec.MetricUnit(name)
+		if !ok {
+			continue
+		}
+		tidy, _ := results.TidyUnit(u)
+		if compare.TailImprecise(tidy, fewest, true, 0) == "" {
+			continue
+		}
+		qt, ok := compare.QuantileOf(tidy)
+		if ok {
+			name = "P" + strings.TrimPrefix(strings.TrimSuffix(tidy, "-sec"), "p")
+		} else {
+			qt = 0.99 // the open-loop mean is held to P99's rule
+		}
+		names = append(names, name)
+		need = max(need, compare.OpsFor(compare.DefaultTailSamples, qt))
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	window := time.Duration(math.Ceil(float64(need)/at.PerSecond*10) / 10 * float64(time.Second))
+	return fmt.Sprintf("%s will be shown, not judged: a run holds %d ops (%s), and judging it takes %d, %d beyond it (a %v window at %s)",
+		strings.Join(names, ", "), fewest, at, need, compare.DefaultTailSamples, window, at)
 }
 
 func (p *Plan) writeBuilds(w io.Writer, verbose bool) {

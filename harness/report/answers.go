@@ -77,6 +77,10 @@ type MetricAnswer struct {
 	Word string
 	// process says whose figure it is, for an http cell's runtime metric.
 	process string
+	// Imprecise says why the figure is shown but not judged: a latency
+	// quantile (or an open-loop mean) of runs with too few ops beyond it
+	// (compare.TailImprecise, the gate's rule).
+	Imprecise string
 }
 
 // metricLabel is how a unit reads in an answer.
@@ -144,13 +148,50 @@ func outcomeWord(unit string, better int, o compare.Outcome) string {
 	return "higher " + metricLabel(unit)
 }
 
+// tailImprecise says why a latency figure of an open-loop cell is too
+// imprecise to judge, from the fewest ops of any valid run on either side
+// (the gate's rule, compare.TailImprecise), or "".
+func tailImprecise(kind, unit string, sides ...*side) string {
+	if kind != spec.KindFixedRate && kind != spec.KindHTTP {
+		return ""
+	}
+	fewest := -1
+	for _, s := range sides {
+		if s == nil {
+			continue
+		}
+		for _, c := range s.cells {
+			for _, r := range c.Runs {
+				if r.Valid && r.Result != nil && (fewest < 0 || int(r.Result.Completed) < fewest) {
+					fewest = int(r.Result.Completed)
+				}
+			}
+		}
+	}
+	if fewest < 0 {
+		return ""
+	}
+	tidy, _ := results.TidyUnit(unit)
+	return compare.TailImprecise(tidy, fewest, true, 0)
+}
+
+// verdictImprecise is the verdict of a line whose every judgeable metric
+// is a tail too imprecise to judge.
+const verdictImprecise = "not judged: too few ops a run for its tail"
+
 // sumUp turns a line's metric words into its verdict, and a class for
 // its colour: good when every change is for the better, bad when every one
-// is for the worse.
+// is for the worse. A figure shown but not judged (imprecise) counts for
+// neither.
 func sumUp(ms []*MetricAnswer) (verdict, class string) {
 	var words []string
 	usable, better, worse := 0, 0, 0
+	imprecise := 0
 	for _, m := range ms {
+		if m.Imprecise != "" {
+			imprecise++
+			continue
+		}
 		switch m.Outcome {
 		case compare.Unusable:
 			continue
@@ -171,6 +212,8 @@ func sumUp(ms []*MetricAnswer) (verdict, class string) {
 		}
 	}
 	switch {
+	case usable == 0 && imprecise > 0:
+		return verdictImprecise, "unusable"
 	case usable == 0:
 		return "unusable evidence", "unusable"
 	case len(words) == 0:
@@ -362,6 +405,9 @@ func (m *Model) answerGroup(qr *QuestionReport, g *spec.Group, points []spec.Poi
 					ma.Outcome, ma.Reason = compare.Unusable, why
 				}
 				ma.Word = outcomeWord(u, ma.Better, ma.Outcome)
+				if ma.Outcome != compare.Unusable {
+					ma.Imprecise = tailImprecise(kind, u, base, s)
+				}
 				line.Metrics = append(line.Metrics, ma)
 			}
 			line.Verdict, line.Class = sumUp(line.Metrics)
@@ -621,9 +667,14 @@ func processNote(kind, unit string) string {
 // −27.1%] p=0.002 n=6+6 faster", or what could have been seen, or why not.
 func (ma *MetricAnswer) Text() string {
 	label := metricLabel(ma.Unit) + ma.process
-	switch ma.Outcome {
-	case compare.Unusable:
+	switch {
+	case ma.Outcome == compare.Unusable:
 		return fmt.Sprintf("%s unusable: %s", label, ma.Reason)
+	case ma.Imprecise != "":
+		return fmt.Sprintf("%s %s [%s, %s] n=%d+%d, not judged: %s",
+			label, fmtEffect(ma.Effect.Center), fmtEffect(ma.Effect.Lo), fmtEffect(ma.Effect.Hi), ma.NBase, ma.NCand, ma.Imprecise)
+	}
+	switch ma.Outcome {
 	case compare.NoDifference:
 		return fmt.Sprintf("%s no detectable difference (could have detected %s; measured %s [%s, %s] %s n=%d+%d)",
 			label, fmtMDE(ma.MDE), fmtEffect(ma.Effect.Center), fmtEffect(ma.Effect.Lo), fmtEffect(ma.Effect.Hi), fmtP(ma.P), ma.NBase, ma.NCand)
@@ -674,11 +725,11 @@ func (m *Model) answersIntro() string {
 		return "No question could be answered: the run has no comparable cells."
 	}
 	var parts []string
-	changed := n - verdicts["no detectable difference"] - verdicts["unusable evidence"]
+	changed := n - verdicts["no detectable difference"] - verdicts["unusable evidence"] - verdicts[verdictImprecise]
 	if changed > 0 {
 		parts = append(parts, fmt.Sprintf("%d with a detectable difference", changed))
 	}
-	for _, v := range []string{"no detectable difference", "unusable evidence"} {
+	for _, v := range []string{"no detectable difference", "unusable evidence", verdictImprecise} {
 		if verdicts[v] > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", verdicts[v], v))
 		}

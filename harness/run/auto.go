@@ -130,10 +130,27 @@ func (r *Runner) autoRounds(ctx context.Context, runnable []*cell, start time.Ti
 	}
 }
 
+// judgeable are the metrics of a question whose runs hold ops ops each (0:
+// not an open-loop cell at a constant rate) that a verdict can rest on:
+// a latency quantile, or an open-loop mean, needs 50 ops beyond its tail
+// in every run (compare.TailImprecise, the rule of the gate and the
+// Answers), and more runs of the same length do not give it that.
+func judgeable(metrics []string, ops int) []string {
+	var out []string
+	for _, name := range metrics {
+		unit, _ := spec.MetricUnit(name)
+		if tidy, _ := results.TidyUnit(unit); ops > 0 && compare.TailImprecise(tidy, ops, true, 0) != "" {
+			continue
+		}
+		out = append(out, name)
+	}
+	return out
+}
+
 // autoTargets are the comparisons count: auto watches: for every question
 // of the run, each candidate configuration against the base, on each of
-// its headline metrics, per benchmark, with the valid runs' values from
-// bench.txt. Cells index runnable.
+// its headline metrics its runs can judge (judgeable), per benchmark, with
+// the valid runs' values from bench.txt. Cells index runnable.
 func (r *Runner) autoTargets(runnable []*cell) []AutoTarget {
 	set, err := compare.LoadResults(r.dir.Path)
 	if err != nil {
@@ -152,7 +169,17 @@ func (r *Runner) autoTargets(runnable []*cell) []AutoTarget {
 			if len(metrics) == 0 {
 				metrics = spec.HeadlineMetrics[kind]
 			}
-			for _, name := range metrics {
+			fewest := 0
+			for _, c := range g.Configs {
+				for _, i := range c.Points {
+					if k, ok := where[r.m.Cells[i]]; ok {
+						if ops := runnable[k].WindowOps(); ops > 0 && (fewest == 0 || ops < fewest) {
+							fewest = ops
+						}
+					}
+				}
+			}
+			for _, name := range judgeable(metrics, fewest) {
 				unit, _ := spec.MetricUnit(name)
 				side := func(c spec.Config) (map[string][]float64, []int) {
 					vals := map[string][]float64{}

@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -110,5 +111,24 @@ func TestAutoGolden(t *testing.T) {
 	}
 	if b.String() != string(want) {
 		t.Errorf("decisions differ from %s (go test -update rewrites it):\ngot:\n%s\nwant:\n%s", path, b.String(), want)
+	}
+}
+
+// count: auto does not watch a tail its runs are too short to judge: more
+// runs of 1,500 ops never give P99 50 ops beyond it.
+func TestJudgeable(t *testing.T) {
+	for _, tc := range []struct {
+		metrics []string
+		ops     int
+		want    []string
+	}{
+		{[]string{"p50", "p99"}, 1500, []string{"p50"}},
+		{[]string{"p50", "p99"}, 5000, []string{"p50", "p99"}},
+		{[]string{"p99.9", "sec/op", "allocs/op"}, 3000, []string{"allocs/op"}},
+		{[]string{"sec/op", "allocs/op"}, 0, []string{"sec/op", "allocs/op"}}, // go test: no window
+	} {
+		if got := judgeable(tc.metrics, tc.ops); !slices.Equal(got, tc.want) {
+			t.Errorf("judgeable(%q, %d) = %q, want %q", tc.metrics, tc.ops, got, tc.want)
+		}
 	}
 }

@@ -42,6 +42,17 @@ type Cell struct {
 	Measure string
 }
 
+// WindowOps is how many ops a run of the cell is scheduled to measure: its
+// constant rate times its window, for a fixed-rate or http cell without a
+// steps schedule; 0 otherwise.
+func (c *Cell) WindowOps() int {
+	w := c.Workload
+	if w == nil || (w.Kind != KindFixedRate && w.Kind != KindHTTP) || w.Schedule != "" || c.Rate.PerSecond <= 0 {
+		return 0
+	}
+	return int(c.Rate.PerSecond * w.Duration.D().Seconds())
+}
+
 // Value returns the cell's value for dimension d ("" when unset).
 func (c *Cell) Value(d Dimension) string {
 	switch d {
