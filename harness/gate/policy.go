@@ -21,7 +21,7 @@ const (
 	// counts repeat to about 0.1% on a noisy host, so a change of half a
 	// percent is real, where wall time needs several.
 	DefaultInstructionsThreshold = 0.005
-	DefaultTailSamples           = compare.DefaultTailSamples
+	DefaultTailSamples           = results.DefaultTailSamples
 )
 
 // A Policy says what the gate counts as a regression.
@@ -236,7 +236,7 @@ func SignedPercent(f float64) string {
 }
 
 // imprecise says why a comparison's figure is too imprecise to judge, or
-// "" (compare.TailImprecise, with the fewer ops a run of the two sides).
+// "" (results.TailImprecise, with the fewer ops a run of the two sides).
 func (p Policy) imprecise(c compare.Comparison, kind string) string {
-	return compare.TailImprecise(TidyUnit(c.Unit), min(c.Base.MinIters, c.Cand.MinIters), kind == "fixed-rate" || kind == "http", p.TailSamples)
+	return results.TailImprecise(TidyUnit(c.Unit), min(c.Base.MinIters, c.Cand.MinIters), kind == "fixed-rate" || kind == "http", p.TailSamples)
 }

@@ -10,7 +10,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/perfharness/harness/harness/compare"
 	"github.com/perfharness/harness/harness/escape"
 	"github.com/perfharness/harness/harness/host"
 	"github.com/perfharness/harness/harness/results"
@@ -215,7 +214,7 @@ func (p *Plan) writeQuestions(w io.Writer) {
 }
 
 // tailNote says which of an open-loop question's metrics its runs hold too
-// few ops to judge (compare.TailImprecise, the rule of the gate and the
+// few ops to judge (results.TailImprecise, the rule of the gate and the
 // Answers), from the fewest ops a run of its constant-rate cells is
 // scheduled (rate × duration), and how long a window would judge them.
 func tailNote(q *spec.Question, points []spec.Point, cells []spec.Cell) string {
@@ -250,24 +249,24 @@ func tailNote(q *spec.Question, points []spec.Point, cells []spec.Cell) string {
 			continue
 		}
 		tidy, _ := results.TidyUnit(u)
-		if compare.TailImprecise(tidy, fewest, true, 0) == "" {
+		if results.TailImprecise(tidy, fewest, true, 0) == "" {
 			continue
 		}
-		qt, ok := compare.QuantileOf(tidy)
+		qt, ok := results.QuantileOf(tidy)
 		if ok {
 			name = "P" + strings.TrimPrefix(strings.TrimSuffix(tidy, "-sec"), "p")
 		} else {
 			qt = 0.99 // the open-loop mean is held to P99's rule
 		}
 		names = append(names, name)
-		need = max(need, compare.OpsFor(compare.DefaultTailSamples, qt))
+		need = max(need, results.OpsFor(results.DefaultTailSamples, qt))
 	}
 	if len(names) == 0 {
 		return ""
 	}
 	window := time.Duration(math.Ceil(float64(need)/at.PerSecond*10) / 10 * float64(time.Second))
 	return fmt.Sprintf("%s will be shown, not judged: a run holds %d ops (%s), and judging it takes %d, %d beyond it (a %v window at %s)",
-		strings.Join(names, ", "), fewest, at, need, compare.DefaultTailSamples, window, at)
+		strings.Join(names, ", "), fewest, at, need, results.DefaultTailSamples, window, at)
 }
 
 func (p *Plan) writeBuilds(w io.Writer, verbose bool) {

@@ -79,7 +79,7 @@ type MetricAnswer struct {
 	process string
 	// Imprecise says why the figure is shown but not judged: a latency
 	// quantile (or an open-loop mean) of runs with too few ops beyond it
-	// (compare.TailImprecise, the gate's rule).
+	// (results.TailImprecise, the gate's rule).
 	Imprecise string
 }
 
@@ -150,7 +150,7 @@ func outcomeWord(unit string, better int, o compare.Outcome) string {
 
 // tailImprecise says why a latency figure of an open-loop cell is too
 // imprecise to judge, from the fewest ops of any valid run on either side
-// (the gate's rule, compare.TailImprecise), or "".
+// (the gate's rule, results.TailImprecise), or "".
 func tailImprecise(kind, unit string, sides ...*side) string {
 	if kind != spec.KindFixedRate && kind != spec.KindHTTP {
 		return ""
@@ -172,7 +172,7 @@ func tailImprecise(kind, unit string, sides ...*side) string {
 		return ""
 	}
 	tidy, _ := results.TidyUnit(unit)
-	return compare.TailImprecise(tidy, fewest, true, 0)
+	return results.TailImprecise(tidy, fewest, true, 0)
 }
 
 // verdictImprecise is the verdict of a line whose every judgeable metric

@@ -133,13 +133,13 @@ func (r *Runner) autoRounds(ctx context.Context, runnable []*cell, start time.Ti
 // judgeable are the metrics of a question whose runs hold ops ops each (0:
 // not an open-loop cell at a constant rate) that a verdict can rest on:
 // a latency quantile, or an open-loop mean, needs 50 ops beyond its tail
-// in every run (compare.TailImprecise, the rule of the gate and the
+// in every run (results.TailImprecise, the rule of the gate and the
 // Answers), and more runs of the same length do not give it that.
 func judgeable(metrics []string, ops int) []string {
 	var out []string
 	for _, name := range metrics {
 		unit, _ := spec.MetricUnit(name)
-		if tidy, _ := results.TidyUnit(unit); ops > 0 && compare.TailImprecise(tidy, ops, true, 0) != "" {
+		if tidy, _ := results.TidyUnit(unit); ops > 0 && results.TailImprecise(tidy, ops, true, 0) != "" {
 			continue
 		}
 		out = append(out, name)
