@@ -405,9 +405,9 @@ func (m *Model) answerGroup(qr *QuestionReport, g *spec.Group, points []spec.Poi
 					ma.Outcome, ma.Reason = compare.Unusable, why
 				}
 				ma.Word = outcomeWord(u, ma.Better, ma.Outcome)
-				if ma.Outcome != compare.Unusable {
-					ma.Imprecise = tailImprecise(kind, u, base, s)
-				}
+				// Checked whatever the outcome: a tail too short to judge
+				// says so rather than that its runs were too few.
+				ma.Imprecise = tailImprecise(kind, u, base, s)
 				line.Metrics = append(line.Metrics, ma)
 			}
 			line.Verdict, line.Class = sumUp(line.Metrics)
@@ -668,6 +668,8 @@ func processNote(kind, unit string) string {
 func (ma *MetricAnswer) Text() string {
 	label := metricLabel(ma.Unit) + ma.process
 	switch {
+	case ma.Imprecise != "" && ma.Outcome == compare.Unusable:
+		return fmt.Sprintf("%s not judged: %s", label, ma.Imprecise)
 	case ma.Outcome == compare.Unusable:
 		return fmt.Sprintf("%s unusable: %s", label, ma.Reason)
 	case ma.Imprecise != "":

@@ -55,4 +55,9 @@ func TestSumUpImprecise(t *testing.T) {
 	if txt := p99.Text(); !strings.Contains(txt, "not judged: P99 rests on 15 samples") || strings.Contains(txt, "slower") {
 		t.Errorf("Text of an imprecise P99 = %q", txt)
 	}
+	// Too few valid runs as well: the tail's precision is the reason given.
+	few := &MetricAnswer{Unit: "p99-ns", Verdict: compare.Verdict{Outcome: compare.Unusable, Reason: "too few valid runs"}, Imprecise: "P99 rests on 15 samples"}
+	if txt := few.Text(); txt != "P99 not judged: P99 rests on 15 samples" {
+		t.Errorf("Text of an imprecise P99 with too few runs = %q", txt)
+	}
 }
