@@ -190,7 +190,15 @@ func (r *Runner) autoTargets(runnable []*cell) []AutoTarget {
 							cells = append(cells, k)
 						}
 						for _, s := range set.CellValues(mc.Config, mc.Op, unit) {
-							vals[s.Name] = append(vals[s.Name], s.Values...)
+							// A cell's op is in its benchmark name: where ops
+							// are compared, the sides' names differ, and the
+							// op is the configuration, not the benchmark (as
+							// the report's answers key them).
+							name := s.Name
+							if mc.Op != "" {
+								name = ""
+							}
+							vals[name] = append(vals[name], s.Values...)
 						}
 					}
 					return vals, cells
@@ -198,10 +206,13 @@ func (r *Runner) autoTargets(runnable []*cell) []AutoTarget {
 				base, baseCells := side(g.Configs[0])
 				for _, c := range g.Configs[1:] {
 					cand, candCells := side(c)
-					cells := append(slices.Clone(baseCells), candCells...)
-					if len(cells) == 0 {
-						continue // cells of another shard, or not runnable
+					if len(baseCells) == 0 || len(candCells) == 0 {
+						// A side with no cell this run can repeat (skipped,
+						// failed to build, or another shard's) never gets
+						// runs here: repeating the other side answers nothing.
+						continue
 					}
+					cells := append(slices.Clone(baseCells), candCells...)
 					for bench, cv := range cand {
 						out = append(out, AutoTarget{Label: fmt.Sprintf("%s: %s, %s %s", q.Title, g.FixedLabel(), c.Label(), name), Base: base[bench], Cand: cv, Cells: cells})
 					}

@@ -10,6 +10,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/perfharness/harness/harness/plan"
+	"github.com/perfharness/harness/harness/report"
+	"github.com/perfharness/harness/harness/results"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files under testdata/")
@@ -130,5 +134,57 @@ func TestJudgeable(t *testing.T) {
 		if got := judgeable(tc.metrics, tc.ops); !slices.Equal(got, tc.want) {
 			t.Errorf("judgeable(%q, %d) = %q, want %q", tc.metrics, tc.ops, got, tc.want)
 		}
+	}
+}
+
+// count: auto watches the comparisons the Answers make: where a question
+// compares ops, each side's values are its own op's (their benchmark names
+// differ), and a side this run cannot repeat (a skipped cell) is not
+// watched. Before, an op question's base never had values, so count: auto
+// always ran to max_time.
+func TestAutoTargets(t *testing.T) {
+	res, err := report.Synthesize(t.TempDir(), report.SynthOptions{Ops: 2, Runs: 6})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := results.Open(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := d.ReadManifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &Runner{dir: d, m: m}
+	var runnable []*cell
+	for _, c := range m.Cells {
+		runnable = append(runnable, &cell{Cell: &plan.Cell{}, rec: c})
+	}
+	targets := r.autoTargets(runnable)
+	ops := 0
+	for _, tg := range targets {
+		if len(tg.Base) < 6 || len(tg.Cand) < 6 {
+			t.Errorf("%s: %d base and %d candidate values, want 6 each", tg.Label, len(tg.Base), len(tg.Cand))
+		}
+		if strings.Contains(tg.Label, "op1") {
+			ops++
+		}
+	}
+	if ops == 0 {
+		t.Fatalf("no target compares the ops: %+v", targets)
+	}
+	// Without the first cell (as if skipped), nothing that needs it is watched.
+	for _, tg := range r.autoTargets(runnable[1:]) {
+		for _, k := range tg.Cells {
+			if k < 0 || k >= len(runnable)-1 {
+				t.Errorf("%s: cell index %d out of range", tg.Label, k)
+			}
+		}
+		if len(tg.Base) == 0 || len(tg.Cand) == 0 {
+			t.Errorf("%s: watched with a side that cannot run", tg.Label)
+		}
+	}
+	if n, all := len(r.autoTargets(runnable[1:])), len(targets); n >= all {
+		t.Errorf("without the first cell: %d targets, want fewer than %d", n, all)
 	}
 }
