@@ -320,7 +320,7 @@ func (m *Model) answerGroup(qr *QuestionReport, g *spec.Group, points []spec.Poi
 	}
 	// Each tier answers in its own units (instr.go).
 	instrTier := points[g.Configs[0].Points[0]].Value(spec.DimMeasure) == spec.MeasureInstructions
-	units = tierUnits(instrTier, units)
+	units = spec.TierUnits(instrTier, units)
 	for _, u := range units {
 		if !slices.Contains(qr.Units, u) {
 			qr.Units = append(qr.Units, u)

@@ -2,7 +2,6 @@ package report
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/perfharness/harness/harness/instr"
@@ -49,33 +48,6 @@ func orNone(s []string) string {
 
 // instrIntro heads the report's instructions section.
 const instrIntro = "Instructions per op counted under valgrind: the difference of a 2-iteration and an N-iteration run over N-2, GOMAXPROCS=1, preemption signals and the GC's concurrent mark off. These are instructions, not time: deterministic to about 0.1%, blind to caches, memory and concurrency, and counted on valgrind's virtual CPU, which hides the features listed from Go (the code that uses them natively took its fallback path)."
-
-// tierUnits narrows an answer's units to those its tier writes: an
-// instructions cell has instructions/op, allocs/op and B/op; a time cell
-// everything but instructions/op. An instructions answer with none of the
-// asked-for units left answers with instructions/op and allocs/op.
-func tierUnits(instructions bool, units []string) []string {
-	keep := func(u string) bool {
-		if instructions {
-			return slices.Contains(spec.InstructionsUnits, u)
-		}
-		return u != "instructions/op"
-	}
-	var out []string
-	for _, u := range units {
-		if keep(u) {
-			out = append(out, u)
-		}
-	}
-	if instructions && !slices.Contains(out, "instructions/op") {
-		out = nil
-		for _, name := range spec.InstructionsMetrics {
-			u, _ := spec.MetricUnit(name)
-			out = append(out, u)
-		}
-	}
-	return out
-}
 
 // cannotAnswer says why the instructions tier cannot answer a line: a
 // compared cell was skipped because valgrind's virtual CPU cannot represent

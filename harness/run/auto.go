@@ -130,19 +130,19 @@ func (r *Runner) autoRounds(ctx context.Context, runnable []*cell, start time.Ti
 	}
 }
 
-// judgeable are the metrics of a question whose runs hold ops ops each (0:
-// not an open-loop cell at a constant rate) that a verdict can rest on:
+// judgeable are the units (bench.txt's) of a question whose runs hold ops
+// ops each (0: not an open-loop cell at a constant rate) that a verdict
+// can rest on:
 // a latency quantile, or an open-loop mean, needs 50 ops beyond its tail
 // in every run (results.TailImprecise, the rule of the gate and the
 // Answers), and more runs of the same length do not give it that.
-func judgeable(metrics []string, ops int) []string {
+func judgeable(units []string, ops int) []string {
 	var out []string
-	for _, name := range metrics {
-		unit, _ := spec.MetricUnit(name)
+	for _, unit := range units {
 		if tidy, _ := results.TidyUnit(unit); ops > 0 && results.TailImprecise(tidy, ops, true, 0) != "" {
 			continue
 		}
-		out = append(out, name)
+		out = append(out, unit)
 	}
 	return out
 }
@@ -179,8 +179,15 @@ func (r *Runner) autoTargets(runnable []*cell) []AutoTarget {
 					}
 				}
 			}
-			for _, name := range judgeable(metrics, fewest) {
-				unit, _ := spec.MetricUnit(name)
+			var units []string
+			for _, name := range metrics {
+				if u, ok := spec.MetricUnit(name); ok {
+					units = append(units, u)
+				}
+			}
+			instrTier := points[g.Configs[0].Points[0]].Value(spec.DimMeasure) == spec.MeasureInstructions
+			for _, unit := range judgeable(spec.TierUnits(instrTier, units), fewest) {
+				name := unit
 				side := func(c spec.Config) (map[string][]float64, []int) {
 					vals := map[string][]float64{}
 					var cells []int

@@ -126,10 +126,10 @@ func TestJudgeable(t *testing.T) {
 		ops     int
 		want    []string
 	}{
-		{[]string{"p50", "p99"}, 1500, []string{"p50"}},
-		{[]string{"p50", "p99"}, 5000, []string{"p50", "p99"}},
-		{[]string{"p99.9", "sec/op", "allocs/op"}, 3000, []string{"allocs/op"}},
-		{[]string{"sec/op", "allocs/op"}, 0, []string{"sec/op", "allocs/op"}}, // go test: no window
+		{[]string{"p50-ns", "p99-ns"}, 1500, []string{"p50-ns"}},
+		{[]string{"p50-ns", "p99-ns"}, 5000, []string{"p50-ns", "p99-ns"}},
+		{[]string{"p99.9-ns", "ns/op", "allocs/op"}, 3000, []string{"allocs/op"}},
+		{[]string{"ns/op", "allocs/op"}, 0, []string{"ns/op", "allocs/op"}}, // go test: no window
 	} {
 		if got := judgeable(tc.metrics, tc.ops); !slices.Equal(got, tc.want) {
 			t.Errorf("judgeable(%q, %d) = %q, want %q", tc.metrics, tc.ops, got, tc.want)

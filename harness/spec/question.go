@@ -771,3 +771,31 @@ func (v *validator) questionBase(q *Question, p string, points []Point, members 
 	}
 	v.errorf(bp, "no cell of the question has the base %s (each value exists, but not together)", strings.Join(parts, ", "))
 }
+
+// TierUnits narrows an answer's units to those its tier writes: an
+// instructions cell has instructions/op, allocs/op and B/op; a time cell
+// everything but instructions/op. An instructions answer with none of the
+// asked-for units left answers with instructions/op and allocs/op. The
+// report's Answers and count: auto use it alike.
+func TierUnits(instructions bool, units []string) []string {
+	keep := func(u string) bool {
+		if instructions {
+			return slices.Contains(InstructionsUnits, u)
+		}
+		return u != "instructions/op"
+	}
+	var out []string
+	for _, u := range units {
+		if keep(u) {
+			out = append(out, u)
+		}
+	}
+	if instructions && !slices.Contains(out, "instructions/op") {
+		out = nil
+		for _, name := range InstructionsMetrics {
+			u, _ := MetricUnit(name)
+			out = append(out, u)
+		}
+	}
+	return out
+}
