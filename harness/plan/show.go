@@ -219,39 +219,25 @@ func (p *Plan) writeQuestions(w io.Writer) {
 // scheduled (rate × duration), and how long a window would judge them.
 func tailNote(q *spec.Question, points []spec.Point, cells []spec.Cell) string {
 	fewest, at := 0, spec.Rate{}
-	kind := ""
+	var units []string
 	for _, g := range q.Groups(points) {
 		for _, cfg := range g.Configs {
 			for _, k := range cfg.Points {
 				c := &cells[k]
-				ops := c.WindowOps()
-				if ops == 0 {
-					continue
-				}
-				if kind == "" || ops < fewest {
-					fewest, at, kind = ops, c.Rate, c.Workload.Kind
+				if ops := c.WindowOps(); ops > 0 && (fewest == 0 || ops < fewest) {
+					fewest, at, units = ops, c.Rate, q.Units(&g, points)
 				}
 			}
 		}
 	}
-	if kind == "" {
-		return ""
-	}
-	metrics := q.Metrics
-	if len(metrics) == 0 {
-		metrics = spec.HeadlineMetrics[kind]
-	}
 	var names []string
 	need := 0
-	for _, name := range metrics {
-		u, ok := spec.MetricUnit(name)
-		if !ok {
-			continue
-		}
+	for _, u := range units {
 		tidy, _ := results.TidyUnit(u)
 		if results.TailImprecise(tidy, fewest, true, 0) == "" {
 			continue
 		}
+		name := tidy
 		qt, ok := results.QuantileOf(tidy)
 		if ok {
 			name = "P" + strings.TrimPrefix(strings.TrimSuffix(tidy, "-sec"), "p")

@@ -308,19 +308,9 @@ type side struct {
 
 func (m *Model) answerGroup(qr *QuestionReport, g *spec.Group, points []spec.Point, alpha, confidence float64) {
 	kind := points[g.Configs[0].Points[0]].Kind
-	metrics := qr.Metrics
-	if len(metrics) == 0 {
-		metrics = spec.HeadlineMetrics[kind]
-	}
-	var units []string
-	for _, name := range metrics {
-		if u, ok := spec.MetricUnit(name); ok {
-			units = append(units, u)
-		}
-	}
-	// Each tier answers in its own units (instr.go).
+	// Each tier answers in its own units.
 	instrTier := points[g.Configs[0].Points[0]].Value(spec.DimMeasure) == spec.MeasureInstructions
-	units = spec.TierUnits(instrTier, units)
+	units := qr.Question.Units(g, points)
 	for _, u := range units {
 		if !slices.Contains(qr.Units, u) {
 			qr.Units = append(qr.Units, u)

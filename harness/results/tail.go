@@ -17,9 +17,9 @@ const DefaultTailSamples = 50
 // any run compared) is too imprecise for a verdict, or "" when it is not.
 // It is the one tail-precision rule, for the gate, the Answers, the plan
 // and count: auto alike: a latency quantile (unit pNN-sec, tidied) needs
-// tail ops beyond it in every run (0 means DefaultTailSamples); the mean latency of an open-loop
-// run (sec/op of a fixed-rate or http cell), which its tail drives, needs
-// as many ops as P99. Other units are never imprecise by this rule.
+// tail ops beyond it in every run (0 means DefaultTailSamples); the mean
+// latency of an open-loop run (sec/op of a fixed-rate or http cell), which
+// its tail drives, needs as many ops as P99. Other units are never imprecise by this rule.
 func TailImprecise(unit string, ops int, openLoop bool, tail int) string {
 	if tail <= 0 {
 		tail = DefaultTailSamples

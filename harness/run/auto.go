@@ -130,12 +130,11 @@ func (r *Runner) autoRounds(ctx context.Context, runnable []*cell, start time.Ti
 	}
 }
 
-// judgeable are the units (bench.txt's) of a question whose runs hold ops
-// ops each (0: not an open-loop cell at a constant rate) that a verdict
-// can rest on:
-// a latency quantile, or an open-loop mean, needs 50 ops beyond its tail
-// in every run (results.TailImprecise, the rule of the gate and the
-// Answers), and more runs of the same length do not give it that.
+// judgeable are the units (bench.txt's) a verdict can rest on when each
+// run holds ops ops (0: not an open-loop cell at a constant rate): a
+// latency quantile, or an open-loop mean, needs 50 ops beyond its tail in
+// every run (results.TailImprecise, the rule of the gate and the Answers),
+// and more runs of the same length do not give it that.
 func judgeable(units []string, ops int) []string {
 	var out []string
 	for _, unit := range units {
@@ -164,11 +163,6 @@ func (r *Runner) autoTargets(runnable []*cell) []AutoTarget {
 	var out []AutoTarget
 	for _, q := range r.m.SpecQuestions(points) {
 		for _, g := range q.Groups(points) {
-			kind := points[g.Configs[0].Points[0]].Kind
-			metrics := q.Metrics
-			if len(metrics) == 0 {
-				metrics = spec.HeadlineMetrics[kind]
-			}
 			fewest := 0
 			for _, c := range g.Configs {
 				for _, i := range c.Points {
@@ -179,15 +173,7 @@ func (r *Runner) autoTargets(runnable []*cell) []AutoTarget {
 					}
 				}
 			}
-			var units []string
-			for _, name := range metrics {
-				if u, ok := spec.MetricUnit(name); ok {
-					units = append(units, u)
-				}
-			}
-			instrTier := points[g.Configs[0].Points[0]].Value(spec.DimMeasure) == spec.MeasureInstructions
-			for _, unit := range judgeable(spec.TierUnits(instrTier, units), fewest) {
-				name := unit
+			for _, unit := range judgeable(q.Units(&g, points), fewest) {
 				side := func(c spec.Config) (map[string][]float64, []int) {
 					vals := map[string][]float64{}
 					var cells []int
@@ -221,11 +207,11 @@ func (r *Runner) autoTargets(runnable []*cell) []AutoTarget {
 					}
 					cells := append(slices.Clone(baseCells), candCells...)
 					for bench, cv := range cand {
-						out = append(out, AutoTarget{Label: fmt.Sprintf("%s: %s, %s %s", q.Title, g.FixedLabel(), c.Label(), name), Base: base[bench], Cand: cv, Cells: cells})
+						out = append(out, AutoTarget{Label: fmt.Sprintf("%s: %s, %s %s", q.Title, g.FixedLabel(), c.Label(), unit), Base: base[bench], Cand: cv, Cells: cells})
 					}
 					if len(cand) == 0 {
 						// No valid run yet: ask for runs of both sides.
-						out = append(out, AutoTarget{Label: fmt.Sprintf("%s: %s, %s %s", q.Title, g.FixedLabel(), c.Label(), name), Cells: cells})
+						out = append(out, AutoTarget{Label: fmt.Sprintf("%s: %s, %s %s", q.Title, g.FixedLabel(), c.Label(), unit), Cells: cells})
 					}
 				}
 			}

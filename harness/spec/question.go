@@ -799,3 +799,22 @@ func TierUnits(instructions bool, units []string) []string {
 	}
 	return out
 }
+
+// Units are the bench.txt units that answer a group of the question: the
+// metrics it names (HeadlineMetrics of the cells' kind when none), narrowed
+// to those the group's tier writes (TierUnits). The report's Answers and
+// count: auto ask the same.
+func (q *Question) Units(g *Group, points []Point) []string {
+	first := &points[g.Configs[0].Points[0]]
+	metrics := q.Metrics
+	if len(metrics) == 0 {
+		metrics = HeadlineMetrics[first.Kind]
+	}
+	var units []string
+	for _, name := range metrics {
+		if u, ok := MetricUnit(name); ok {
+			units = append(units, u)
+		}
+	}
+	return TierUnits(first.Value(DimMeasure) == MeasureInstructions, units)
+}
